@@ -1,0 +1,3 @@
+"""scoreline: football match prediction, end to end."""
+
+__version__ = "0.1.0"

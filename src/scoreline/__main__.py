@@ -1,0 +1,5 @@
+"""``python -m scoreline`` runs the command line."""
+
+from scoreline.cli.main import app
+
+app()

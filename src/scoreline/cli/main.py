@@ -1,0 +1,35 @@
+"""The ``scoreline`` command line: a thin shell over pipelines and library functions."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from scoreline import __version__
+from scoreline.settings import get_settings
+
+app = typer.Typer(
+    name="scoreline",
+    help="Football match prediction, end to end: data, features, models, backtests, serving.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scoreline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """scoreline: football match prediction you can check against the market."""
+    level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

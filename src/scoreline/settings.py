@@ -1,0 +1,109 @@
+"""One typed settings object for the whole project.
+
+Values come, in increasing priority, from defaults, an optional TOML config file (``SCORELINE_CONFIG`` or
+``$SCORELINE_HOME/config.toml``) and environment variables prefixed ``SCORELINE_``. Nothing here connects to
+anything: settings only say where things are.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_HOME = Path("~/.scoreline")
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads settings from the TOML config file, if one exists."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_file_path()
+        if not path.is_file():
+            return {}
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        return {key: value for key, value in data.items() if key in Settings.model_fields}
+
+
+def config_file_path() -> Path:
+    """Where the optional TOML config file is looked for."""
+    explicit = os.environ.get("SCORELINE_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = Path(os.environ.get("SCORELINE_HOME", str(DEFAULT_HOME))).expanduser()
+    return home / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Where scoreline keeps its data, how it reaches its services, and how it behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORELINE_", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="Folder for the cache, store and MLflow files.")
+    db_url: str | None = Field(default=None, description="SQLAlchemy URL of the store; DuckDB file if unset.")
+    mlflow_uri: str | None = Field(default=None, description="MLflow tracking URI; local store if unset.")
+    api_key: SecretStr | None = Field(default=None, description="Key for the API's admin endpoints.")
+    shared_data: Path | None = Field(default=None, description="Folder with the real data mirror.")
+    football_data_url: str = Field(
+        default="https://www.football-data.co.uk/mmz4281",
+        description="Base URL of football-data.co.uk's season files.",
+    )
+    http_timeout_seconds: float = 30.0
+    http_retries: int = 3
+    log_level: str = "INFO"
+    env: str = Field(default="development", description="development, staging or production.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+    @property
+    def home_dir(self) -> Path:
+        """The expanded home folder (not created here)."""
+        return self.home.expanduser()
+
+    @property
+    def cache_dir(self) -> Path:
+        """Download cache for football-data.co.uk files."""
+        return self.home_dir / "cache"
+
+    @property
+    def resolved_db_url(self) -> str:
+        """The store's URL: ``db_url`` if set, else the embedded DuckDB file under ``home``."""
+        if self.db_url:
+            return self.db_url
+        return f"duckdb:///{self.home_dir / 'scoreline.duckdb'}"
+
+    @property
+    def resolved_mlflow_uri(self) -> str:
+        """The MLflow tracking URI: ``mlflow_uri`` if set, else a local sqlite store under ``home``."""
+        if self.mlflow_uri:
+            return self.mlflow_uri
+        return f"sqlite:///{self.home_dir / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        """Artefact folder of the embedded MLflow store."""
+        return self.home_dir / "mlflow" / "artifacts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once on first use (tests call ``get_settings.cache_clear()``)."""
+    return Settings()

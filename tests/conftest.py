@@ -1,0 +1,45 @@
+"""Shared fixtures: real-data location, simulated leagues, isolated settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scoreline.settings import get_settings
+from scoreline.simulate import SimulatedLeague, simulate_league
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``$SCORELINE_SHARED_DATA``, else ``../shared/data`` next to the project root."""
+    return Path(os.environ.get("SCORELINE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data mirror; tests that need it skip with a clear message where it is absent."""
+    path = shared_data_dir()
+    if not (path / "football-data").is_dir():
+        pytest.skip(f"real data not found at {path} (set SCORELINE_SHARED_DATA to the shared/data folder)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own SCORELINE_HOME so nothing touches the user's ~/.scoreline."""
+    home = tmp_path_factory.mktemp("scoreline_home")
+    monkeypatch.setenv("SCORELINE_HOME", str(home))
+    monkeypatch.delenv("SCORELINE_DB_URL", raising=False)
+    monkeypatch.delenv("SCORELINE_MLFLOW_URI", raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def simulated_league() -> SimulatedLeague:
+    """Two seasons of a 20-team league with known strengths (seed 0)."""
+    return simulate_league(n_teams=20, seasons=("2223", "2324"), seed=0)
