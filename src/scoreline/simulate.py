@@ -1,10 +1,10 @@
 """Leagues simulated from known team strengths, for tests, demos and parameter recovery.
 
-Goals follow a Dixon-Coles model (log-linear Poisson rates with a low-score correction ``rho``), optionally with
-a bivariate-Poisson common component, so fitted models can be checked against the truth. The result is a
-canonical match frame; :func:`write_football_data_csv` writes it in football-data.co.uk's CSV layout with the
-quirks real files have (BOM, CRLF, two-digit years, no ``Time`` column, trailing empty columns, ``6.0`` floats,
-comma-only rows).
+Goals follow a Dixon-Coles model (log-linear Poisson rates with a low-score correction ``rho``),
+optionally with a bivariate-Poisson common component, so fitted models can be checked against the truth.
+The result is a canonical match frame; :func:`write_football_data_csv` writes it in football-data.co.uk's
+CSV layout with the quirks real files have (BOM, CRLF, two-digit years, no ``Time`` column, trailing empty
+columns, ``6.0`` floats, comma-only rows).
 """
 
 from __future__ import annotations
