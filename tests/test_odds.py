@@ -50,3 +50,31 @@ def test_bad_rows_give_nan_and_leave_the_others_alone() -> None:
 def test_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown de-vig method"):
         devig(PRICES, "magic")  # type: ignore[arg-type]
+
+
+def test_market_prices_prefer_pinnacle_and_fall_back_to_the_average() -> None:
+    import pandas as pd
+
+    from scoreline import columns as c
+    from scoreline.odds import market_1x2_prices
+
+    def quotes(home: str, bookmaker: str, timing: str, prices: tuple[float, float, float]) -> list[dict]:
+        return [
+            {c.LEAGUE: "E0", c.DATE: pd.Timestamp("2024-08-17"), c.HOME: home, c.AWAY: "X",
+             c.BOOKMAKER: bookmaker, c.MARKET: c.MARKET_1X2, c.LINE: np.nan, c.TIMING: timing,
+             c.OUTCOME: outcome, c.PRICE: price}
+            for outcome, price in zip(c.OUTCOMES, prices, strict=True)
+        ]  # fmt: skip
+
+    odds = pd.DataFrame(
+        quotes("A", "pinnacle", c.OPENING, (2.0, 3.5, 4.0))
+        + quotes("A", "market_avg", c.OPENING, (1.9, 3.4, 3.9))
+        + quotes("B", "pinnacle", c.OPENING, (1.0, 3.5, 4.0))  # invalid: falls back
+        + quotes("B", "market_avg", c.OPENING, (2.1, 3.3, 3.5))
+        + quotes("C", "pinnacle", c.CLOSING, (2.0, 3.5, 4.0))  # closing only: absent from opening
+    )
+    best = market_1x2_prices(odds, c.OPENING).set_index(c.HOME)
+    assert best.index.tolist() == ["A", "B"]
+    assert best.loc["A", c.BOOKMAKER] == "pinnacle"
+    assert best.loc["B", c.BOOKMAKER] == "market_avg"
+    assert best.loc["B", "price_home"] == 2.1

@@ -10,11 +10,17 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import numpy as np
+import pandas as pd
+
+from scoreline import columns as c
 
 DevigMethod = Literal["multiplicative", "shin", "power"]
 DEVIG_METHODS: tuple[str, ...] = get_args(DevigMethod)
 MAX_OVERROUND = 1.30
 _BISECTION_STEPS = 80
+PRICE_COLUMNS_1X2 = ("price_home", "price_draw", "price_away")
+# Whose 1X2 triple stands for "the market", in order of preference (as in the reference forecasts).
+PREFERRED_1X2_BOOKMAKERS = ("pinnacle", "market_avg")
 
 
 def overround(prices: np.ndarray) -> np.ndarray:
@@ -86,3 +92,24 @@ def _power(implied: np.ndarray) -> np.ndarray:
         high = np.where(too_big, high, mid)
     fair = implied ** np.exp((low + high) / 2)[:, None]
     return np.asarray(fair / fair.sum(axis=1, keepdims=True))
+
+
+def market_1x2_prices(
+    odds: pd.DataFrame, timing: str, bookmakers: tuple[str, ...] = PREFERRED_1X2_BOOKMAKERS
+) -> pd.DataFrame:
+    """One 1X2 price triple per match from a long odds frame: the first of ``bookmakers`` with a valid triple.
+
+    Returns the match key columns, ``bookmaker`` and ``price_home/price_draw/price_away``; matches with no
+    valid triple are absent. ``timing`` is ``columns.OPENING`` or ``columns.CLOSING``.
+    """
+    key = list(c.MATCH_KEY)
+    rows = odds[
+        (odds[c.MARKET] == c.MARKET_1X2) & (odds[c.TIMING] == timing) & odds[c.BOOKMAKER].isin(bookmakers)
+    ]
+    wide = rows.pivot_table(index=[*key, c.BOOKMAKER], columns=c.OUTCOME, values=c.PRICE, aggfunc="first")
+    wide = wide.reindex(columns=list(c.OUTCOMES)).reset_index()
+    wide.columns = [*key, c.BOOKMAKER, *PRICE_COLUMNS_1X2]
+    wide = wide[valid_prices(wide[list(PRICE_COLUMNS_1X2)].to_numpy())]
+    rank = wide[c.BOOKMAKER].map({name: i for i, name in enumerate(bookmakers)})
+    best = wide.assign(_rank=rank).sort_values([*key, "_rank"]).drop_duplicates(key)
+    return best.drop(columns="_rank").reset_index(drop=True)
