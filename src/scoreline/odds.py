@@ -106,9 +106,12 @@ def market_1x2_prices(
     rows = odds[
         (odds[c.MARKET] == c.MARKET_1X2) & (odds[c.TIMING] == timing) & odds[c.BOOKMAKER].isin(bookmakers)
     ]
+    rows = rows.assign(
+        **{c.OUTCOME: rows[c.OUTCOME].map(dict(zip(c.OUTCOMES, PRICE_COLUMNS_1X2, strict=True)))}
+    )
     wide = rows.pivot_table(index=[*key, c.BOOKMAKER], columns=c.OUTCOME, values=c.PRICE, aggfunc="first")
-    wide = wide.reindex(columns=list(c.OUTCOMES)).reset_index()
-    wide.columns = [*key, c.BOOKMAKER, *PRICE_COLUMNS_1X2]
+    wide = wide.reindex(columns=list(PRICE_COLUMNS_1X2)).reset_index()
+    wide.columns.name = None
     wide = wide[valid_prices(wide[list(PRICE_COLUMNS_1X2)].to_numpy())]
     rank = wide[c.BOOKMAKER].map({name: i for i, name in enumerate(bookmakers)})
     best = wide.assign(_rank=rank).sort_values([*key, "_rank"]).drop_duplicates(key)
