@@ -1,0 +1,78 @@
+"""Daily staging DAG: refresh data, predict the coming days into the ledger, score results, monitor.
+
+Every task calls one function of :mod:`scoreline.pipelines.steps`; the DAG holds no logic of its own.
+Live, the fixtures come from football-data.co.uk's ``fixtures.csv`` and the current season's files as
+results arrive.
+Run it in-process with ``python dags/scoreline_staging.py`` (``dag.test()``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+DEFAULT_ARGS = {
+    "retries": 3,
+    "retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+def _params() -> dict[str, Any]:
+    return dict(get_current_context()["params"])
+
+
+@dag(
+    dag_id="scoreline_staging",
+    schedule="@daily",
+    start_date=datetime(2024, 7, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["scoreline"],
+    params={
+        "leagues": Param(["E0"], type="array"),
+        "season": Param("2526", type="string"),
+        "from_dir": Param(None, type=["null", "string"]),
+        "as_of": Param(None, type=["null", "string"]),
+        "horizon_days": Param(3, type="integer", minimum=1),
+    },
+)
+def scoreline_staging() -> None:
+    """Daily predictions of upcoming fixtures, scoring and monitoring."""
+
+    @task
+    def refresh() -> dict[str, Any]:
+        from scoreline.pipelines import steps
+
+        p = _params()
+        return steps.refresh_step(p["leagues"], p["season"], p["from_dir"])
+
+    @task
+    def predict(refreshed: dict[str, Any]) -> dict[str, Any]:
+        from scoreline.pipelines import steps
+
+        p = _params()
+        return steps.predict_upcoming_step(p["leagues"], p["as_of"], p["horizon_days"])
+
+    @task
+    def score(predicted: dict[str, Any]) -> dict[str, Any]:
+        from scoreline.pipelines import steps
+
+        return steps.score_finished_step(_params()["as_of"])
+
+    @task
+    def monitor(scored: dict[str, Any]) -> dict[str, Any]:
+        from scoreline.pipelines import steps
+
+        return steps.monitor_step(_params()["leagues"], _params()["as_of"])
+
+    monitor(score(predict(refresh())))
+
+
+staging_dag = scoreline_staging()
+
+if __name__ == "__main__":
+    staging_dag.test()
