@@ -47,13 +47,16 @@ class FeatureModel(BaseEstimator):
         present = [name for name in (*_HISTORY_COLUMNS, *OPENING_PRICE_COLUMNS) if name in played.columns]
         return played.loc[:, present].sort_values(c.DATE, kind="stable").reset_index(drop=True)
 
-    def _features(self, matches: pd.DataFrame) -> pd.DataFrame:
-        uses_market = "market" in self.groups
-        if uses_market and not set(OPENING_PRICE_COLUMNS) <= set(matches.columns):
+    def _require_prices(self, matches: pd.DataFrame) -> None:
+        if "market" in self.groups and not set(OPENING_PRICE_COLUMNS) <= set(matches.columns):
             raise ValueError(
-                f"{type(self).__name__} uses market features: give fixtures their opening prices in "
+                f"{type(self).__name__} uses market features: give matches their opening prices in "
                 f"{list(OPENING_PRICE_COLUMNS)} (scoreline.odds.attach_opening_prices)"
             )
+
+    def _features(self, matches: pd.DataFrame) -> pd.DataFrame:
+        self._require_prices(matches)
+        uses_market = "market" in self.groups
         odds = OpeningOdds.from_long(opening_odds_long(matches)) if uses_market else None
         return build_features(matches, odds=odds, groups=self.groups, params=_MARKET_PARAMS)
 
@@ -76,6 +79,7 @@ class FeatureModel(BaseEstimator):
 
     def _prediction_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Feature rows for the fixtures in ``X`` as known at fit time (their own results are ignored)."""
+        self._require_prices(X)
         fixtures = X.copy()
         for name in (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, c.RESULT):
             if name in fixtures.columns:
