@@ -82,7 +82,7 @@ def base_rates(
     return pd.concat(frames, ignore_index=True)
 
 
-class BaseRatesModel(BaseEstimator):  # type: ignore[misc]
+class BaseRatesModel(BaseEstimator):
     """Forecasts every match with the home/draw/away frequencies of its training matches.
 
     ``pseudo_count`` is added to each outcome count (0 = plain frequencies).
@@ -93,8 +93,8 @@ class BaseRatesModel(BaseEstimator):  # type: ignore[misc]
 
     def fit(self, matches: pd.DataFrame, y: object = None) -> BaseRatesModel:
         """Count results "H"/"D"/"A" in ``matches``; rows without a result are ignored."""
-        counts = matches[c.RESULT].value_counts().reindex(list(c.RESULT_TO_INDEX), fill_value=0)
-        counts = counts.to_numpy(dtype=float) + self.pseudo_count
+        tally = matches[c.RESULT].value_counts().reindex(list(c.RESULT_TO_INDEX), fill_value=0)
+        counts = tally.to_numpy(dtype=float) + self.pseudo_count
         if counts.sum() <= 0:
             raise ValueError("BaseRatesModel needs at least one match with a result to fit")
         self.classes_ = np.array(c.OUTCOMES)

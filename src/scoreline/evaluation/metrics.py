@@ -47,8 +47,8 @@ def outcome_indices(results: pd.Series | np.ndarray) -> np.ndarray:
 def rps_scores(probs: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     """Ranked probability score per match (Epstein 1969; Constantinou & Fenton 2012).
 
-    ``RPS = 1/(r-1) * sum_{i<r} (P_i - O_i)^2`` over the cumulative forecast ``P`` and cumulative outcome ``O``
-    with ``r = 3`` ordered outcomes (home < draw < away): half the sum of the two squared cumulative
+    ``RPS = 1/(r-1) * sum_{i<r} (P_i - O_i)^2`` over the cumulative forecast ``P`` and cumulative outcome
+    ``O`` with ``r = 3`` ordered outcomes (home < draw < away): half the sum of the two squared cumulative
     differences. 0 is a perfect forecast, 1 the worst.
     """
     probs, outcomes = _check(probs, outcomes)

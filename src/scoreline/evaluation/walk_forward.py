@@ -6,19 +6,19 @@ For each test league and season the matches are split into *rounds* (``cadence``
 - ``"day"``: one round per kickoff date;
 - ``"season"``: one fit before the season's first match.
 
-A round's ``train_cutoff`` is the midnight of its first kickoff date. Every model is fitted on the matches with
-a result that kicked off before that cutoff (so matches on the round's first day never see each other, even
-across leagues), within ``window_days`` of it (or all history), in the test league's *training leagues* — by
-default the league and its neighbouring divisions of the same country, where promoted and relegated teams'
-history lives (E0 trains on E0+E1, E1 on E0+E1+E2). The fitted model then predicts the round from pre-match
-columns only: the match key, season, kickoff and the feature columns; results and match statistics never
-reach ``predict_proba``.
+A round's ``train_cutoff`` is the midnight of its first kickoff date. Every model is fitted on the matches
+with a result that kicked off before that cutoff (so matches on the round's first day never see each other,
+even across leagues), within ``window_days`` of it (or all history), in the test league's *training
+leagues* — by default the league and its neighbouring divisions of the same country, where promoted and
+relegated teams' history lives (E0 trains on E0+E1, E1 on E0+E1+E2). The fitted model then predicts the
+round from pre-match columns only: the match key, season, kickoff and the feature columns; results and match
+statistics never reach ``predict_proba``.
 
 Models are given as ``{name: spec}`` where a spec is an unfitted scikit-learn estimator (cloned per fit), an
 estimator class, or any zero-argument callable returning a fresh estimator with ``fit(frame) -> self`` and
 ``predict_proba(frame) -> (n, 3)`` (home/draw/away). With ``n_jobs > 1`` specs must be picklable (no lambdas).
 
-A fit or prediction that raises ``Exception`` (or returns probabilities that are not in [0, 1] or do not sum to
+A fit or prediction that raises ``Exception`` (or returns probabilities outside [0, 1] or not summing to
 one) is logged, recorded in ``failures`` and gives NaN predictions for that round; rows of NaN returned by
 a model (e.g. for a team it has never seen) are kept as NaN. Each (model, league, season, round) outcome is
 cached as one parquet file under ``cache_dir``, keyed by a hash of the model's class, source and parameters,
@@ -43,7 +43,13 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
-from scoreline.evaluation.predictions import MODEL, N_TRAIN, PREDICTION_COLUMNS, TRAIN_CUTOFF, prediction_frame
+from scoreline.evaluation.predictions import (
+    MODEL,
+    N_TRAIN,
+    PREDICTION_COLUMNS,
+    TRAIN_CUTOFF,
+    prediction_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,7 @@ DIVISION_LADDERS: tuple[tuple[str, ...], ...] = (
 
 @dataclass
 class WalkForwardResult:
-    """Predictions (``predictions.PREDICTION_COLUMNS``), failed rounds and how many fits ran or were cached."""
+    """Predictions (``PREDICTION_COLUMNS``), failed rounds and how many fits ran or were cached."""
 
     predictions: pd.DataFrame
     failures: pd.DataFrame
@@ -100,7 +106,7 @@ class _TaskResult:
 
 
 def related_divisions(league: str, available: Sequence[str] = ()) -> tuple[str, ...]:
-    """``league`` and the divisions directly above and below it in its country, if present in ``available``."""
+    """``league`` and the divisions just above and below it in its country, if present in ``available``."""
     for ladder in DIVISION_LADDERS:
         if league in ladder:
             i = ladder.index(league)
@@ -194,7 +200,9 @@ def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> pd.DataFra
         key = list(c.MATCH_KEY)
         table = features.reset_index() if not set(key) <= set(features.columns) else features
         if table.duplicated(key).any():
-            raise ValueError("feature frame has more than one row for some matches (key league/date/home/away)")
+            raise ValueError(
+                "feature frame has more than one row for some matches (key league/date/home/away)"
+            )
         table = table.assign(**{c.DATE: pd.to_datetime(table[c.DATE]).dt.normalize()})
         extra = [col for col in table.columns if col not in frame.columns]
         frame = frame.merge(table[key + extra], on=key, how="left", validate="one_to_one")
@@ -252,7 +260,9 @@ def _run_task(task: _Task, advance: Callable[[str], None] | None = None) -> _Tas
         test = round_matches[pre_match].reset_index(drop=True)
         data_digest = _digest(train) + _digest(test)
         for name, spec in task.models.items():
-            key = hashlib.sha256(f"{CACHE_VERSION}|{name}|{fingerprints[name]}|{data_digest}".encode()).hexdigest()
+            key = hashlib.sha256(
+                f"{CACHE_VERSION}|{name}|{fingerprints[name]}|{data_digest}".encode()
+            ).hexdigest()
             path = _cache_path(task, name, cutoff, key)
             outcome = _read_cache(path, test)
             if outcome is None:
@@ -265,7 +275,13 @@ def _run_task(task: _Task, advance: Callable[[str], None] | None = None) -> _Tas
             probs, stage, error = outcome
             if error is not None:
                 result.failures.append(
-                    dict(zip(FAILURE_COLUMNS, (name, task.league, task.season, cutoff, stage, error), strict=True))
+                    dict(
+                        zip(
+                            FAILURE_COLUMNS,
+                            (name, task.league, task.season, cutoff, stage, error),
+                            strict=True,
+                        )
+                    )
                 )
             extra = {TRAIN_CUTOFF: cutoff, N_TRAIN: len(train)}
             result.predictions.append(prediction_frame(round_matches, name, probs, **extra))
@@ -296,7 +312,11 @@ def _check_probabilities(probs: np.ndarray, n: int) -> None:
         raise ValueError(f"predict_proba returned shape {probs.shape}, expected ({n}, {len(c.OUTCOMES)})")
     finite = np.isfinite(probs).all(axis=1)
     rows = probs[finite]
-    if (rows < 0).any() or (rows > 1).any() or not np.allclose(rows.sum(axis=1), 1, atol=_PROBABILITY_TOLERANCE):
+    if (
+        (rows < 0).any()
+        or (rows > 1).any()
+        or not np.allclose(rows.sum(axis=1), 1, atol=_PROBABILITY_TOLERANCE)
+    ):
         raise ValueError("predict_proba returned probabilities outside [0, 1] or not summing to 1")
 
 
