@@ -157,8 +157,7 @@ def walk_forward(
     missing = [name for name in REQUIRED_COLUMNS if name not in matches.columns]
     if missing:
         raise ValueError(f"match frame lacks required columns {missing}")
-    frame = _prepare(matches, features)
-    feature_columns = tuple(col for col in frame.columns if col not in matches.columns)
+    frame, feature_columns = _prepare(matches, features)
     available = tuple(frame[c.LEAGUE].unique())
     tasks = []
     for league in leagues:
@@ -190,24 +189,27 @@ def walk_forward(
     return _assemble(results, list(models))
 
 
-def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> pd.DataFrame:
-    """A sorted copy of ``matches`` with normalised dates, a kickoff column and the features joined on."""
+def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """A sorted copy of ``matches`` with normalised dates, a kickoff column and the features joined on.
+
+    Returns the frame and the feature column names; a feature column that the match frame also has replaces it.
+    """
     frame = matches.copy()
     frame[c.DATE] = pd.to_datetime(frame[c.DATE]).dt.normalize()
     frame[c.KICKOFF] = pd.to_datetime(frame[c.KICKOFF]) if c.KICKOFF in frame else frame[c.DATE]
     frame[c.SEASON] = frame[c.SEASON].astype(str)
+    feature_columns: tuple[str, ...] = ()
     if features is not None:
         key = list(c.MATCH_KEY)
         table = features.reset_index() if not set(key) <= set(features.columns) else features
         if table.duplicated(key).any():
-            raise ValueError(
-                "feature frame has more than one row for some matches (key league/date/home/away)"
-            )
+            raise ValueError("feature frame has several rows for some matches (key league/date/home/away)")
         table = table.assign(**{c.DATE: pd.to_datetime(table[c.DATE]).dt.normalize()})
-        extra = [col for col in table.columns if col not in frame.columns]
-        frame = frame.merge(table[key + extra], on=key, how="left", validate="one_to_one")
+        feature_columns = tuple(col for col in table.columns if col not in key and col != "index")
+        frame = frame.drop(columns=[col for col in feature_columns if col in frame.columns])
+        frame = frame.merge(table[key + list(feature_columns)], on=key, how="left", validate="one_to_one")
     frame = frame.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
-    return frame
+    return frame, feature_columns
 
 
 def _test_rounds(task: _Task) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
