@@ -57,7 +57,7 @@ def simulated_odds(matches: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def two_leagues() -> pd.DataFrame:
-    """E0 and E1 (10 teams each, 3 seasons) plus SP1 (10 teams, 2 seasons): a small multi-league match frame."""
+    """E0 and E1 (10 teams, 3 seasons each) and SP1 (10 teams, 2 seasons): a small multi-league frame."""
     e0 = simulate_league(n_teams=10, seasons=("2122", "2223", "2324"), league="E0", seed=1).matches
     e1 = simulate_league(n_teams=10, seasons=("2122", "2223", "2324"), league="E1", seed=2).matches
     sp1 = simulate_league(n_teams=10, seasons=("2223", "2324"), league="SP1", seed=3).matches

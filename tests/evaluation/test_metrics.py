@@ -41,7 +41,7 @@ def test_scores_are_per_match_and_mean_is_their_average() -> None:
     assert per_match.shape == (50,)
     loop = [
         0.5 * sum((np.cumsum(p)[k] - np.cumsum(np.eye(3)[o])[k]) ** 2 for k in range(2))
-        for p, o in zip(probs, outcomes)
+        for p, o in zip(probs, outcomes, strict=True)
     ]
     assert np.allclose(per_match, loop)
     assert metrics.rps(probs, outcomes) == pytest.approx(np.mean(loop))

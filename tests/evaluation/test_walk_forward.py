@@ -19,7 +19,7 @@ SPY_LOG: list[dict[str, object]] = []
 
 
 class SpyModel(BaseEstimator):
-    """Records what the engine shows it: the training dates and leagues, and the prediction frame's columns."""
+    """Records what the engine shows it: training dates and leagues, the prediction frame's columns."""
 
     def fit(self, matches: pd.DataFrame, y: object = None) -> SpyModel:
         SPY_LOG.append(
@@ -66,7 +66,7 @@ class Interrupted(BaseException):
 
 
 class FlakyModel(HomeRateModel):
-    """HomeRateModel whose n-th fit raises a ValueError (``fail_at``) or an interruption (``interrupt_at``)."""
+    """HomeRateModel whose n-th fit raises ValueError (``fail_at``) or an interruption (``interrupt_at``)."""
 
     def fit(self, matches: pd.DataFrame, y: object = None) -> FlakyModel:
         FIT_CALLS["n"] += 1
