@@ -195,6 +195,7 @@ def test_same_backtest_twice_gives_identical_metrics(two_leagues: pd.DataFrame) 
     assert first["pooled"]["home_rate"]["n"] == 180
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_from_its_cache(two_leagues: pd.DataFrame, tmp_path: Path) -> None:
     _reset_calls()
     reference, fresh = _run(two_leagues, None)
@@ -233,6 +234,7 @@ def test_cache_key_changes_with_model_parameters_and_data(two_leagues: pd.DataFr
     assert redone.n_fits == 18  # an E1 match from last season is in every round's training data
 
 
+@pytest.mark.slow
 def test_parallel_run_equals_serial_run_and_reports_progress(two_leagues: pd.DataFrame) -> None:
     models = {"home_rate": HomeRateModel(shrink=3.0), "base": BaseRatesModel()}
     seen: list[tuple[int, int]] = []

@@ -192,7 +192,7 @@ def walk_forward(
 def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """A sorted copy of ``matches`` with normalised dates, a kickoff column and the features joined on.
 
-    Returns the frame and the feature column names; a feature column that the match frame also has replaces it.
+    Returns the frame and the feature column names; a feature column the match frame also has replaces it.
     """
     frame = matches.copy()
     frame[c.DATE] = pd.to_datetime(frame[c.DATE]).dt.normalize()
