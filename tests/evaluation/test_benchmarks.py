@@ -127,3 +127,33 @@ def test_real_market_and_base_rates_match_the_reference_table(shared_data: Path)
                 rows[list(c.PROBABILITY_COLUMNS)].to_numpy(), metrics.outcome_indices(rows[c.RESULT])
             )
             assert value == pytest.approx(expected, abs=tolerance), (league, season, model)
+
+
+@pytest.mark.shared_data
+def test_real_pooled_top_five_matches_the_reference(shared_data: Path) -> None:
+    leagues, seasons = ["E0", "SP1", "D1", "I1", "F1"], ["2122", "2223", "2324", "2425"]
+    frames = [
+        _read_football_data(shared_data / "football-data" / league / f"{season}.csv", league, season)
+        for league in leagues
+        for season in ("1819", "1920", "2021", *seasons)
+    ]
+    matches = pd.concat([m for m, _ in frames], ignore_index=True)
+    odds = pd.concat([o for _, o in frames], ignore_index=True)
+    predictions = pd.concat(
+        [
+            market_benchmarks(matches, odds, leagues, seasons, methods=["shin"]),
+            base_rates(matches, leagues, seasons),
+        ]
+    )
+    scores = scoring.score(predictions, n_boot=200)
+    # Reference: 7,155 matches scored by every method (one I1 2021/22 match lacks valid opening odds).
+    assert scores["matches"]["n_scored"] == 7155
+    assert scores["matches"]["dropped_missing"]["market_opening_shin"] == 1
+    pooled = {name: row["rps"] for name, row in scores["pooled"].items()}
+    assert pooled["market_closing_shin"] == pytest.approx(0.1939, abs=0.00005)
+    assert pooled["market_opening_shin"] == pytest.approx(0.1946, abs=0.00005)
+    assert pooled[BASE_RATES] == pytest.approx(0.2304, abs=0.00005)
+    closing_vs_opening = next(
+        p for p in scores["pairwise"] if (p["a"], p["b"]) == ("market_closing_shin", "market_opening_shin")
+    )
+    assert closing_vs_opening["a_beats_b"]  # the closing line is significantly sharper than the opening line

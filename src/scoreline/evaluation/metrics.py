@@ -90,6 +90,20 @@ def accuracy(probs: np.ndarray, outcomes: np.ndarray) -> float:
     return float(np.mean(np.argmax(probs, axis=1) == outcomes))
 
 
+def _binned(probs: np.ndarray, outcomes: np.ndarray, n_bins: int) -> tuple[np.ndarray, ...]:
+    """Per outcome (rows) and equal-width bin (columns): count, summed forecast and summed hits."""
+    probs, outcomes = _check(probs, outcomes)
+    bins = np.clip(np.floor(probs * n_bins).astype(int), 0, n_bins - 1)  # [k/n, (k+1)/n); 1.0 in the last
+    hits = one_hot(outcomes)
+    shape = (N_OUTCOMES, n_bins)
+    count, predicted, observed = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for k in range(N_OUTCOMES):
+        count[k] = np.bincount(bins[:, k], minlength=n_bins)
+        predicted[k] = np.bincount(bins[:, k], weights=probs[:, k], minlength=n_bins)
+        observed[k] = np.bincount(bins[:, k], weights=hits[:, k], minlength=n_bins)
+    return count, predicted, observed
+
+
 def reliability_curve(probs: np.ndarray, outcomes: np.ndarray, n_bins: int = DEFAULT_BINS) -> pd.DataFrame:
     """Reliability-diagram data: per outcome and equal-width probability bin, the mean forecast and frequency.
 
@@ -97,42 +111,31 @@ def reliability_curve(probs: np.ndarray, outcomes: np.ndarray, n_bins: int = DEF
     with ``outcome`` (home/draw/away), ``bin``, ``bin_low``, ``bin_high``, ``count``, ``mean_predicted``
     and ``observed_frequency``.
     """
-    probs, outcomes = _check(probs, outcomes)
-    hits = one_hot(outcomes)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    frames = []
-    for k, name in enumerate(c.OUTCOMES):
-        bins = np.clip(np.digitize(probs[:, k], edges[1:-1], right=False), 0, n_bins - 1)
-        count = np.bincount(bins, minlength=n_bins)
-        predicted = np.bincount(bins, weights=probs[:, k], minlength=n_bins)
-        observed = np.bincount(bins, weights=hits[:, k], minlength=n_bins)
-        present = count > 0
-        frames.append(
-            pd.DataFrame(
-                {
-                    "outcome": name,
-                    "bin": np.arange(n_bins)[present],
-                    "bin_low": edges[:-1][present],
-                    "bin_high": edges[1:][present],
-                    "count": count[present],
-                    "mean_predicted": predicted[present] / count[present],
-                    "observed_frequency": observed[present] / count[present],
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    count, predicted, observed = _binned(probs, outcomes, n_bins)
+    outcome, bin_no = np.nonzero(count)
+    n = count[outcome, bin_no]
+    return pd.DataFrame(
+        {
+            "outcome": np.asarray(c.OUTCOMES)[outcome],
+            "bin": bin_no,
+            "bin_low": bin_no / n_bins,
+            "bin_high": (bin_no + 1) / n_bins,
+            "count": n.astype(int),
+            "mean_predicted": predicted[outcome, bin_no] / n,
+            "observed_frequency": observed[outcome, bin_no] / n,
+        }
+    )
 
 
 def calibration_errors(probs: np.ndarray, outcomes: np.ndarray, n_bins: int = DEFAULT_BINS) -> np.ndarray:
     """Expected calibration error per outcome (home, draw, away).
 
     For each outcome separately, forecasts are put in ``n_bins`` equal-width bins on [0, 1]; the ECE is the
-    count-weighted mean over bins of ``|mean forecast - observed frequency|`` (Naeini et al. 2015).
+    count-weighted mean over bins of ``|mean forecast - observed frequency|`` (Naeini et al. 2015), i.e.
+    ``sum_bins |sum forecast - sum hits| / n``.
     """
-    curve = reliability_curve(probs, outcomes, n_bins)
-    gap = (curve["mean_predicted"] - curve["observed_frequency"]).abs() * curve["count"]
-    per_outcome = gap.groupby(curve["outcome"]).sum() / curve.groupby("outcome")["count"].sum()
-    return per_outcome.reindex(list(c.OUTCOMES)).to_numpy(dtype=float)
+    count, predicted, observed = _binned(probs, outcomes, n_bins)
+    return np.asarray(np.abs(predicted - observed).sum(axis=1) / count.sum(axis=1))
 
 
 def expected_calibration_error(probs: np.ndarray, outcomes: np.ndarray, n_bins: int = DEFAULT_BINS) -> float:

@@ -62,9 +62,13 @@ def common_matches(predictions: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, A
     return aligned, report
 
 
-def _arrays(aligned: pd.DataFrame, model: str) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    rows = aligned[aligned[MODEL] == model]
-    probs = rows[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float)
+def _arrays(
+    aligned: pd.DataFrame, names: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray, pd.DataFrame]:
+    """Per-model ``(n, 3)`` forecasts, the outcomes and the match rows, all in the one shared match order."""
+    by_model = {name: rows for name, rows in aligned.groupby(MODEL, sort=False)}
+    probs = {name: by_model[name][list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float) for name in names}
+    rows = by_model[names[0]].reset_index(drop=True)
     return probs, metrics.outcome_indices(rows[c.RESULT]), rows
 
 
@@ -117,34 +121,31 @@ def score(
     names = models_in(predictions)
     if report["n_scored"] == 0:
         raise ValueError(f"no match was predicted by every forecaster: {report}")
-    pooled = {name: metrics.summary(*_arrays(aligned, name)[:2], n_bins=n_bins) for name in names}
-    by_league_season = []
-    for (league, season), group in aligned.groupby([c.LEAGUE, c.SEASON], sort=True):
-        for name in names:
-            probs, outcomes, _ = _arrays(group, name)
-            by_league_season.append(
-                {
-                    "league": league,
-                    "season": season,
-                    "model": name,
-                    **metrics.summary(probs, outcomes, n_bins),
-                }
-            )
-    by_season = []
-    for season, group in aligned.groupby(c.SEASON, sort=True):
-        for name in names:
-            probs, outcomes, _ = _arrays(group, name)
-            by_season.append({"season": season, "model": name, **metrics.summary(probs, outcomes, n_bins)})
+    probs, outcomes, rows = _arrays(aligned, names)
+    pooled = {name: metrics.summary(probs[name], outcomes, n_bins) for name in names}
+    by_league_season = [
+        {
+            "league": league,
+            "season": season,
+            "model": name,
+            **metrics.summary(probs[name][i], outcomes[i], n_bins),
+        }
+        for (league, season), i in rows.groupby([c.LEAGUE, c.SEASON], sort=True).indices.items()
+        for name in names
+    ]
+    by_season = [
+        {"season": season, "model": name, **metrics.summary(probs[name][i], outcomes[i], n_bins)}
+        for season, i in rows.groupby(c.SEASON, sort=True).indices.items()
+        for name in names
+    ]
     if pairs is None:
         ranked = sorted(names, key=lambda name: pooled[name]["rps"])
         pairs = list(combinations(ranked, 2))
-    blocks = round_blocks(_arrays(aligned, names[0])[2])  # every model's rows share one match order
-    losses = {}
-    for name in {name for pair in pairs for name in pair}:
-        if name not in pooled:
-            raise ValueError(f"pair names unknown model {name!r}; known: {names}")
-        probs, outcomes, _ = _arrays(aligned, name)
-        losses[name] = metrics.rps_scores(probs, outcomes)
+    unknown = {name for pair in pairs for name in pair} - set(names)
+    if unknown:
+        raise ValueError(f"pairs name unknown models {sorted(unknown)}; known: {names}")
+    losses = {name: metrics.rps_scores(probs[name], outcomes) for name in names}
+    blocks = round_blocks(rows)
     pairwise = [
         stats.compare(a, losses[a], b, losses[b], blocks, n_boot=n_boot, level=level, seed=seed)
         for a, b in pairs

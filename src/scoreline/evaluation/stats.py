@@ -58,8 +58,9 @@ def paired_bootstrap(
 
     ``groups`` labels the resampling blocks (one label per match, e.g. round ids); ``None`` resamples single
     matches. Each replicate draws as many blocks as there are, with replacement, and takes the match-weighted
-    mean difference of the drawn blocks. Vectorised: block sums and counts are combined with a multinomial
-    draw matrix of shape ``(n_boot, n_blocks)``. Deterministic for a given ``seed``.
+    mean difference of the drawn blocks. Vectorised over an ``(n_boot, n_blocks)`` matrix of drawn block
+    indices. Deterministic for a given ``seed`` (the same seed draws the same blocks for every pair of models
+    scored on the same matches: common random numbers).
     """
     diff = _differences(loss_a, loss_b)
     if len(diff) == 0:
@@ -70,10 +71,8 @@ def paired_bootstrap(
     _, block = np.unique(labels, return_inverse=True)
     sums = np.bincount(block, weights=diff)
     counts = np.bincount(block).astype(float)
-    n_blocks = len(sums)
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n_blocks, np.full(n_blocks, 1.0 / n_blocks), size=n_boot).astype(float)
-    replicates = (draws @ sums) / (draws @ counts)
+    draws = np.random.default_rng(seed).integers(0, len(sums), size=(n_boot, len(sums)))
+    replicates = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
     alpha = (1.0 - level) / 2
     low, high = np.quantile(replicates, [alpha, 1.0 - alpha])
     return float(diff.mean()), float(low), float(high)
