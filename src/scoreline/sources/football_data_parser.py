@@ -77,7 +77,8 @@ _DATE_FORMATS: Final = (
 _TIME = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::00)?")
 _RESULTS: Final = ("H", "D", "A")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BLANK_BYTES: Final = np.frombuffer(b" ,\t\r", dtype=np.uint8)
+_CONTROL_BYTES: Final = np.array([(i < 32 and i not in (9, 10)) or i == 127 for i in range(256)])
+_OTHER_BLANK_BYTES: Final = np.array([i in (9, 13, 32) for i in range(256)])  # tab, CR, space
 
 
 @dataclass(frozen=True)
@@ -132,18 +133,24 @@ _QUARANTINE_DTYPES: Final = {c.SOURCE_LINE: "int64"}
 
 def _frame(data: dict[str, Any], n: int, names: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
     """A frame of exactly ``names``: scalars repeated, absent columns empty, object unless in ``dtypes``."""
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in names:
         value = data.get(name)
-        dtype = dtypes.get(name, object)
+        dtype = dtypes.get(name, "object")
         if value is None or np.isscalar(value):
-            fill = (
-                pd.NA if dtype == "Int64" else (np.datetime64("NaT") if "datetime" in str(dtype) else value)
-            )
-            columns[name] = pd.Series([fill] * n, dtype=dtype)
+            if dtype == "Int64":
+                columns[name] = pd.array([pd.NA] * n, dtype="Int64")
+            elif dtype.startswith("datetime"):
+                columns[name] = np.full(n, np.datetime64("NaT"), dtype=dtype)
+            else:
+                columns[name] = np.full(n, value, dtype=dtype)
+        elif isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype):
+            columns[name] = value
         else:
-            columns[name] = pd.Series(value, dtype=dtype)
-    return pd.DataFrame(columns, columns=list(names))
+            columns[name] = (
+                pd.array(value, dtype=dtype) if dtype == "Int64" else np.asarray(value, dtype=dtype)
+            )
+    return pd.DataFrame(columns, columns=list(names), copy=False)
 
 
 def _matches_frame(data: dict[str, Any], n: int) -> pd.DataFrame:
@@ -214,23 +221,22 @@ class _LineStats:
 
     @classmethod
     def of(cls, lines: list[str]) -> _LineStats:
-        data = np.frombuffer("\n".join(lines).encode("utf-8", errors="replace"), dtype=np.uint8)
-        newlines = np.flatnonzero(data == ord("\n"))
-        starts = np.concatenate([[0], newlines + 1])
-        ends = np.concatenate([newlines, [len(data)]])
-
-        def per_line(mask: np.ndarray) -> np.ndarray:
-            total = np.concatenate([[0], np.cumsum(mask)])
-            return total[ends] - total[starts]
-
         if not lines:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty, empty, empty)
+        data = np.frombuffer("\n".join(lines).encode("utf-8", errors="replace"), dtype=np.uint8)
+        newlines = np.flatnonzero(data == ord("\n"))
+        lengths = np.diff(np.concatenate([[-1], newlines, [len(data)]])) - 1
+
+        def per_line(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(np.searchsorted(newlines, np.flatnonzero(mask)), minlength=len(lines))
+
+        commas = per_line(data == ord(","))
         return cls(
-            commas=per_line(data == ord(",")),
+            commas=commas,
             quotes=per_line(data == ord('"')),
-            controls=per_line(((data < 32) & (data != ord("\t")) & (data != ord("\n"))) | (data == 127)),
-            content=per_line(~np.isin(data, _BLANK_BYTES) & (data != ord("\n"))),
+            controls=per_line(_CONTROL_BYTES[data]),
+            content=lengths - commas - per_line(_OTHER_BLANK_BYTES[data]),
         )
 
 
@@ -564,7 +570,8 @@ def _odds(cells: _Cells, ok: np.ndarray, specs: list[OddsColumn], matches: pd.Da
                 lines[:, j] = line_values[:, position[spec.line_column]]
                 orphan = ok & ~blank[:, j] & ~invalid[:, j] & line_blank[:, position[spec.line_column]]
                 problems.drop(orphan, spec.column, f"price without a handicap line in {spec.line_column}")
-    valid = ~blank & ~invalid & ~np.isnan(lines)
+    needs_line = np.array([spec.line_column is not None for spec in specs])
+    valid = ~blank & ~invalid & ~(needs_line[None, :] & np.isnan(lines))
     kept = np.flatnonzero(ok)
     rows, cols = np.nonzero(valid[kept])  # rows index the match frame, which holds the ok lines in order
     return _odds_frame(
