@@ -42,6 +42,7 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.sources.odds_columns import OddsColumn, classify_odds_columns, normalise_column_name
+from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.sources.team_names import canonical_team_name
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ MATCH_SOURCE_COLUMNS: Final = frozenset(
      "Attendance", "HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC", "HTT", "ATT"}
 )  # fmt: skip
 
-_FOUR_DIGIT_SEASON = re.compile(r"\d{4}")
 _DATE_FORMATS: Final = (
     (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%d/%m/%y"),
     (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%d/%m/%Y"),
@@ -458,9 +458,9 @@ def _parse_times(texts: np.ndarray) -> np.ndarray:
 
 def _season_window(season: str) -> tuple[np.datetime64, np.datetime64] | None:
     """1 June of the start year to 31 August of the end year, for seasons written ``YYyy``."""
-    if not _FOUR_DIGIT_SEASON.fullmatch(season) or (int(season[:2]) + 1) % 100 != int(season[2:]):
+    if not is_season_code(season):
         return None
-    start_year = int(season[:2]) + (1900 if int(season[:2]) >= 70 else 2000)
+    start_year = season_start_year(season)
     return np.datetime64(f"{start_year}-06-01", "ns"), np.datetime64(f"{start_year + 1}-08-31", "ns")
 
 
