@@ -4,10 +4,10 @@ Both give :class:`SourceFile` objects, so the ingest pipeline treats them alike:
 hand the bytes to :func:`scoreline.sources.football_data_parser.parse_football_data`.
 
 Downloads go to ``settings.cache_dir/<DIV>/<SEASON>.csv`` with the response's ETag/Last-Modified in
-``<SEASON>.json`` next to it; later runs send ``If-None-Match``/``If-Modified-Since`` and keep the cached file
-on ``304 Not Modified``. Timeouts and 5xx answers are retried with exponential backoff; ``404`` means the season
-does not exist (skipped with a log line); when the site cannot be reached a cached copy is used with a warning,
-and without one :class:`SourceUnavailableError` says so in one line.
+``<SEASON>.json`` next to it; later runs send ``If-None-Match``/``If-Modified-Since`` and keep the cached
+file on ``304 Not Modified``. Timeouts and 5xx answers are retried with exponential backoff; ``404`` means
+the season does not exist (skipped with a log line); when the site cannot be reached a cached copy is used
+with a warning, and without one :class:`SourceUnavailableError` says so in one line.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def source_file_name(league: str, season: str) -> str:
 def discover_local(
     root: Path, leagues: Sequence[str] | None = None, seasons: Sequence[str] | None = None
 ) -> list[SourceFile]:
-    """Season files under ``root`` laid out as ``<DIV>/<SEASON>.csv`` (every season found; other files ignored).
+    """Season files under ``root`` laid out as ``<DIV>/<SEASON>.csv`` (any season found; other files ignored).
 
     ``leagues``/``seasons`` restrict the result when given. Sorted by league, then season.
     """
@@ -137,7 +137,7 @@ class _CacheEntry:
 def _get_with_retries(
     client: httpx.Client, url: str, headers: dict[str, str], retries: int, sleep: Callable[[float], None]
 ) -> httpx.Response:
-    """GET ``url``, retrying timeouts and 5xx answers with exponential backoff; connection errors propagate."""
+    """GET ``url``, retrying timeouts and 5xx answers with exponential backoff; connect errors propagate."""
     for attempt in range(retries + 1):
         try:
             response = client.get(url, headers=headers)
