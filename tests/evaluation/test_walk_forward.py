@@ -104,7 +104,7 @@ def test_training_never_reaches_the_round_and_predictions_never_see_results(
     )
     for entry in predicts:
         assert entry["fit_max"] < entry["min_date"]  # the model only saw matches before the round
-        assert not entry["columns"] & {c.RESULT, c.HOME_GOALS, c.AWAY_GOALS, c.HOME_SHOTS, c.REFEREE}
+        assert not set(entry["columns"]) & {c.RESULT, c.HOME_GOALS, c.AWAY_GOALS, c.HOME_SHOTS, c.REFEREE}
     assert all(entry["has_results"] for entry in fits)
     # The cheater gets nothing out of the engine: it scores exactly like a uniform forecast.
     cheat = predictions[predictions["model"] == "cheat"]
@@ -165,9 +165,11 @@ def test_features_are_joined_and_inputs_not_mutated(two_leagues: pd.DataFrame) -
     matches = two_leagues.copy()
     features = truth_features(two_leagues)
     before_matches, before_features = matches.copy(), features.copy()
-    result = walk_forward(
-        matches, {"truth": TruthModel(), "base": BaseRatesModel()}, ["E0"], ["2324"], features=features
-    )
+    SPY_LOG.clear()
+    models = {"truth": TruthModel(), "base": BaseRatesModel(), "spy": SpyModel()}
+    result = walk_forward(matches, models, ["E0"], ["2324"], features=features)
+    shown = SPY_LOG[-1]["columns"]
+    assert len(shown) == len(set(shown)) and {"true_p_home", c.SEASON, c.KICKOFF} <= set(shown)
     pd.testing.assert_frame_equal(matches, before_matches)
     pd.testing.assert_frame_equal(features, before_features)
     truth = result.predictions[result.predictions["model"] == "truth"]

@@ -193,7 +193,9 @@ def walk_forward(
 def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """A sorted copy of ``matches`` with normalised dates, a kickoff column and the features joined on.
 
-    Returns the frame and the feature column names; a feature column the match frame also has replaces it.
+    Returns the frame and the feature column names. Key and kickoff columns of ``features`` (a
+    ``FeatureFrame`` repeats season and kickoff) are not features; any other column the match frame also has
+    is replaced by the feature frame's.
     """
     frame = matches.copy()
     frame[c.DATE] = pd.to_datetime(frame[c.DATE]).dt.normalize()
@@ -206,7 +208,7 @@ def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.D
         if table.duplicated(key).any():
             raise ValueError("feature frame has several rows for some matches (key league/date/home/away)")
         table = table.assign(**{c.DATE: pd.to_datetime(table[c.DATE]).dt.normalize()})
-        feature_columns = tuple(col for col in table.columns if col not in key and col != "index")
+        feature_columns = tuple(col for col in table.columns if col not in (*PRE_MATCH_COLUMNS, "index"))
         frame = frame.drop(columns=[col for col in feature_columns if col in frame.columns])
         frame = frame.merge(table[key + list(feature_columns)], on=key, how="left", validate="one_to_one")
     frame = frame.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
@@ -257,7 +259,7 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
     """Every round of one league-season, every model: from the cache or by fitting."""
     result = _TaskResult()
     frame = task.matches.reset_index(drop=True)
-    pre_match = [col for col in (*PRE_MATCH_COLUMNS, *task.feature_columns) if col in frame.columns]
+    pre_match = [col for col in dict.fromkeys((*PRE_MATCH_COLUMNS, *task.feature_columns)) if col in frame]
     # Per-row hashes once per task; a round's digest then hashes just the selected rows' hashes.
     row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     pre_hash = pd.util.hash_pandas_object(frame[pre_match], index=False).to_numpy()
