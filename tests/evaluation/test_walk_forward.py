@@ -226,7 +226,12 @@ def test_interrupted_run_resumes_from_its_cache(two_leagues: pd.DataFrame, tmp_p
 def test_parallel_run_equals_serial_run_and_reports_progress(two_leagues: pd.DataFrame) -> None:
     models = {"home_rate": HomeRateModel(shrink=3.0), "base": BaseRatesModel()}
     seen: list[tuple[int, int]] = []
-    serial = walk_forward(two_leagues, models, ["E0", "SP1"], ["2324"], n_jobs=1)
+    steps: list[tuple[int, int, str]] = []
+    serial = walk_forward(
+        two_leagues, models, ["E0", "SP1"], ["2324"], n_jobs=1, progress=lambda *step: steps.append(step)
+    )
+    assert [done for done, _, _ in steps] == list(range(1, 37)) and steps[-1][1] == 36  # one step per round
+    assert steps[0][2] == "E0 2324 2023-08-12"
     parallel = walk_forward(
         two_leagues,
         models,
