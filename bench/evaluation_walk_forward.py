@@ -39,10 +39,15 @@ def main() -> None:
             start = time.perf_counter()
             result = walk_forward(matches, models, ["E0", "E1"], ["2223", "2324"], **options)
             timings[label] = time.perf_counter() - start
-            print(f"{label:22s} {timings[label]:6.2f} s  fits {result.n_fits:4d}  cached {result.n_cached:4d}")
+            line = (
+                f"{label:22s} {timings[label]:6.2f} s  fits {result.n_fits:4d}  cached {result.n_cached:4d}"
+            )
+            print(line)
         rounds = result.predictions["train_cutoff"].nunique()
-        print(f"rounds per league-season ~{rounds / 2:.0f}; cold per fit "
-              f"{timings['cold, n_jobs=1'] / (result.n_fits or 1) * 1000:.1f} ms")
+        print(
+            f"rounds per league-season ~{rounds / 2:.0f}; cold per fit "
+            f"{timings['cold, n_jobs=1'] / (result.n_fits or 1) * 1000:.1f} ms"
+        )
         print(f"cached / cold ratio {timings['cached rerun'] / timings['cold, n_jobs=1']:.2f}")
     rng = np.random.default_rng(0)
     big = pd.concat([matches] * 2, ignore_index=True)
