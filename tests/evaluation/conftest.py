@@ -67,8 +67,9 @@ def two_leagues() -> pd.DataFrame:
 
 
 def truth_features(matches: pd.DataFrame) -> pd.DataFrame:
-    """A feature frame holding the simulator's true probabilities, keyed by match."""
-    return matches[[*c.MATCH_KEY, *TRUE_PROBABILITY_COLUMNS]].copy()
+    """A feature frame (key columns as ``features.build_features`` gives them) with the true probabilities."""
+    keys = [c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY]
+    return matches[[*keys, *TRUE_PROBABILITY_COLUMNS]].copy()
 
 
 class TruthModel(BaseEstimator):

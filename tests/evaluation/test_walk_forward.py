@@ -104,7 +104,7 @@ def test_training_never_reaches_the_round_and_predictions_never_see_results(
     )
     for entry in predicts:
         assert entry["fit_max"] < entry["min_date"]  # the model only saw matches before the round
-        assert not entry["columns"] & {c.RESULT, c.HOME_GOALS, c.AWAY_GOALS, c.HOME_SHOTS, c.REFEREE}
+        assert not set(entry["columns"]) & {c.RESULT, c.HOME_GOALS, c.AWAY_GOALS, c.HOME_SHOTS, c.REFEREE}
     assert all(entry["has_results"] for entry in fits)
     # The cheater gets nothing out of the engine: it scores exactly like a uniform forecast.
     cheat = predictions[predictions["model"] == "cheat"]
@@ -165,9 +165,11 @@ def test_features_are_joined_and_inputs_not_mutated(two_leagues: pd.DataFrame) -
     matches = two_leagues.copy()
     features = truth_features(two_leagues)
     before_matches, before_features = matches.copy(), features.copy()
-    result = walk_forward(
-        matches, {"truth": TruthModel(), "base": BaseRatesModel()}, ["E0"], ["2324"], features=features
-    )
+    SPY_LOG.clear()
+    models = {"truth": TruthModel(), "base": BaseRatesModel(), "spy": SpyModel()}
+    result = walk_forward(matches, models, ["E0"], ["2324"], features=features)
+    shown = SPY_LOG[-1]["columns"]
+    assert len(shown) == len(set(shown)) and {"true_p_home", c.SEASON, c.KICKOFF} <= set(shown)
     pd.testing.assert_frame_equal(matches, before_matches)
     pd.testing.assert_frame_equal(features, before_features)
     truth = result.predictions[result.predictions["model"] == "truth"]
@@ -210,35 +212,26 @@ def test_interrupted_run_resumes_from_its_cache(two_leagues: pd.DataFrame, tmp_p
     assert resumed == reference
     again, result = _run(two_leagues, tmp_path / "cache")
     assert (result.n_cached, result.n_fits) == (total, 0) and again == reference
-    # Losing part of the cache costs only the lost rounds.
-    lost = sorted((tmp_path / "cache" / "home_rate" / "E1").rglob("*.parquet"))[:4]
-    for path in lost:
-        path.unlink()
+    # Finished league-seasons are consolidated into one chunk per model; losing one costs only its rounds.
+    chunks = sorted(
+        p.relative_to(tmp_path / "cache").as_posix() for p in (tmp_path / "cache").rglob("*.parquet")
+    )
+    assert chunks == [f"{m}/{lg}/2324/chunk.parquet" for m in ("base", "home_rate") for lg in ("E0", "E1")]
+    (tmp_path / "cache" / "home_rate" / "E1" / "2324" / "chunk.parquet").unlink()
     again, result = _run(two_leagues, tmp_path / "cache")
-    assert (result.n_cached, result.n_fits) == (total - 4, 4) and again == reference
-
-
-def test_cache_key_changes_with_model_parameters_and_data(two_leagues: pd.DataFrame, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    first = walk_forward(two_leagues, {"m": HomeRateModel(shrink=3.0)}, ["E0"], ["2324"], cache_dir=cache)
-    other = walk_forward(two_leagues, {"m": HomeRateModel(shrink=9.0)}, ["E0"], ["2324"], cache_dir=cache)
-    assert other.n_fits == 18 and not np.allclose(first.predictions["p_home"], other.predictions["p_home"])
-    changed = two_leagues.copy()
-    changed.loc[changed[c.DATE] == changed[c.DATE].min(), c.RESULT] = "A"  # a corrected old result
-    redone = walk_forward(changed, {"m": HomeRateModel(shrink=3.0)}, ["E0"], ["2324"], cache_dir=cache)
-    assert redone.n_fits == 1  # 2021-08-14 is within 730 days of the first round's cutoff only
-    last_season = (changed[c.SEASON] == "2223") & (changed[c.LEAGUE] == "E1")
-    row = changed[last_season].index[-1]
-    changed.loc[row, c.RESULT] = "A" if changed.loc[row, c.RESULT] == "H" else "H"
-    redone = walk_forward(changed, {"m": HomeRateModel(shrink=3.0)}, ["E0"], ["2324"], cache_dir=cache)
-    assert redone.n_fits == 18  # an E1 match from last season is in every round's training data
+    assert (result.n_cached, result.n_fits) == (total - 18, 18) and again == reference
 
 
 @pytest.mark.slow
 def test_parallel_run_equals_serial_run_and_reports_progress(two_leagues: pd.DataFrame) -> None:
     models = {"home_rate": HomeRateModel(shrink=3.0), "base": BaseRatesModel()}
     seen: list[tuple[int, int]] = []
-    serial = walk_forward(two_leagues, models, ["E0", "SP1"], ["2324"], n_jobs=1)
+    steps: list[tuple[int, int, str]] = []
+    serial = walk_forward(
+        two_leagues, models, ["E0", "SP1"], ["2324"], n_jobs=1, progress=lambda *step: steps.append(step)
+    )
+    assert [done for done, _, _ in steps] == list(range(1, 37)) and steps[-1][1] == 36  # one step per round
+    assert steps[0][2] == "E0 2324 2023-08-12"
     parallel = walk_forward(
         two_leagues,
         models,
@@ -261,3 +254,11 @@ def test_bad_specs_and_frames_are_rejected(two_leagues: pd.DataFrame) -> None:
         walk_forward(two_leagues, {"b": BaseRatesModel()}, ["E0"], ["2324"], features=duplicated)
     with pytest.raises(TypeError, match="model spec"):
         walk_forward(two_leagues, {"b": 42}, ["E0"], ["2324"])
+
+
+def test_a_damaged_cache_file_is_recomputed(two_leagues: pd.DataFrame, tmp_path: Path) -> None:
+    first = walk_forward(two_leagues, {"b": BaseRatesModel()}, ["E0"], ["2324"], cache_dir=tmp_path)
+    (tmp_path / "b" / "E0" / "2324" / "chunk.parquet").write_bytes(b"not parquet")
+    again = walk_forward(two_leagues, {"b": BaseRatesModel()}, ["E0"], ["2324"], cache_dir=tmp_path)
+    assert again.n_fits == 18
+    pd.testing.assert_frame_equal(first.predictions, again.predictions)

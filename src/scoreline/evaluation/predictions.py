@@ -40,19 +40,23 @@ def season_start_year(season: str) -> int:
     return 1900 + year if year >= 50 else 2000 + year
 
 
-def prediction_frame(matches: pd.DataFrame, model: str, probs: np.ndarray, **extra: object) -> pd.DataFrame:
+def prediction_frame(
+    matches: pd.DataFrame, model: str | np.ndarray, probs: np.ndarray, **extra: object
+) -> pd.DataFrame:
     """Predictions of ``model`` for ``matches`` (rows aligned with ``probs``) in the canonical column order.
 
-    ``extra`` sets ``train_cutoff`` / ``n_train`` (scalars or arrays); they default to NaT and 0.
+    ``model`` is one name or one per row; ``extra`` sets ``train_cutoff`` / ``n_train`` (scalars or arrays,
+    default NaT and 0).
     """
     probs = np.asarray(probs, dtype=float).reshape(len(matches), len(c.OUTCOMES))
-    out = pd.DataFrame({name: matches[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF)})
-    out[c.HOME] = matches[c.HOME].to_numpy()
-    out[c.AWAY] = matches[c.AWAY].to_numpy()
-    out[MODEL] = model
-    for k, name in enumerate(c.PROBABILITY_COLUMNS):
-        out[name] = probs[:, k]
-    out[TRAIN_CUTOFF] = pd.to_datetime(pd.Series(extra.get(TRAIN_CUTOFF, pd.NaT), index=out.index))
-    out[N_TRAIN] = np.asarray(extra.get(N_TRAIN, 0), dtype=np.int64) * np.ones(len(out), dtype=np.int64)
-    out[c.RESULT] = matches[c.RESULT].to_numpy() if c.RESULT in matches else None
-    return out[list(PREDICTION_COLUMNS)]
+    n = len(matches)
+    data: dict[str, object] = {
+        name: matches[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY)
+    }
+    data[MODEL] = np.broadcast_to(np.asarray(model, dtype=object), (n,)).copy()
+    data.update({name: probs[:, k] for k, name in enumerate(c.PROBABILITY_COLUMNS)})
+    cutoff = pd.to_datetime(pd.Series(extra.get(TRAIN_CUTOFF, pd.NaT))).to_numpy(dtype="datetime64[ns]")
+    data[TRAIN_CUTOFF] = np.broadcast_to(cutoff, (n,)) if len(cutoff) == 1 else cutoff
+    data[N_TRAIN] = np.broadcast_to(np.asarray(extra.get(N_TRAIN, 0), dtype=np.int64), (n,)).copy()
+    data[c.RESULT] = matches[c.RESULT].to_numpy() if c.RESULT in matches else np.full(n, None, dtype=object)
+    return pd.DataFrame(data, columns=list(PREDICTION_COLUMNS))

@@ -123,6 +123,10 @@ def score(
         raise ValueError(f"no match was predicted by every forecaster: {report}")
     probs, outcomes, rows = _arrays(aligned, names)
     pooled = {name: metrics.summary(probs[name], outcomes, n_bins) for name in names}
+    cells: dict[tuple[str, str], np.ndarray] = {
+        (str(key[0]), str(key[1])): np.asarray(i)  # type: ignore[index]
+        for key, i in rows.groupby([c.LEAGUE, c.SEASON], sort=True).indices.items()
+    }
     by_league_season = [
         {
             "league": league,
@@ -130,7 +134,7 @@ def score(
             "model": name,
             **metrics.summary(probs[name][i], outcomes[i], n_bins),
         }
-        for (league, season), i in rows.groupby([c.LEAGUE, c.SEASON], sort=True).indices.items()
+        for (league, season), i in cells.items()
         for name in names
     ]
     by_season = [

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.evaluation.cache import Outcome, PredictionCache
 from scoreline.evaluation.predictions import (
     MODEL,
     N_TRAIN,
@@ -192,7 +193,9 @@ def walk_forward(
 def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """A sorted copy of ``matches`` with normalised dates, a kickoff column and the features joined on.
 
-    Returns the frame and the feature column names; a feature column the match frame also has replaces it.
+    Returns the frame and the feature column names. Key and kickoff columns of ``features`` (a
+    ``FeatureFrame`` repeats season and kickoff) are not features; any other column the match frame also has
+    is replaced by the feature frame's.
     """
     frame = matches.copy()
     frame[c.DATE] = pd.to_datetime(frame[c.DATE]).dt.normalize()
@@ -205,17 +208,21 @@ def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.D
         if table.duplicated(key).any():
             raise ValueError("feature frame has several rows for some matches (key league/date/home/away)")
         table = table.assign(**{c.DATE: pd.to_datetime(table[c.DATE]).dt.normalize()})
-        feature_columns = tuple(col for col in table.columns if col not in key and col != "index")
+        feature_columns = tuple(col for col in table.columns if col not in (*PRE_MATCH_COLUMNS, "index"))
         frame = frame.drop(columns=[col for col in feature_columns if col in frame.columns])
         frame = frame.merge(table[key + list(feature_columns)], on=key, how="left", validate="one_to_one")
     frame = frame.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
     return frame, feature_columns
 
 
-def _test_rounds(task: _Task) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
-    test = task.matches[(task.matches[c.LEAGUE] == task.league) & (task.matches[c.SEASON] == task.season)]
+def _test_rounds(task: _Task, frame: pd.DataFrame | None = None) -> list[tuple[pd.Timestamp, np.ndarray]]:
+    """Each round's training cutoff and the row positions (in ``frame``) of its matches."""
+    frame = task.matches.reset_index(drop=True) if frame is None else frame
+    test = frame[(frame[c.LEAGUE] == task.league) & (frame[c.SEASON] == task.season)]
     cutoffs = round_cutoffs(test, task.cadence)
-    return [(pd.Timestamp(cutoff), group) for cutoff, group in test.groupby(cutoffs, sort=True)]
+    return [
+        (pd.Timestamp(cutoff), group.index.to_numpy()) for cutoff, group in test.groupby(cutoffs, sort=True)
+    ]
 
 
 def _count_rounds(task: _Task) -> int:
@@ -229,7 +236,7 @@ def _run_tasks(
         n_jobs = os.cpu_count() or 1
     done = 0
 
-    def advance(label: str, rounds: int = 1) -> None:
+    def advance(label: str, rounds: int) -> None:
         nonlocal done
         done += rounds
         if progress is not None:
@@ -248,54 +255,75 @@ def _run_tasks(
     return [results[i] for i in range(len(tasks))]
 
 
-def _run_task(task: _Task, advance: Callable[[str], None] | None = None) -> _TaskResult:
+def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) -> _TaskResult:
     """Every round of one league-season, every model: from the cache or by fitting."""
     result = _TaskResult()
+    frame = task.matches.reset_index(drop=True)
+    pre_match = [col for col in dict.fromkeys((*PRE_MATCH_COLUMNS, *task.feature_columns)) if col in frame]
+    # Per-row hashes once per task; a round's digest then hashes just the selected rows' hashes.
+    row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    pre_hash = pd.util.hash_pandas_object(frame[pre_match], index=False).to_numpy()
+    header = "|".join(f"{col}:{dtype}" for col, dtype in frame.dtypes.items()).encode()
+    usable = (frame[c.RESULT].isin(c.RESULT_TO_INDEX) & frame[c.LEAGUE].isin(task.train_leagues)).to_numpy()
+    dates = frame[c.DATE].to_numpy()
+    caches = {
+        name: PredictionCache(task.cache_dir, name, task.league, task.season) if task.cache_dir else None
+        for name in task.models
+    }
     fingerprints = {name: _model_fingerprint(spec) for name, spec in task.models.items()}
-    history = task.matches[task.matches[c.RESULT].isin(c.RESULT_TO_INDEX)]
-    pre_match = [col for col in (*PRE_MATCH_COLUMNS, *task.feature_columns) if col in task.matches.columns]
-    for cutoff, round_matches in _test_rounds(task):
-        in_window = history[c.DATE] < cutoff
+    homes, aways = frame[c.HOME].to_numpy(), frame[c.AWAY].to_numpy()
+    parts: dict[str, list[np.ndarray]] = {"rows": [], "model": [], "probs": [], "cutoff": [], "n_train": []}
+    for cutoff, positions in _test_rounds(task, frame):
+        in_window = usable & (dates < cutoff.to_datetime64())
         if task.window_days is not None:
-            in_window &= history[c.DATE] >= cutoff - pd.Timedelta(days=task.window_days)
-        train = history[in_window & history[c.LEAGUE].isin(task.train_leagues)].reset_index(drop=True)
-        test = round_matches[pre_match].reset_index(drop=True)
-        data_digest = _digest(train) + _digest(test)
+            in_window &= dates >= (cutoff - pd.Timedelta(days=task.window_days)).to_datetime64()
+        digest = hashlib.sha256(header + row_hash[in_window].tobytes() + pre_hash[positions].tobytes())
+        inputs: tuple[pd.DataFrame, pd.DataFrame] | None = None  # built on the first cache miss only
         for name, spec in task.models.items():
-            key = hashlib.sha256(
-                f"{CACHE_VERSION}|{name}|{fingerprints[name]}|{data_digest}".encode()
-            ).hexdigest()
-            path = _cache_path(task, name, cutoff, key)
-            outcome = _read_cache(path, test)
+            key = hashlib.sha256(f"{CACHE_VERSION}|{name}|{fingerprints[name]}|{digest.hexdigest()}".encode())
+            entry = f"{cutoff:%Y%m%d}-{key.hexdigest()[:24]}"
+            cache = caches[name]
+            outcome = cache.get(entry, homes[positions]) if cache else None
             if outcome is None:
-                outcome = _fit_predict(spec, train, test)
+                if inputs is None:
+                    inputs = (
+                        frame[in_window].reset_index(drop=True),
+                        frame.loc[positions, pre_match].reset_index(drop=True),
+                    )
+                outcome = _fit_predict(spec, *inputs)
                 result.n_fits += 1
-                if path is not None:
-                    _write_cache(path, test, outcome)
+                if cache:
+                    cache.put(entry, homes[positions], aways[positions], outcome)
             else:
                 result.n_cached += 1
-            probs, stage, error = outcome
-            if error is not None:
-                result.failures.append(
-                    dict(
-                        zip(
-                            FAILURE_COLUMNS,
-                            (name, task.league, task.season, cutoff, stage, error),
-                            strict=True,
-                        )
-                    )
-                )
-            extra = {TRAIN_CUTOFF: cutoff, N_TRAIN: len(train)}
-            result.predictions.append(prediction_frame(round_matches, name, probs, **extra))
+            if outcome.error is not None:
+                failure = (name, task.league, task.season, cutoff, outcome.stage, outcome.error)
+                result.failures.append(dict(zip(FAILURE_COLUMNS, failure, strict=True)))
+            n = len(positions)
+            parts["rows"].append(positions)
+            parts["model"].append(np.full(n, name, dtype=object))
+            parts["probs"].append(outcome.probs)
+            parts["cutoff"].append(np.full(n, cutoff.to_datetime64()))
+            parts["n_train"].append(np.full(n, int(in_window.sum())))
         if advance is not None:
-            advance(f"{task.league} {task.season} {cutoff:%Y-%m-%d}")
+            advance(f"{task.league} {task.season} {cutoff:%Y-%m-%d}", 1)
+    for cache in caches.values():
+        if cache:
+            cache.consolidate()
+    if parts["rows"]:
+        joined = {part: np.concatenate(arrays) for part, arrays in parts.items()}
+        result.predictions.append(
+            prediction_frame(
+                frame.iloc[joined["rows"]],
+                joined["model"],
+                joined["probs"],
+                **{TRAIN_CUTOFF: joined["cutoff"], N_TRAIN: joined["n_train"]},
+            )
+        )
     return result
 
 
-_Outcome = tuple[np.ndarray, str | None, str | None]  # probabilities, failed stage, error message
-
-
-def _fit_predict(spec: ModelSpec, train: pd.DataFrame, test: pd.DataFrame) -> _Outcome:
+def _fit_predict(spec: ModelSpec, train: pd.DataFrame, test: pd.DataFrame) -> Outcome:
     """Fit a fresh estimator on ``train`` and predict ``test``; exceptions become a failure record."""
     stage = "fit"
     try:
@@ -305,8 +333,8 @@ def _fit_predict(spec: ModelSpec, train: pd.DataFrame, test: pd.DataFrame) -> _O
         probs = np.asarray(estimator.predict_proba(test.copy()), dtype=float)
         _check_probabilities(probs, len(test))
     except Exception as exc:
-        return np.full((len(test), 3), np.nan), stage, f"{type(exc).__name__}: {exc}"
-    return probs, None, None
+        return Outcome(np.full((len(test), 3), np.nan), stage, f"{type(exc).__name__}: {exc}")
+    return Outcome(probs)
 
 
 def _check_probabilities(probs: np.ndarray, n: int) -> None:
@@ -346,48 +374,6 @@ def _model_fingerprint(spec: ModelSpec) -> str:
     params = sorted(estimator.get_params(deep=True).items()) if hasattr(estimator, "get_params") else None
     text = f"{cls.__module__}.{cls.__qualname__}|{params if params is not None else repr(estimator)}|{source}"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _digest(frame: pd.DataFrame) -> str:
-    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    header = "|".join(f"{col}:{dtype}" for col, dtype in frame.dtypes.items())
-    return hashlib.sha256(header.encode() + hashes.tobytes()).hexdigest()
-
-
-def _cache_path(task: _Task, model: str, cutoff: pd.Timestamp, key: str) -> Path | None:
-    if task.cache_dir is None:
-        return None
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model)
-    return task.cache_dir / safe / task.league / task.season / f"{cutoff:%Y%m%d}-{key[:24]}.parquet"
-
-
-def _read_cache(path: Path | None, test: pd.DataFrame) -> _Outcome | None:
-    if path is None or not path.exists():
-        return None
-    try:
-        cached = pd.read_parquet(path)
-    except Exception as exc:  # a torn or foreign file: refit rather than fail
-        logger.warning("ignoring unreadable cache file %s: %s", path, exc)
-        return None
-    if len(cached) != len(test) or not (cached[c.HOME].to_numpy() == test[c.HOME].to_numpy()).all():
-        return None
-    probs = cached[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float)
-    stage, error = cached["stage"].iloc[0], cached["error"].iloc[0]
-    return probs, (None if pd.isna(stage) else str(stage)), (None if pd.isna(error) else str(error))
-
-
-def _write_cache(path: Path, test: pd.DataFrame, outcome: _Outcome) -> None:
-    """Write atomically (temporary file, then rename) so an interrupted write leaves no torn file."""
-    probs, stage, error = outcome
-    table = pd.DataFrame({c.HOME: test[c.HOME].to_numpy(), c.AWAY: test[c.AWAY].to_numpy()})
-    for k, name in enumerate(c.PROBABILITY_COLUMNS):
-        table[name] = probs[:, k]
-    table["stage"] = pd.Series([stage] * len(table), dtype="string")
-    table["error"] = pd.Series([error] * len(table), dtype="string")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    table.to_parquet(temporary, index=False)
-    os.replace(temporary, path)
 
 
 def _assemble(results: list[_TaskResult], model_order: list[str]) -> WalkForwardResult:
