@@ -58,7 +58,7 @@ def backtest_command(
 
         metrics = run_backtest(data, config, out, progress=advance)
     if as_json:
-        typer.echo(json.dumps({"pooled": metrics["pooled"], "matches": metrics["matches"]}, indent=2))
+        typer.echo(json.dumps({key: metrics[key] for key in ("pooled", "matches", "fits")}, indent=2))
         return
     table = Table(title=f"Pooled over {metrics['matches']['n_scored']} matches (lower RPS is better)")
     for column in ("model", "rps", "logloss", "brier", "accuracy", "ece"):
