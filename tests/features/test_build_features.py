@@ -103,7 +103,7 @@ def test_cutoff_freezes_ratings_and_form_for_later_fixtures() -> None:
     later = (matches[c.KICKOFF] >= cutoff).to_numpy()
     with_cutoff = build_features(matches, cutoff=cutoff)
     unplayed = matches.copy()
-    unplayed.loc[later, [c.HOME_GOALS, c.AWAY_GOALS] + list(c.STAT_COLUMNS)] = np.nan
+    unplayed.loc[later, [c.HOME_GOALS, c.AWAY_GOALS, *c.STAT_COLUMNS]] = np.nan
     pd.testing.assert_frame_equal(
         with_cutoff.drop(columns="form_season_stage"),
         build_features(unplayed).drop(columns="form_season_stage"),

@@ -42,7 +42,7 @@ def long_odds(matches: pd.DataFrame) -> pd.DataFrame:
 
 def test_opening_odds_refuse_closing_rows() -> None:
     odds = long_odds(MATCHES)
-    with pytest.raises(ValueError, match="refuses .* timing is not 'opening'"):
+    with pytest.raises(ValueError, match=r"refuses .* timing is not 'opening'"):
         OpeningOdds(odds)
     wide = football_data_frame(MATCHES)
     with pytest.raises(ValueError, match="long odds frame"):

@@ -1,9 +1,9 @@
 """Recent form, rest and season progress, pre-match (numba loops over a long team-match table).
 
 Each match gives two team rows (home side, away side) holding the team's statistics *for* and *against*.
-Per team, in kickoff order, a row gets the exponentially weighted mean (half-life in matches) and the mean of the
-last N matches of every statistic from its EARLIER days only: rows of the same day are all read before any of
-them updates. Only counted matches (result known, kickoff before the cutoff) update anything; a missing
+Per team, in kickoff order, a row gets the exponentially weighted mean (half-life in matches) and the mean of
+the last N matches of every statistic from its EARLIER days only: rows of the same day are all read before any
+of them updates. Only counted matches (result known, kickoff before the cutoff) update anything; a missing
 statistic (e.g. no shots in older files) is skipped for that statistic alone. Form carries over seasons.
 """
 
@@ -17,8 +17,8 @@ from scoreline import columns as c
 from scoreline.features.params import FormParams
 from scoreline.features.timeline import counted_mask, kickoffs, match_days, season_ordinals, team_keys
 
-# statistic name -> (home team's column, away team's column); "for" is the team's own, "against" the opponent's.
-_STATS = {
+# statistic -> (home team's column(s), away team's column(s)); "for" is the team's own, "against" the other's.
+_STATS: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "goals": (c.HOME_GOALS, c.AWAY_GOALS),
     "shots": (c.HOME_SHOTS, c.AWAY_SHOTS),
     "sot": (c.HOME_SHOTS_ON_TARGET, c.AWAY_SHOTS_ON_TARGET),
@@ -32,7 +32,9 @@ _KINDS = ("ewm", "lastn")
 def form_columns() -> tuple[str, ...]:
     """Every column of the form group, in output order."""
     overall = [f"form_{s}_{k}_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS]
-    venue = [f"form_{s}_{k}_{side}_at_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS]
+    venue = [
+        f"form_{s}_{k}_{side}_at_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS
+    ]
     schedule = [f"form_{name}_{side}" for name in ("rest_days", "played_season") for side in ("home", "away")]
     return (*overall, *venue, *schedule, "form_season_stage")
 
@@ -128,11 +130,8 @@ def _season_stage(league, day, season, counted):  # type: ignore[no-untyped-def]
         while j < n and league[j] == league[i] and day[j] == day[i]:
             j += 1
         for r in range(i, j):
-            if season[r] > cur_season and cur_season >= 0:
-                if season[r] == cur_season + 1:
-                    prev_count = cur_count
-                else:
-                    prev_count = 0
+            if season[r] > cur_season >= 0:
+                prev_count = cur_count if season[r] == cur_season + 1 else 0
                 cur_count = 0
                 cur_season = season[r]
             elif cur_season < 0:
@@ -175,9 +174,7 @@ def _by_key(key: np.ndarray, day: np.ndarray, tiebreak: np.ndarray) -> np.ndarra
     return np.lexsort((tiebreak, day, key))
 
 
-def form_features(
-    matches: pd.DataFrame, params: FormParams, cutoff: pd.Timestamp | None
-) -> pd.DataFrame:
+def form_features(matches: pd.DataFrame, params: FormParams, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     """The form group for every match of ``matches`` (same index), from earlier days' counted matches only."""
     if params.last_n < 1 or params.halflife <= 0:
         raise ValueError(f"form needs last_n >= 1 and halflife > 0, got {params}")
@@ -212,7 +209,10 @@ def form_features(
     league_order = _by_key(league.astype(np.int64), day, kick)
     stage = np.empty(n)
     stage[league_order] = _season_stage(
-        league.astype(np.int64)[league_order], day[league_order], season2[:n][league_order], counted[league_order]
+        league.astype(np.int64)[league_order],
+        day[league_order],
+        season2[:n][league_order],
+        counted[league_order],
     )
     out |= {
         "form_rest_days_home": rest[:n],

@@ -42,7 +42,7 @@ class PiParams:
 
 @dataclass(frozen=True)
 class FormParams:
-    """Recent form: exponentially weighted mean with ``halflife`` matches, and the mean of the last ``last_n``."""
+    """Recent form: exponentially weighted mean (``halflife`` in matches) and mean of the last ``last_n``."""
 
     halflife: float = 5.0
     last_n: int = 5
@@ -66,7 +66,7 @@ class FeatureParams:
 
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, Mapping[str, Any]]) -> FeatureParams:
-        """Defaults with ``overrides`` (group name -> parameter name -> value) applied; unknown names raise."""
+        """Defaults with ``overrides`` (group -> parameter -> value) applied; unknown names raise."""
         params = cls()
         groups = {f.name for f in fields(cls)}
         for group, values in overrides.items():

@@ -25,7 +25,7 @@ def league_group(league: str) -> str:
     """The country group of a league code: its letters without trailing digits, ``EC`` folded into ``E``.
 
     football-data: E0/E1/E2/E3/EC -> E, SC0-SC3 -> SC, D1/D2 -> D, SP1/SP2 -> SP, I1/I2 -> I, F1/F2 -> F,
-    N1 -> N, B1 -> B, P1 -> P, T1 -> T, G1 -> G. Soccer Prediction Challenge: ENG1-ENG5 -> ENG, GER1-3 -> GER...
+    N1 -> N, B1 -> B, P1 -> P, T1 -> T, G1 -> G. Soccer Prediction Challenge: ENG1-ENG5 -> ENG, GER1-3 -> GER.
     """
     letters = _TRAILING_DIGITS.sub("", str(league))
     return _GROUP_ALIASES.get(letters, letters)
@@ -108,7 +108,9 @@ def build_timeline(matches: pd.DataFrame, cutoff: pd.Timestamp | None) -> Timeli
             "home": matches[c.HOME].astype(str).to_numpy(),
         }
     )
-    order = np.asarray(frame.sort_values(["day", "kickoff", "league", "home"], kind="stable").index.to_numpy())
+    order = np.asarray(
+        frame.sort_values(["day", "kickoff", "league", "home"], kind="stable").index.to_numpy()
+    )
     home_key, away_key = team_keys(matches)
     team_codes, teams = pd.factorize(pd.concat([home_key, away_key], ignore_index=True))
     n = len(matches)

@@ -3,8 +3,8 @@
 ``training_set.parquet`` holds ``Sea, Lge, Date, HT, AT, HS, AS, GD, WDL`` for ~300k matches of 51 leagues:
 goals only (no half-time score, statistics or odds, which stay NA). Seasons ``"00-01"`` become football-data
 style ``"0001"``; dates are ``dd/mm/yyyy`` without kickoff times. The 7 unplayed fixtures encoded
-``HS = AS = -1`` are dropped; any other inconsistent row (bad date, negative goals, ``GD``/``WDL`` not matching
-the goals, duplicate match) goes to a quarantine frame with its row and reason instead of being loaded.
+``HS = AS = -1`` are dropped; any other inconsistent row (bad date, negative goals, ``GD``/``WDL`` not
+matching the goals, duplicate match) goes to a quarantine frame with its row and reason, not the matches.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def _problems(raw: pd.DataFrame, date: pd.Series, season: pd.Series) -> pd.DataF
     flagged = pd.Series(False, index=raw.index)
     for field, bad, reason in checks:
         new = bad.fillna(True) & ~flagged
-        found.append(pd.DataFrame({"position": np.flatnonzero(new.to_numpy()), c.FIELD: field, c.REASON: reason}))
+        found.append(
+            pd.DataFrame({"position": np.flatnonzero(new.to_numpy()), c.FIELD: field, c.REASON: reason})
+        )
         flagged |= new
     return pd.concat(found, ignore_index=True)
 
@@ -72,7 +74,9 @@ def parse_spc2023(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     if missing:
         raise ValueError(f"{file}: not a Soccer Prediction Challenge file, missing column(s) {missing}")
     raw = raw.reset_index(drop=True)
-    unplayed = (pd.to_numeric(raw["HS"], errors="coerce") == -1) & (pd.to_numeric(raw["AS"], errors="coerce") == -1)
+    unplayed = (pd.to_numeric(raw["HS"], errors="coerce") == -1) & (
+        pd.to_numeric(raw["AS"], errors="coerce") == -1
+    )
     date = pd.to_datetime(raw["Date"], format="%d/%m/%Y", errors="coerce")
     season = _season_code(raw["Sea"])
     problems = _problems(raw, date, season)
@@ -85,7 +89,9 @@ def parse_spc2023(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     dup = pd.DataFrame({"position": np.flatnonzero(duplicate), c.FIELD: "HT", c.REASON: "duplicate match"})
     problems = pd.concat([problems, dup], ignore_index=True).sort_values("position", kind="stable")
     keep &= ~duplicate
-    logger.info("%s: %d matches, %d unplayed dropped, %d quarantined", file, keep.sum(), unplayed.sum(), len(problems))
+    logger.info(
+        "%s: %d matches, %d unplayed dropped, %d quarantined", file, keep.sum(), unplayed.sum(), len(problems)
+    )
     return _canonical(raw[keep], date[keep], season[keep], file), _quarantine(raw, problems, season, file)
 
 
