@@ -15,7 +15,7 @@ from numba import njit
 
 from scoreline import columns as c
 from scoreline.features.params import FormParams
-from scoreline.features.timeline import counted_mask, kickoffs, match_days, season_ordinals, team_keys
+from scoreline.features.timeline import EncodedMatches
 
 # statistic -> (home team's column(s), away team's column(s)); "for" is the team's own, "against" the other's.
 _STATS: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
@@ -174,45 +174,39 @@ def _by_key(key: np.ndarray, day: np.ndarray, tiebreak: np.ndarray) -> np.ndarra
     return np.lexsort((tiebreak, day, key))
 
 
-def form_features(matches: pd.DataFrame, params: FormParams, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+def form_features(matches: pd.DataFrame, encoded: EncodedMatches, params: FormParams) -> pd.DataFrame:
     """The form group for every match of ``matches`` (same index), from earlier days' counted matches only."""
     if params.last_n < 1 or params.halflife <= 0:
         raise ValueError(f"form needs last_n >= 1 and halflife > 0, got {params}")
     n = len(matches)
-    counted = counted_mask(matches, cutoff)
-    day = match_days(matches).to_numpy().astype("datetime64[D]").astype(np.int64)
-    kick = kickoffs(matches).to_numpy().astype("datetime64[ns]").astype(np.int64)
-    home_key, away_key = team_keys(matches)
-    team, _ = pd.factorize(pd.concat([home_key, away_key], ignore_index=True))
-    team = team.astype(np.int64)
+    team = np.r_[encoded.home, encoded.away]
     venue = np.r_[np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)]
-    days2, kick2, counted2 = np.r_[day, day], np.r_[kick, kick], np.r_[counted, counted]
-    values = _long_values(matches, counted)
+    days2, kick2 = np.r_[encoded.day, encoded.day], np.r_[encoded.kickoff, encoded.kickoff]
+    counted2, season2 = np.r_[encoded.counted, encoded.counted], np.r_[encoded.season, encoded.season]
+    values = _long_values(matches, encoded.counted)
     alpha = 1.0 - 0.5 ** (1.0 / params.halflife)
     out: dict[str, np.ndarray] = {}
-    for key, suffix in ((team, ""), (team * 2 + venue, "_at")):
+    for key, venue_specific in ((team, False), (team * 2 + venue, True)):
         order = _by_key(key, days2, kick2)
         ewm_sorted, lastn_sorted = _ewm_lastn(key[order], days2[order], values[order], alpha, params.last_n)
         for kind, sorted_values in zip(_KINDS, (ewm_sorted, lastn_sorted), strict=True):
             unsorted = np.empty_like(sorted_values)
             unsorted[order] = sorted_values
             for side, rows in (("home", slice(0, n)), ("away", slice(n, 2 * n))):
-                tail = f"_{side}_at_{side}" if suffix else f"_{side}"
+                tail = f"_{side}_at_{side}" if venue_specific else f"_{side}"
                 for s, stat in enumerate(FORM_STATS):
                     out[f"form_{stat}_{kind}{tail}"] = unsorted[rows, s]
-    season2 = np.r_[season_ordinals(matches), season_ordinals(matches)]
     order = _by_key(team, days2, kick2)
     rest_sorted, played_sorted = _schedule(team[order], days2[order], season2[order], counted2[order])
     rest, played = np.empty(2 * n), np.empty(2 * n)
     rest[order], played[order] = rest_sorted, played_sorted
-    league, _ = pd.factorize(matches[c.LEAGUE].astype(str))
-    league_order = _by_key(league.astype(np.int64), day, kick)
+    league_order = _by_key(encoded.league, encoded.day, encoded.kickoff)
     stage = np.empty(n)
     stage[league_order] = _season_stage(
-        league.astype(np.int64)[league_order],
-        day[league_order],
-        season2[:n][league_order],
-        counted[league_order],
+        encoded.league[league_order],
+        encoded.day[league_order],
+        encoded.season[league_order],
+        encoded.counted[league_order],
     )
     out |= {
         "form_rest_days_home": rest[:n],
