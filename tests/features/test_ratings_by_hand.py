@@ -62,7 +62,8 @@ def test_elo_matches_hand_arithmetic() -> None:
             "elo_expected_home": [e1, e1, e3, e4, e5],
         }
     )
-    got = build_features(five_matches(), groups=("elo",))
+    params = {"elo": {"k": K, "home_advantage": HA, "margin_exponent": 0.5}}
+    got = build_features(five_matches(), groups=("elo",), params=params)
     assert np.allclose(got[list(expected.columns)].to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
     assert np.allclose(got["elo_diff"], got["elo_home"] - got["elo_away"])
     assert c2 == pytest.approx(1500 + d2 - d3 + d4)  # C's rating after day 3 sums both updates

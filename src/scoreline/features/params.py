@@ -15,13 +15,15 @@ class EloParams:
 
     ``home_advantage`` is added to the home rating (in points) when computing the expected score;
     ``season_regression`` is the share of the distance to the league mean removed at each season change.
+    Defaults were chosen by the squared error of the expected score on football-data seasons 2016/17-2018/19
+    (ratings run from 2000/01; nothing from 2021/22 on was looked at).
     """
 
-    k: float = 20.0
-    home_advantage: float = 70.0
-    margin_exponent: float = 0.5
+    k: float = 15.0
+    home_advantage: float = 60.0
+    margin_exponent: float = 0.25
     initial: float = 1500.0
-    season_regression: float = 0.2
+    season_regression: float = 0.1
 
 
 @dataclass(frozen=True)
