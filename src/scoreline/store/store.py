@@ -8,10 +8,11 @@ Writes are per source file and transactional: :meth:`Store.write_parsed_file` re
 stored before (matches, odds, quarantined rows) in one transaction, so a crash leaves the previous state and
 re-ingesting is idempotent; an unchanged file (same SHA-256) is skipped.
 
-DuckDB allows a single process to open a database file for writing. The store therefore opens a DuckDB file
-only for the duration of each read or write (no pooled connection) and releases the file lock in between, so
-the CLI, notebooks and the API can take turns; a second process that tries while a write is running gets
-DuckDB's "could not set lock" error. Use PostgreSQL when several processes must read and write at once.
+DuckDB allows a single process to open a database file for writing: from a store's first read or write until
+:meth:`Store.close` (or the end of its ``with`` block) this process holds the file lock, and another process
+opening the same file gets DuckDB's "could not set lock on file" error. Keep DuckDB stores short-lived in
+tools that share a file (open, work, close), and use PostgreSQL when several processes must read and write at
+once. Within one process any number of stores on the same file share one database instance.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+import duckdb
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
@@ -330,15 +332,14 @@ def _quarantine_counts() -> sa.Select[Any]:
 
 
 def _create_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; DuckDB files get their folder created and no pooled connection (see module doc)."""
+    """An engine for ``url``; a DuckDB file gets its folder created."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "duckdb":
         return sa.create_engine(url, pool_pre_ping=True)
     database = parsed.database or ":memory:"
-    if database == ":memory:":
-        return sa.create_engine(url)
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, poolclass=NullPool)
+    if database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(url)
 
 
 def _filter(
@@ -361,8 +362,8 @@ def _cutoff_date(before: pd.Timestamp) -> date:
 def _matches_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical dtypes for a match frame read back from either backend."""
     out = frame.copy()
-    out[c.DATE] = pd.to_datetime(out[c.DATE]).astype("datetime64[ns]")
-    out[c.KICKOFF] = pd.to_datetime(out[c.KICKOFF]).astype("datetime64[ns]")
+    out[c.DATE] = _as_datetime(out[c.DATE])
+    out[c.KICKOFF] = _as_datetime(out[c.KICKOFF])
     out[c.HAS_TIME] = out[c.HAS_TIME].astype(bool)
     for name in INT_MATCH_COLUMNS:
         out[name] = out[name].astype("Int64")
@@ -385,8 +386,8 @@ def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, sour
 def _prepare_matches(parsed: ParsedFileLike) -> pd.DataFrame:
     _check_columns(parsed.matches, c.MATCH_COLUMNS, "matches", parsed.source_file)
     matches = parsed.matches.loc[:, list(c.MATCH_COLUMNS)].copy()
-    matches[c.DATE] = pd.to_datetime(matches[c.DATE]).dt.normalize()
-    matches[c.KICKOFF] = pd.to_datetime(matches[c.KICKOFF])
+    matches[c.DATE] = _as_datetime(matches[c.DATE]).dt.normalize()
+    matches[c.KICKOFF] = _as_datetime(matches[c.KICKOFF])
     for name in INT_MATCH_COLUMNS:
         matches[name] = matches[name].astype("Int64")
     duplicated = matches.duplicated(list(c.MATCH_KEY), keep=False)
@@ -399,19 +400,45 @@ def _prepare_matches(parsed: ParsedFileLike) -> pd.DataFrame:
 def _prepare_odds(parsed: ParsedFileLike, matches: pd.DataFrame) -> pd.DataFrame:
     _check_columns(parsed.odds, c.ODDS_COLUMNS, "odds", parsed.source_file)
     odds = parsed.odds.loc[:, list(c.ODDS_COLUMNS)].copy()
-    odds[c.DATE] = pd.to_datetime(odds[c.DATE]).dt.normalize()
-    known = pd.MultiIndex.from_frame(matches[list(c.MATCH_KEY)])
-    orphan = ~pd.MultiIndex.from_frame(odds[list(c.MATCH_KEY)]).isin(known)
-    if orphan.any():
-        first = odds.loc[orphan, list(c.MATCH_KEY)].iloc[0].tolist()
-        raise ValueError(f"{parsed.source_file}: {int(orphan.sum())} odds rows for matches not in the file, e.g. {first}")
-    duplicated = odds.duplicated(list(schema.ODDS_KEY))
-    if duplicated.any():
-        first = odds.loc[duplicated, list(schema.ODDS_KEY)].iloc[0].tolist()
-        raise ValueError(f"{parsed.source_file}: {int(duplicated.sum())} duplicate odds keys, e.g. {first}")
+    odds[c.DATE] = _as_datetime(odds[c.DATE]).dt.normalize()
+    if odds[c.PRICE].isna().any():
+        raise ValueError(f"{parsed.source_file}: odds rows without a price")
+    _check_odds_keys(parsed.source_file, odds, matches)
     odds.insert(1, c.SEASON, parsed.season)
     odds[c.SOURCE_FILE] = parsed.source_file
     return odds.reset_index(drop=True)
+
+
+@cache
+def _validator() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for checking frames (opening one costs ~50 ms, a cursor on it microseconds)."""
+    return duckdb.connect()
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    """``values`` as datetime64[ns] (``pd.to_datetime`` only when they are not datetimes already)."""
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.astype("datetime64[ns]")
+    return pd.to_datetime(values).astype("datetime64[ns]")
+
+
+def _check_odds_keys(source_file: str, odds: pd.DataFrame, matches: pd.DataFrame) -> None:
+    """Every odds row belongs to a match of the file and no odds key repeats (checked by in-memory DuckDB)."""
+    match_key = ", ".join(c.MATCH_KEY)
+    odds_key = ", ".join(schema.ODDS_KEY)
+    example = "min(concat_ws(' ', {}))".format(", ".join(f"{name}::VARCHAR" for name in schema.ODDS_KEY))
+    with _validator().cursor() as db:
+        db.register("odds", odds)
+        db.register("matches", matches[list(c.MATCH_KEY)])
+        orphans = db.execute(f"SELECT count(*), {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone()
+        duplicates = db.execute(
+            f"SELECT count(*), {example} FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+    assert orphans is not None and duplicates is not None
+    if orphans[0]:
+        raise ValueError(f"{source_file}: {orphans[0]} odds rows for matches not in the file, e.g. {orphans[1]}")
+    if duplicates[0]:
+        raise ValueError(f"{source_file}: {duplicates[0]} duplicate odds keys, e.g. {duplicates[1]}")
 
 
 def _prepare_quarantine(parsed: ParsedFileLike) -> pd.DataFrame:
@@ -450,7 +477,7 @@ def _quarantine_duplicates(
     )
     if existing.empty:
         return matches, odds, empty
-    existing[c.DATE] = pd.to_datetime(existing[c.DATE]).astype("datetime64[ns]")
+    existing[c.DATE] = _as_datetime(existing[c.DATE])
     clash = matches.merge(existing, on=list(c.MATCH_KEY), how="inner")
     if clash.empty:
         return matches, odds, empty
