@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,7 @@ def test_pipeline_saves_under_home_by_version_and_reads_back(isolated_home: Path
 
 
 def test_cli_build_writes_out_file_and_prints_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(pipeline, "open_store", lambda url=None: MemoryStore())
+    monkeypatch.setattr(pipeline, "open_store", lambda url=None: nullcontext(MemoryStore()))
     out = tmp_path / "features.parquet"
     result = CliRunner().invoke(
         app, ["features", "build", "--leagues", "E0,SP1", "--groups", "elo,form", "--out", str(out), "--json"]
@@ -83,7 +85,31 @@ def test_cli_build_writes_out_file_and_prints_json(monkeypatch: pytest.MonkeyPat
 
 
 def test_cli_rejects_unknown_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "open_store", lambda url=None: MemoryStore())
+    monkeypatch.setattr(pipeline, "open_store", lambda url=None: nullcontext(MemoryStore()))
     result = CliRunner().invoke(app, ["features", "build", "--groups", "elo,xg"])
     assert result.exit_code == 1
     assert "unknown feature group" in result.output
+
+
+def test_cli_builds_from_a_real_duckdb_store(tmp_path: Path) -> None:
+    from scoreline.simulate import write_football_data_csv
+    from scoreline.sources.football_data_parser import parse_football_data
+    from scoreline.store import Store
+
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    with Store.from_url(url) as store:
+        for league, seed in (("E0", 1), ("E1", 2)):
+            matches = simulate_league(4, ("2324",), league=league, seed=seed).matches
+            path = write_football_data_csv(matches, tmp_path / league / "2324.csv", seed=seed)
+            content = path.read_bytes()
+            parsed = parse_football_data(content, f"{league}/2324.csv", "2324")
+            store.write_parsed_file(parsed, hashlib.sha256(content).hexdigest())
+        stored = store.read_matches()
+    out = tmp_path / "features.parquet"
+    result = CliRunner().invoke(app, ["features", "build", "--db", url, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"] == len(stored) == 24
+    table = pd.read_parquet(out)
+    assert table[["mkt_shin_home", "mkt_margin"]].notna().all().all()  # opening Pinnacle prices
+    expected = build_features(stored, groups=("elo",))
+    assert table["elo_home"].tolist() == pytest.approx(expected["elo_home"].tolist())

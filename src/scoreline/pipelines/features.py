@@ -11,7 +11,8 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,12 +59,13 @@ class FeatureBuildSummary:
         return asdict(self)
 
 
-def open_store(url: str | None = None) -> MatchStore:
-    """The store at ``url`` (default: the configured one)."""
-    from scoreline.store import Store  # type: ignore[attr-defined]
+@contextmanager
+def open_store(url: str | None = None) -> Iterator[MatchStore]:
+    """The store at ``url`` (default: the configured one), closed on exit."""
+    from scoreline.store import Store
 
-    store: MatchStore = Store.from_url(url or get_settings().resolved_db_url)
-    return store
+    with Store.from_url(url or get_settings().resolved_db_url) as store:
+        yield store
 
 
 def feature_table_path(version: str, settings: Settings | None = None) -> Path:
@@ -114,7 +116,11 @@ def run_feature_build(
 ) -> FeatureBuildSummary:
     """Build the feature table from the store and save it; returns a summary."""
     started = time.perf_counter()
-    frame = build_feature_table(store or open_store(db_url), leagues=leagues, groups=groups, cutoff=cutoff)
+    if store is None:
+        with open_store(db_url) as opened:
+            frame = build_feature_table(opened, leagues=leagues, groups=groups, cutoff=cutoff)
+    else:
+        frame = build_feature_table(store, leagues=leagues, groups=groups, cutoff=cutoff)
     path = save_feature_table(frame, out)
     seconds = time.perf_counter() - started
     logger.info(
