@@ -3,8 +3,9 @@
 Each dataset runs in two fresh child processes sharing a new numba cache folder: the first child's first build
 compiles the kernels ("cold"), the second child's first build loads them from the cache ("cached"), and its
 second build is "warm". Peak memory is the second child's peak RSS (ru_maxrss, including the data) and the
-tracemalloc peak of a third build (Python and numpy allocations of the build alone). Data are read with a
-minimal pandas reader (not timed). Run: ``python bench/features.py [--data /path/to/shared/data]``.
+tracemalloc peak of a third build (Python and numpy allocations of the build alone). Data are read with
+the project's football-data parser and SPC loader (not timed).
+Run: ``python bench/features.py [--data /path/to/shared/data]``.
 """
 
 from __future__ import annotations
@@ -20,61 +21,24 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
 
-STAT_MAP = {
-    "HS": c.HOME_SHOTS, "AS": c.AWAY_SHOTS, "HST": c.HOME_SHOTS_ON_TARGET, "AST": c.AWAY_SHOTS_ON_TARGET,
-    "HC": c.HOME_CORNERS, "AC": c.AWAY_CORNERS, "HY": c.HOME_YELLOW, "AY": c.AWAY_YELLOW, "HR": c.HOME_RED,
-    "AR": c.AWAY_RED, "HF": c.HOME_FOULS, "AF": c.AWAY_FOULS,
-}  # fmt: skip
-ODDS_MAP = {"pinnacle": ("PSH", "PSD", "PSA"), "market_avg": ("AvgH", "AvgD", "AvgA")}
-OLD_AVG = ("BbAvH", "BbAvD", "BbAvA")
-
 
 def read_football_data(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Minimal reader: matches and long opening 1X2 odds of every ``<DIV>/<SEASON>.csv``."""
+    """Matches and long 1X2 odds of every ``<DIV>/<SEASON>.csv``, read with the project's parser."""
+    from scoreline.sources.football_data_parser import parse_football_data
+
     matches, odds = [], []
     for path in sorted(root.glob("*/*.csv")):
-        raw = pd.read_csv(path, encoding="utf-8-sig", encoding_errors="replace", low_memory=False)
-        raw = raw.dropna(subset=["HomeTeam", "AwayTeam", "Date"])
-        dates = raw["Date"].astype(str)
-        date = pd.to_datetime(dates, format="%d/%m/%Y", errors="coerce").fillna(
-            pd.to_datetime(dates, format="%d/%m/%y", errors="coerce")
-        )
-        kickoff = (
-            date + pd.to_timedelta(raw["Time"].astype(str) + ":00", errors="coerce").fillna(pd.Timedelta(0))
-            if "Time" in raw
-            else date
-        )
-        frame = pd.DataFrame(
-            {
-                c.LEAGUE: path.parent.name, c.SEASON: path.stem, c.DATE: date, c.KICKOFF: kickoff,
-                c.HOME: raw["HomeTeam"].str.strip(), c.AWAY: raw["AwayTeam"].str.strip(),
-                c.HOME_GOALS: pd.to_numeric(raw["FTHG"], errors="coerce"),
-                c.AWAY_GOALS: pd.to_numeric(raw["FTAG"], errors="coerce"),
-            }
-        )  # fmt: skip
-        for source, target in STAT_MAP.items():
-            frame[target] = pd.to_numeric(raw[source], errors="coerce") if source in raw else np.nan
-        matches.append(frame)
-        for bookmaker, names in ODDS_MAP.items():
-            cols = OLD_AVG if bookmaker == "market_avg" and names[0] not in raw else names
-            if cols[0] not in raw:
-                continue
-            for outcome, col in zip(c.OUTCOMES, cols, strict=True):
-                odds.append(
-                    frame[[c.LEAGUE, c.DATE, c.HOME, c.AWAY]].assign(
-                        **{c.BOOKMAKER: bookmaker, c.MARKET: c.MARKET_1X2, c.LINE: np.nan,
-                           c.TIMING: c.OPENING, c.OUTCOME: outcome,
-                           c.PRICE: pd.to_numeric(raw[col], errors="coerce")}
-                    )
-                )  # fmt: skip
-    all_matches = pd.concat(matches, ignore_index=True).dropna(subset=[c.DATE])
-    all_odds = pd.concat(odds, ignore_index=True).dropna(subset=[c.DATE, c.PRICE])
-    return all_matches.sort_values(c.KICKOFF, kind="stable", ignore_index=True), all_odds
+        parsed = parse_football_data(path.read_bytes(), f"{path.parent.name}/{path.name}", path.stem)
+        matches.append(parsed.matches)
+        odds.append(parsed.odds[parsed.odds[c.MARKET] == c.MARKET_1X2])
+    all_matches = pd.concat(matches, ignore_index=True)
+    return all_matches.sort_values(c.KICKOFF, kind="stable", ignore_index=True), pd.concat(
+        odds, ignore_index=True
+    )
 
 
 def child(dataset: str, data: Path) -> dict[str, object]:
