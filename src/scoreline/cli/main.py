@@ -7,6 +7,7 @@ import logging
 import typer
 
 from scoreline import __version__
+from scoreline.cli.features import features_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -33,3 +34,6 @@ def main(
     """scoreline: football match prediction you can check against the market."""
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+app.add_typer(features_app, name="features")
