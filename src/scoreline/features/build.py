@@ -14,7 +14,7 @@ from scoreline.features.form import form_features
 from scoreline.features.market import OpeningOdds, market_features
 from scoreline.features.params import FeatureParams, resolve_params
 from scoreline.features.pi import pi_features
-from scoreline.features.timeline import build_timeline, check_matches, kickoffs, match_days
+from scoreline.features.timeline import build_timeline, check_matches, encode_matches, kickoffs, match_days
 from scoreline.features.version import feature_set_version
 
 logger = logging.getLogger(__name__)
@@ -69,14 +69,15 @@ def build_features(
         index=matches.index,
     )
     parts = [keys]
+    encoded = encode_matches(matches, limit)
     if "elo" in chosen or "pi" in chosen:
-        timeline = build_timeline(matches, limit)
+        timeline = build_timeline(encoded)
         if "elo" in chosen:
             parts.append(elo_features(timeline, resolved.elo, matches.index))
         if "pi" in chosen:
             parts.append(pi_features(timeline, resolved.pi, matches.index))
     if "form" in chosen:
-        parts.append(form_features(matches, resolved.form, limit))
+        parts.append(form_features(matches, encoded, resolved.form))
     if "market" in chosen:
         assert odds is not None
         parts.append(market_features(matches, odds, resolved.market))

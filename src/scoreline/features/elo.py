@@ -18,7 +18,7 @@ ELO_COLUMNS = ("elo_home", "elo_away", "elo_diff", "elo_expected_home")
 
 
 def elo_features(timeline: Timeline, params: EloParams, index: pd.Index) -> pd.DataFrame:
-    """``elo_home``, ``elo_away``, ``elo_diff`` (home minus away) and ``elo_expected_home`` (with home advantage)."""
+    """``elo_home``, ``elo_away``, ``elo_diff`` (home minus away), ``elo_expected_home`` (with home edge)."""
     pre_home, pre_away = run_ratings(
         timeline,
         ELO,

@@ -1,9 +1,9 @@
 """Recent form, rest and season progress, pre-match (numba loops over a long team-match table).
 
 Each match gives two team rows (home side, away side) holding the team's statistics *for* and *against*.
-Per team, in kickoff order, a row gets the exponentially weighted mean (half-life in matches) and the mean of the
-last N matches of every statistic from its EARLIER days only: rows of the same day are all read before any of
-them updates. Only counted matches (result known, kickoff before the cutoff) update anything; a missing
+Per team, in kickoff order, a row gets the exponentially weighted mean (half-life in matches) and the mean of
+the last N matches of every statistic from its EARLIER days only: rows of the same day are all read before any
+of them updates. Only counted matches (result known, kickoff before the cutoff) update anything; a missing
 statistic (e.g. no shots in older files) is skipped for that statistic alone. Form carries over seasons.
 """
 
@@ -15,10 +15,10 @@ from numba import njit
 
 from scoreline import columns as c
 from scoreline.features.params import FormParams
-from scoreline.features.timeline import counted_mask, kickoffs, match_days, season_ordinals, team_keys
+from scoreline.features.timeline import EncodedMatches
 
-# statistic name -> (home team's column, away team's column); "for" is the team's own, "against" the opponent's.
-_STATS = {
+# statistic -> (home team's column(s), away team's column(s)); "for" is the team's own, "against" the other's.
+_STATS: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "goals": (c.HOME_GOALS, c.AWAY_GOALS),
     "shots": (c.HOME_SHOTS, c.AWAY_SHOTS),
     "sot": (c.HOME_SHOTS_ON_TARGET, c.AWAY_SHOTS_ON_TARGET),
@@ -32,7 +32,9 @@ _KINDS = ("ewm", "lastn")
 def form_columns() -> tuple[str, ...]:
     """Every column of the form group, in output order."""
     overall = [f"form_{s}_{k}_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS]
-    venue = [f"form_{s}_{k}_{side}_at_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS]
+    venue = [
+        f"form_{s}_{k}_{side}_at_{side}" for side in ("home", "away") for s in FORM_STATS for k in _KINDS
+    ]
     schedule = [f"form_{name}_{side}" for name in ("rest_days", "played_season") for side in ("home", "away")]
     return (*overall, *venue, *schedule, "form_season_stage")
 
@@ -128,11 +130,8 @@ def _season_stage(league, day, season, counted):  # type: ignore[no-untyped-def]
         while j < n and league[j] == league[i] and day[j] == day[i]:
             j += 1
         for r in range(i, j):
-            if season[r] > cur_season and cur_season >= 0:
-                if season[r] == cur_season + 1:
-                    prev_count = cur_count
-                else:
-                    prev_count = 0
+            if season[r] > cur_season >= 0:
+                prev_count = cur_count if season[r] == cur_season + 1 else 0
                 cur_count = 0
                 cur_season = season[r]
             elif cur_season < 0:
@@ -175,44 +174,39 @@ def _by_key(key: np.ndarray, day: np.ndarray, tiebreak: np.ndarray) -> np.ndarra
     return np.lexsort((tiebreak, day, key))
 
 
-def form_features(
-    matches: pd.DataFrame, params: FormParams, cutoff: pd.Timestamp | None
-) -> pd.DataFrame:
+def form_features(matches: pd.DataFrame, encoded: EncodedMatches, params: FormParams) -> pd.DataFrame:
     """The form group for every match of ``matches`` (same index), from earlier days' counted matches only."""
     if params.last_n < 1 or params.halflife <= 0:
         raise ValueError(f"form needs last_n >= 1 and halflife > 0, got {params}")
     n = len(matches)
-    counted = counted_mask(matches, cutoff)
-    day = match_days(matches).to_numpy().astype("datetime64[D]").astype(np.int64)
-    kick = kickoffs(matches).to_numpy().astype("datetime64[ns]").astype(np.int64)
-    home_key, away_key = team_keys(matches)
-    team, _ = pd.factorize(pd.concat([home_key, away_key], ignore_index=True))
-    team = team.astype(np.int64)
+    team = np.r_[encoded.home, encoded.away]
     venue = np.r_[np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)]
-    days2, kick2, counted2 = np.r_[day, day], np.r_[kick, kick], np.r_[counted, counted]
-    values = _long_values(matches, counted)
+    days2, kick2 = np.r_[encoded.day, encoded.day], np.r_[encoded.kickoff, encoded.kickoff]
+    counted2, season2 = np.r_[encoded.counted, encoded.counted], np.r_[encoded.season, encoded.season]
+    values = _long_values(matches, encoded.counted)
     alpha = 1.0 - 0.5 ** (1.0 / params.halflife)
     out: dict[str, np.ndarray] = {}
-    for key, suffix in ((team, ""), (team * 2 + venue, "_at")):
+    for key, venue_specific in ((team, False), (team * 2 + venue, True)):
         order = _by_key(key, days2, kick2)
         ewm_sorted, lastn_sorted = _ewm_lastn(key[order], days2[order], values[order], alpha, params.last_n)
         for kind, sorted_values in zip(_KINDS, (ewm_sorted, lastn_sorted), strict=True):
             unsorted = np.empty_like(sorted_values)
             unsorted[order] = sorted_values
             for side, rows in (("home", slice(0, n)), ("away", slice(n, 2 * n))):
-                tail = f"_{side}_at_{side}" if suffix else f"_{side}"
+                tail = f"_{side}_at_{side}" if venue_specific else f"_{side}"
                 for s, stat in enumerate(FORM_STATS):
                     out[f"form_{stat}_{kind}{tail}"] = unsorted[rows, s]
-    season2 = np.r_[season_ordinals(matches), season_ordinals(matches)]
     order = _by_key(team, days2, kick2)
     rest_sorted, played_sorted = _schedule(team[order], days2[order], season2[order], counted2[order])
     rest, played = np.empty(2 * n), np.empty(2 * n)
     rest[order], played[order] = rest_sorted, played_sorted
-    league, _ = pd.factorize(matches[c.LEAGUE].astype(str))
-    league_order = _by_key(league.astype(np.int64), day, kick)
+    league_order = _by_key(encoded.league, encoded.day, encoded.kickoff)
     stage = np.empty(n)
     stage[league_order] = _season_stage(
-        league.astype(np.int64)[league_order], day[league_order], season2[:n][league_order], counted[league_order]
+        encoded.league[league_order],
+        encoded.day[league_order],
+        encoded.season[league_order],
+        encoded.counted[league_order],
     )
     out |= {
         "form_rest_days_home": rest[:n],

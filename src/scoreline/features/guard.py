@@ -1,10 +1,10 @@
 """A reusable leakage guard for any feature function.
 
-``assert_no_leakage(feature_fn, matches)`` picks days ``D`` and rebuilds the features after tampering with the
-future: (1) every result and statistic of matches on or after ``D`` is redrawn - features of matches BEFORE
-``D`` and ON ``D`` must not move (a match must not see its own result nor a same-day result); (2) matches on or
-after ``D`` are deleted, (3) invented matches on or after ``D`` are added - features of matches before ``D``
-must not move. Any change raises :class:`LeakageError` naming the tampering, day, match and feature.
+``assert_no_leakage(feature_fn, matches)`` picks days ``D`` and rebuilds the features after tampering with
+the future: (1) every result and statistic of matches on or after ``D`` is redrawn - features of matches
+BEFORE ``D`` and ON ``D`` must not move (a match must not see its own result nor a same-day result); (2)
+matches on or after ``D`` are deleted, (3) invented matches on or after ``D`` are added - features of matches
+before ``D`` must not move. Any change raises :class:`LeakageError` naming tampering, day, match and feature.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def _compare(
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
             raise LeakageError(
-                f"{what}: feature {name!r} of match {left.loc[i, _KEY].tolist()} changed from {a[i]!r} to "
+                f"{what}: feature {name!r} of match {list(left.loc[i, _KEY])} changed from {a[i]!r} to "
                 f"{b[i]!r} ({int((~same).sum())} row(s) affected)"
             )
 
@@ -120,10 +120,12 @@ def assert_no_leakage(
     match_day = _days(matches)
     if days is None:
         unique = np.sort(match_day.unique())
-        chosen = [pd.Timestamp(d) for d in rng.choice(unique[1:], min(n_days, len(unique) - 1), replace=False)]
+        chosen = [
+            pd.Timestamp(d) for d in rng.choice(unique[1:], min(n_days, len(unique) - 1), replace=False)
+        ]
     else:
         chosen = [pd.Timestamp(d).normalize() for d in days]
-    base = feature_fn(matches).assign(**{c.DATE: lambda f: _days(f)})
+    base = feature_fn(matches).assign(**{c.DATE: _days})
     keys = matches[[c.LEAGUE, c.HOME, c.AWAY]].assign(**{c.DATE: match_day})
     for day in chosen:
         later = (match_day >= day).to_numpy()
@@ -134,6 +136,6 @@ def assert_no_leakage(
                 tampered, rows = _delete(matches, later, rng), keys[match_day < day]
             else:
                 tampered, rows = _add(matches, day, rng), keys[match_day < day]
-            after = feature_fn(tampered).assign(**{c.DATE: lambda f: _days(f)})
+            after = feature_fn(tampered).assign(**{c.DATE: _days})
             what = f"leak: after tampering ({kind}) with matches on or after {day.date()}"
             _compare(base, after, rows, what, rtol, atol)

@@ -15,13 +15,15 @@ class EloParams:
 
     ``home_advantage`` is added to the home rating (in points) when computing the expected score;
     ``season_regression`` is the share of the distance to the league mean removed at each season change.
+    Defaults were chosen by the squared error of the expected score on football-data seasons 2016/17-2018/19
+    (ratings run from 2000/01; nothing from 2021/22 on was looked at).
     """
 
-    k: float = 20.0
-    home_advantage: float = 70.0
-    margin_exponent: float = 0.5
+    k: float = 15.0
+    home_advantage: float = 60.0
+    margin_exponent: float = 0.25
     initial: float = 1500.0
-    season_regression: float = 0.2
+    season_regression: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class PiParams:
 
 @dataclass(frozen=True)
 class FormParams:
-    """Recent form: exponentially weighted mean with ``halflife`` matches, and the mean of the last ``last_n``."""
+    """Recent form: exponentially weighted mean (``halflife`` in matches) and mean of the last ``last_n``."""
 
     halflife: float = 5.0
     last_n: int = 5
@@ -66,7 +68,7 @@ class FeatureParams:
 
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, Mapping[str, Any]]) -> FeatureParams:
-        """Defaults with ``overrides`` (group name -> parameter name -> value) applied; unknown names raise."""
+        """Defaults with ``overrides`` (group -> parameter -> value) applied; unknown names raise."""
         params = cls()
         groups = {f.name for f in fields(cls)}
         for group, values in overrides.items():

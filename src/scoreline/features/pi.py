@@ -1,9 +1,9 @@
 """Pi-ratings (Constantinou & Fenton 2013), pre-match, batched by day.
 
 Every team has a home rating and an away rating (start 0). A rating ``r`` stands for an expected goal
-difference ``sign(r) * (b ** (|r| / c) - 1)`` against an average team; a match's expected goal difference is the
-home team's (home rating) minus the away team's (away rating). With error ``e = |observed - expected|`` and the
-diminishing-returns function ``psi(e) = c * log_b(1 + e)``, the home team's home rating changes by
+difference ``sign(r) * (b ** (|r| / c) - 1)`` against an average team; a match's expected goal difference is
+the home team's (home rating) minus the away team's (away rating). With error ``e = |observed - expected|``
+and the diminishing-returns function ``psi(e) = c * log_b(1 + e)``, the home team's home rating changes by
 ``+-psi(e) * lambda`` (plus when it did better than expected) and its away rating by ``gamma`` times that
 change; the away team symmetrically. Defaults are the paper's: ``lambda = 0.035``, ``gamma = 0.7``,
 ``b = 10``, ``c = 3``.

@@ -1,10 +1,10 @@
 """Sequential team ratings (Elo, pi-ratings) in one numba kernel, batched by day, with season carry-over.
 
-Every match gets its teams' PRE-match ratings; results update ratings only after the whole day (same-day matches
-never see each other). When a team plays its first match of a new season its rating moves towards the mean of
-its last league at the end of last season by ``season_regression``; a team new to the data (or back after a
-season or more away) starts from the mean of its new league's bottom three at the end of last season, else from
-the ``initial`` rating. Teams are one per country group, so promotion and relegation keep ratings.
+Every match gets its teams' PRE-match ratings; results update ratings only after the whole day (same-day
+matches never see each other). When a team plays its first match of a new season its rating moves towards the
+mean of its last league at the end of last season by ``season_regression``; a team new to the data (or back
+after a season or more away) starts from the mean of its new league's bottom three at the end of last season,
+else from the ``initial`` rating. Teams are one per country group, so promotion and relegation keep ratings.
 """
 
 from __future__ import annotations
@@ -21,8 +21,18 @@ _BOTTOM = 3
 
 
 @njit(cache=True)
-def _league_end_stats(L, s_prev, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom):  # type: ignore[no-untyped-def]  # noqa: E501
-    """Mean and bottom-three mean of league ``L``'s teams at the end of season ``s_prev`` (cached per league)."""
+def _league_end_stats(
+    L: int,
+    s_prev: int,
+    state_i: np.ndarray,
+    rating: np.ndarray,
+    prev_rating: np.ndarray,
+    stats_season: np.ndarray,
+    stats_ok: np.ndarray,
+    stats_mean: np.ndarray,
+    stats_bottom: np.ndarray,
+) -> None:
+    """Mean and bottom-three mean of league ``L``'s teams at the end of season ``s_prev`` (cached)."""
     if stats_season[L] == s_prev:
         return
     n_teams, k = rating.shape
@@ -48,7 +58,20 @@ def _league_end_stats(L, s_prev, state_i, rating, prev_rating, stats_season, sta
 
 
 @njit(cache=True)
-def _enter(t, L, s, initial, regression, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom):  # type: ignore[no-untyped-def]  # noqa: E501
+def _enter(
+    t: int,
+    L: int,
+    s: int,
+    initial: float,
+    regression: float,
+    state_i: np.ndarray,
+    rating: np.ndarray,
+    prev_rating: np.ndarray,
+    stats_season: np.ndarray,
+    stats_ok: np.ndarray,
+    stats_mean: np.ndarray,
+    stats_bottom: np.ndarray,
+) -> None:
     """Bring team ``t`` into season ``s`` of league ``L``: regression to the mean or a prior rating."""
     last_league, last_season = state_i[t, 0], state_i[t, 1]
     if last_season >= s:
@@ -59,11 +82,15 @@ def _enter(t, L, s, initial, regression, state_i, rating, prev_rating, stats_sea
         state_i[t, 2] = last_league
         state_i[t, 3] = last_season
     if last_season != _NO_SEASON and last_season == s - 1:
-        _league_end_stats(last_league, s - 1, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom)  # noqa: E501
+        _league_end_stats(
+            last_league, s - 1, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom
+        )
         if stats_ok[last_league]:
             rating[t] = stats_mean[last_league] + (1.0 - regression) * (rating[t] - stats_mean[last_league])
     else:
-        _league_end_stats(L, s - 1, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom)
+        _league_end_stats(
+            L, s - 1, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom
+        )
         if stats_ok[L]:
             rating[t] = stats_bottom[L]
         else:
@@ -73,7 +100,17 @@ def _enter(t, L, s, initial, regression, state_i, rating, prev_rating, stats_sea
 
 
 @njit(cache=True)
-def _elo_update(i, pre_home, pre_away, hg, ag, home, away, delta, p):  # type: ignore[no-untyped-def]
+def _elo_update(
+    i: int,
+    pre_home: np.ndarray,
+    pre_away: np.ndarray,
+    hg: float,
+    ag: float,
+    home: int,
+    away: int,
+    delta: np.ndarray,
+    p: np.ndarray,
+) -> None:
     k0, home_advantage, exponent = p[0], p[1], p[2]
     expected = 1.0 / (1.0 + 10.0 ** ((pre_away[i, 0] - pre_home[i, 0] - home_advantage) / 400.0))
     score = 1.0 if hg > ag else (0.5 if hg == ag else 0.0)
@@ -83,7 +120,17 @@ def _elo_update(i, pre_home, pre_away, hg, ag, home, away, delta, p):  # type: i
 
 
 @njit(cache=True)
-def _pi_update(i, pre_home, pre_away, hg, ag, home, away, delta, p):  # type: ignore[no-untyped-def]
+def _pi_update(
+    i: int,
+    pre_home: np.ndarray,
+    pre_away: np.ndarray,
+    hg: float,
+    ag: float,
+    home: int,
+    away: int,
+    delta: np.ndarray,
+    p: np.ndarray,
+) -> None:
     lam, gamma, base, scale = p[0], p[1], p[2], p[3]
     r_home = pre_home[i, 0]  # home team's home rating
     r_away = pre_away[i, 1]  # away team's away rating
@@ -101,7 +148,23 @@ def _pi_update(i, pre_home, pre_away, hg, ag, home, away, delta, p):  # type: ig
 
 
 @njit(cache=True)
-def _rate(day_bounds, home, away, league, season, hg, ag, counted, n_teams, n_leagues, k, kind, initial, regression, p):  # type: ignore[no-untyped-def]  # noqa: E501
+def _rate(
+    day_bounds: np.ndarray,
+    home: np.ndarray,
+    away: np.ndarray,
+    league: np.ndarray,
+    season: np.ndarray,
+    hg: np.ndarray,
+    ag: np.ndarray,
+    counted: np.ndarray,
+    n_teams: int,
+    n_leagues: int,
+    k: int,
+    kind: int,
+    initial: float,
+    regression: float,
+    p: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     n = home.shape[0]
     rating = np.full((n_teams, k), initial)
     prev_rating = np.full((n_teams, k), initial)
@@ -117,7 +180,20 @@ def _rate(day_bounds, home, away, league, season, hg, ag, counted, n_teams, n_le
         start, end = day_bounds[d], day_bounds[d + 1]
         for i in range(start, end):
             for t in (home[i], away[i]):
-                _enter(t, league[i], season[i], initial, regression, state_i, rating, prev_rating, stats_season, stats_ok, stats_mean, stats_bottom)  # noqa: E501
+                _enter(
+                    t,
+                    league[i],
+                    season[i],
+                    initial,
+                    regression,
+                    state_i,
+                    rating,
+                    prev_rating,
+                    stats_season,
+                    stats_ok,
+                    stats_mean,
+                    stats_bottom,
+                )
         for i in range(start, end):
             pre_home[i] = rating[home[i]]
             pre_away[i] = rating[away[i]]

@@ -25,7 +25,7 @@ def league_group(league: str) -> str:
     """The country group of a league code: its letters without trailing digits, ``EC`` folded into ``E``.
 
     football-data: E0/E1/E2/E3/EC -> E, SC0-SC3 -> SC, D1/D2 -> D, SP1/SP2 -> SP, I1/I2 -> I, F1/F2 -> F,
-    N1 -> N, B1 -> B, P1 -> P, T1 -> T, G1 -> G. Soccer Prediction Challenge: ENG1-ENG5 -> ENG, GER1-3 -> GER...
+    N1 -> N, B1 -> B, P1 -> P, T1 -> T, G1 -> G. Soccer Prediction Challenge: ENG1-ENG5 -> ENG, GER1-3 -> GER.
     """
     letters = _TRAILING_DIGITS.sub("", str(league))
     return _GROUP_ALIASES.get(letters, letters)
@@ -72,65 +72,93 @@ def season_ordinals(matches: pd.DataFrame) -> np.ndarray:
     return np.asarray(matches[c.SEASON].astype(str).map(rank).to_numpy(dtype=np.int64))
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """Match arrays in processing order (day, kickoff, league, home); ``order[i]`` is the input position."""
+def team_keys(matches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Team identities ``group|name`` for the home and away sides."""
+    leagues = matches[c.LEAGUE].astype(str)
+    group = leagues.map({league: league_group(league) for league in leagues.unique()})
+    return group + "|" + matches[c.HOME].astype(str), group + "|" + matches[c.AWAY].astype(str)
 
-    order: np.ndarray
+
+@dataclass(frozen=True)
+class EncodedMatches:
+    """The match frame as integer arrays, in INPUT order, shared by every group."""
+
     day: np.ndarray  # days since the epoch
-    day_bounds: np.ndarray  # start offset of each day in processing order, plus the end
+    kickoff: np.ndarray  # nanoseconds since the epoch
     home: np.ndarray  # team ids (country group + name)
     away: np.ndarray
     league: np.ndarray
     season: np.ndarray  # season ordinals
+    counted: np.ndarray
     home_goals: np.ndarray  # float, NaN where the match does not count
+    away_goals: np.ndarray
+    n_teams: int
+    n_leagues: int
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
+def encode_matches(matches: pd.DataFrame, cutoff: pd.Timestamp | None) -> EncodedMatches:
+    """Encode ``matches`` for the numba kernels (the input frame is not modified)."""
+    check_matches(matches)
+    n = len(matches)
+    home_key, away_key = team_keys(matches)
+    team_codes, teams = pd.factorize(pd.concat([home_key, away_key], ignore_index=True))
+    league_codes, leagues = pd.factorize(matches[c.LEAGUE].astype(str))
+    counted = counted_mask(matches, cutoff)
+    goals = matches[[c.HOME_GOALS, c.AWAY_GOALS]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    goals[~counted] = np.nan
+    return EncodedMatches(
+        day=match_days(matches).to_numpy().astype("datetime64[D]").astype(np.int64),
+        kickoff=kickoffs(matches).to_numpy().astype("datetime64[ns]").astype(np.int64),
+        home=team_codes[:n].astype(np.int64),
+        away=team_codes[n:].astype(np.int64),
+        league=league_codes.astype(np.int64),
+        season=season_ordinals(matches),
+        counted=counted,
+        home_goals=goals[:, 0],
+        away_goals=goals[:, 1],
+        n_teams=len(teams),
+        n_leagues=len(leagues),
+    )
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Encoded matches in processing order (day, kickoff, league, home); ``order[i]``: input position."""
+
+    order: np.ndarray
+    day_bounds: np.ndarray  # start offset of each day in processing order, plus the end
+    home: np.ndarray
+    away: np.ndarray
+    league: np.ndarray
+    season: np.ndarray
+    home_goals: np.ndarray
     away_goals: np.ndarray
     counted: np.ndarray
     n_teams: int
     n_leagues: int
 
 
-def team_keys(matches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Team identities ``group|name`` for the home and away sides."""
-    group = matches[c.LEAGUE].astype(str).map(league_group)
-    return group + "|" + matches[c.HOME].astype(str), group + "|" + matches[c.AWAY].astype(str)
-
-
-def build_timeline(matches: pd.DataFrame, cutoff: pd.Timestamp | None) -> Timeline:
-    """Sort and encode ``matches`` for the numba kernels (the input frame is not modified)."""
-    check_matches(matches)
-    day = match_days(matches)
-    frame = pd.DataFrame(
-        {
-            "day": day.to_numpy(),
-            "kickoff": kickoffs(matches).to_numpy(),
-            "league": matches[c.LEAGUE].astype(str).to_numpy(),
-            "home": matches[c.HOME].astype(str).to_numpy(),
-        }
-    )
-    order = np.asarray(frame.sort_values(["day", "kickoff", "league", "home"], kind="stable").index.to_numpy())
-    home_key, away_key = team_keys(matches)
-    team_codes, teams = pd.factorize(pd.concat([home_key, away_key], ignore_index=True))
-    n = len(matches)
-    league_codes, leagues = pd.factorize(matches[c.LEAGUE].astype(str))
-    counted = counted_mask(matches, cutoff)
-    goals = matches[[c.HOME_GOALS, c.AWAY_GOALS]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
-    goals[~counted] = np.nan
-    days = (day.to_numpy().astype("datetime64[D]").astype(np.int64))[order]
+def build_timeline(encoded: EncodedMatches) -> Timeline:
+    """Sort encoded matches by day, kickoff, league and home team and mark where each day starts."""
+    n = len(encoded)
+    order = np.lexsort((encoded.home, encoded.league, encoded.kickoff, encoded.day))
+    days = encoded.day[order]
     starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if n else np.zeros(0, dtype=np.int64)
     return Timeline(
         order=order,
-        day=days,
         day_bounds=np.r_[starts, n].astype(np.int64),
-        home=team_codes[:n][order].astype(np.int64),
-        away=team_codes[n:][order].astype(np.int64),
-        league=league_codes[order].astype(np.int64),
-        season=season_ordinals(matches)[order],
-        home_goals=goals[order, 0],
-        away_goals=goals[order, 1],
-        counted=counted[order],
-        n_teams=len(teams),
-        n_leagues=len(leagues),
+        home=encoded.home[order],
+        away=encoded.away[order],
+        league=encoded.league[order],
+        season=encoded.season[order],
+        home_goals=encoded.home_goals[order],
+        away_goals=encoded.away_goals[order],
+        counted=encoded.counted[order],
+        n_teams=encoded.n_teams,
+        n_leagues=encoded.n_leagues,
     )
 
 

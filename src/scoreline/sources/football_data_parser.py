@@ -371,6 +371,8 @@ class _Cells:
 
     def quoted(self, column: str, mask: np.ndarray) -> np.ndarray:
         """The masked cells of ``column`` as quoted strings, for reasons."""
+        if column not in self or not mask.any():
+            return np.full(int(mask.sum()), "''", dtype=object)
         values = self.raw[column].to_numpy(dtype=object)[mask]
         return np.array([f"'{str(value)[:40]}'" for value in values], dtype=object)
 
@@ -505,12 +507,12 @@ def _count_reasons(cells: _Cells, column: str, mask: np.ndarray) -> np.ndarray |
 
 def _check_result(cells: _Cells, goals: np.ndarray, blank: np.ndarray, problems: _Problems) -> np.ndarray:
     """The result H/D/A ("" where unknown); bad goals or results reject the line."""
+    bad = _count_problems(goals, blank)
     for j, column in enumerate(("FTHG", "FTAG")):
-        bad = _count_problems(goals[:, j], blank[:, j])
-        problems.reject(bad, column, _count_reasons(cells, column, bad))
+        problems.reject(bad[:, j], column, _count_reasons(cells, column, bad[:, j]))
     problems.reject(blank[:, 0] ^ blank[:, 1], "FTHG,FTAG", "only one team's goals given")
     home, away = goals[:, 0], goals[:, 1]
-    known = ~np.isnan(home) & ~np.isnan(away)
+    known = ~np.isnan(home) & ~np.isnan(away) & ~bad.any(axis=1)
     derived = np.where(known, np.select([home > away, home < away], ["H", "A"], "D"), "").astype(object)
     given = cells.text("FTR")
     valid = np.isin(given, _RESULTS)
