@@ -9,6 +9,7 @@ import typer
 from scoreline import __version__
 from scoreline.cli.backtest import backtest_command
 from scoreline.cli.features import features_app
+from scoreline.cli.stage import stage_command
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -39,3 +40,4 @@ def main(
 
 app.command("backtest")(backtest_command)
 app.add_typer(features_app, name="features")
+app.command("stage")(stage_command)
