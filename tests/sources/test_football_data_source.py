@@ -97,16 +97,16 @@ def test_download_is_cached_and_revalidated_with_etag() -> None:
 
 
 def test_server_errors_and_timeouts_are_retried_with_backoff() -> None:
-    answers: list[Callable[[httpx.Request], httpx.Response]] = [
-        lambda request: httpx.Response(503),
-        lambda request: (_ for _ in ()).throw(httpx.ReadTimeout("slow", request=request)),
-        lambda request: httpx.Response(502),
-        lambda request: httpx.Response(200, content=BODY),
-    ]
+    answers: list[int | None] = [503, None, 502, 200]  # None: the request times out
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = answers.pop(0)
+        if status is None:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(status, content=BODY if status == 200 else b"")
+
     delays: list[float] = []
-    found = fetch_football_data(
-        ["E0"], ["2324"], client=client_for(lambda r: answers.pop(0)(r)), sleep=delays.append
-    )
+    found = fetch_football_data(["E0"], ["2324"], client=client_for(handler), sleep=delays.append)
     assert found[0].read_bytes() == BODY
     assert delays == [0.5, 1.0, 2.0] and not answers
 
