@@ -1,8 +1,8 @@
 """Speed of the football-data parser over a whole mirror, against plain ``pandas.read_csv`` of the same bytes.
 
-Uses the real mirror (``$SCORELINE_SHARED_DATA/football-data`` or ``../shared/data/football-data``) when present,
-else 300 simulated season files. Prints wall and CPU seconds, rows per second and the ratio to the peer
-(``read_csv`` only tokenises; the parser also validates, builds matches, long odds and quarantine).
+Uses the real mirror (``$SCORELINE_SHARED_DATA/football-data`` or ``../shared/data/football-data``) when
+present, else 300 simulated season files. Prints wall and CPU seconds, rows per second and the ratio to the
+peer (``read_csv`` only tokenises; the parser also validates, builds matches, long odds and quarantine).
 Run: ``python bench/football_data_parse.py``.
 """
 
@@ -25,7 +25,9 @@ def mirror() -> tuple[str, list[tuple[str, str, bytes]]]:
     default = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     root = Path(os.environ.get("SCORELINE_SHARED_DATA", default)) / "football-data"
     if root.is_dir():
-        return f"real mirror {root}", [(s.source_file, s.season, s.read_bytes()) for s in discover_local(root)]
+        return f"real mirror {root}", [
+            (s.source_file, s.season, s.read_bytes()) for s in discover_local(root)
+        ]
     files = []
     with tempfile.TemporaryDirectory() as tmp:
         league = simulate_league(n_teams=20, seasons=("2324",), seed=0).matches
@@ -60,7 +62,8 @@ def main() -> None:
     wall, cpu = timed(parse_all)
     print(f"{label}: {len(files)} files, {counts['matches']} matches, {counts['odds']} prices, "
           f"{counts['quarantine']} quarantine rows")  # fmt: skip
-    print(f"parse_football_data: wall {wall:.2f} s, cpu {cpu:.2f} s, {counts['matches'] / cpu:,.0f} matches/cpu-s")
+    rate = counts["matches"] / cpu
+    print(f"parse_football_data: wall {wall:.2f} s, cpu {cpu:.2f} s, {rate:,.0f} matches/cpu-s")
     print(f"peer pandas.read_csv(dtype=str): wall {peer_wall:.2f} s, cpu {peer_cpu:.2f} s")
     print(f"ratio parser/peer (cpu): {cpu / peer_cpu:.2f}")
 

@@ -17,6 +17,7 @@ from scoreline.sources.football_data import (
     SourceUnavailableError,
     discover_local,
     fetch_football_data,
+    parse_source,
 )
 from scoreline.sources.odds_columns import classify_odds_columns, normalise_column_name
 from scoreline.sources.seasons import parse_season_range
@@ -34,6 +35,8 @@ def test_discover_local_finds_any_season_and_ignores_other_files(tmp_path: Path)
     assert [source.source_file for source in found] == ["E0/2324.csv", "E0/9394.csv", "SP1/2425.csv"]
     assert found[0] == SourceFile("E0", "2324", "E0/2324.csv", tmp_path / "E0" / "2324.csv")
     assert found[0].read_bytes() == BODY
+    parsed = parse_source(found[0])
+    assert parsed.source_file == "E0/2324.csv" and parsed.matches[c.HOME].tolist() == ["Arsenal"]
     assert [s.source_file for s in discover_local(tmp_path, leagues=["SP1"])] == ["SP1/2425.csv"]
     assert [s.source_file for s in discover_local(tmp_path, seasons=["9394", "2425"])] == [
         "E0/9394.csv",
