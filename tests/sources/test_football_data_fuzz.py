@@ -90,6 +90,7 @@ def test_damaged_lines_are_quarantined_and_good_lines_kept(
     assert len(parsed.matches) + parsed.rejected_lines == parsed.rows_read
     quarantine = parsed.quarantine
     assert (quarantine[c.SOURCE_FILE] == SOURCE).all() and quarantine[c.REASON].str.len().gt(0).all()
+    assert not quarantine.duplicated([c.SOURCE_LINE, c.FIELD]).any()
     whole = quarantine[~quarantine[c.REASON].str.startswith(VALUE_DROPPED)]
     assert set(whole[c.SOURCE_LINE]) == rejected
     assert whole[c.SOURCE_LINE].is_unique
