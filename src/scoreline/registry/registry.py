@@ -175,13 +175,16 @@ def list_versions(tracking: Tracking | None = None) -> list[dict[str, Any]]:
     mlflow_client = client(tracking)
     _ensure_registered_model(mlflow_client)
     found = mlflow_client.search_model_versions(f"name = '{MODEL_NAME}'")
+    aliases: dict[int, list[str]] = {}
+    for alias, number in mlflow_client.get_registered_model(MODEL_NAME).aliases.items():
+        aliases.setdefault(int(number), []).append(alias)
     rows = []
     for mv in sorted(found, key=lambda v: int(v.version), reverse=True):
         run = mlflow_client.get_run(mv.run_id) if mv.run_id else None
         rows.append(
             {
                 "version": int(mv.version),
-                "aliases": sorted(mv.aliases),
+                "aliases": sorted(aliases.get(int(mv.version), [])),
                 "model": mv.tags.get(MODEL_TAG, "unknown"),
                 "metrics": dict(run.data.metrics) if run else {},
                 "run_id": mv.run_id,
