@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
+from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
 from scoreline.store.bulk import insert_frame, to_arrow
 from scoreline.store.migrations import migrate
@@ -278,7 +279,7 @@ class Store:
         return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
 
     def summary(self) -> pd.DataFrame:
-        """Per league and season: matches, matches with a result, odds rows and quarantined rows."""
+        """Per league and season (chronological): matches, matches with a result, odds and quarantined rows."""
         m, o, q = schema.matches, schema.odds, schema.quarantine
         parts = [
             self._fetch(
@@ -302,7 +303,9 @@ class Store:
         frame = frame.reindex(columns=list(SUMMARY_COLUMNS))
         counts = list(SUMMARY_COLUMNS[2:])
         frame[counts] = frame[counts].fillna(0).astype("int64")
-        return frame.sort_values([c.LEAGUE, c.SEASON], kind="stable").reset_index(drop=True)
+        order = frame[c.SEASON].map(lambda code: season_start_year(code) if is_season_code(code) else 0)
+        frame = frame.assign(_order=order).sort_values([c.LEAGUE, "_order", c.SEASON], kind="stable")
+        return frame.drop(columns="_order").reset_index(drop=True)
 
     def _fetch(self, query: sa.Select[Any]) -> pd.DataFrame:
         """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
