@@ -280,3 +280,10 @@ def train_from_store(
         cadence=cadence,
         tracking=tracking,
     )
+
+
+def best_result(results: Sequence[TrainResult], metric: str = "val_rps") -> TrainResult:
+    """The run with the lowest ``metric`` (first one on ties): the one to register as challenger."""
+    if not results:
+        raise ValueError("no training results to choose from")
+    return min(results, key=lambda result: result.metrics[metric])

@@ -22,6 +22,7 @@ from scoreline import columns as c
 FIXTURE_COLUMNS = (c.LEAGUE, c.HOME, c.AWAY, c.KICKOFF)
 ESTIMATOR_ARTIFACT = "estimator"
 MODEL_ARTIFACT_PATH = "model"
+TOTAL_LINES = (1.5, 2.5, 3.5)  # over/under goal lines in the output of goal models
 SEASON_START_MONTH = 7  # a fixture in July or later belongs to the season starting that year
 
 
@@ -60,12 +61,33 @@ def fixtures_frame(model_input: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def goal_columns(grid: Any) -> dict[str, np.ndarray]:
+    """Expected goals and the main goal markets of a :class:`~scoreline.models.grid.ScoreGrid`."""
+    expected = np.asarray(grid.expected_goals)
+    likely = grid.most_likely_scores(1)
+    out = {"expected_home_goals": expected[:, 0], "expected_away_goals": expected[:, 1]}
+    for line in TOTAL_LINES:
+        out[f"p_over_{line:g}".replace(".", "_")] = np.asarray(grid.totals(line).over)
+    out["p_btts"] = np.asarray(grid.both_teams_to_score())
+    out["most_likely_home_goals"] = np.asarray(likely.home_goals[:, 0], dtype=np.int64)
+    out["most_likely_away_goals"] = np.asarray(likely.away_goals[:, 0], dtype=np.int64)
+    out["p_most_likely_score"] = np.asarray(likely.probability[:, 0])
+    return out
+
+
 def predict_frame(estimator: Any, fixtures: pd.DataFrame) -> pd.DataFrame:
-    """What the pyfunc returns for ``fixtures`` (a frame from :func:`fixtures_frame`)."""
+    """What the pyfunc returns for ``fixtures`` (a frame from :func:`fixtures_frame`).
+
+    Always ``p_home, p_draw, p_away`` (from ``predict_proba``); for goal models also :func:`goal_columns`.
+    """
     probs = np.asarray(estimator.predict_proba(fixtures), dtype=float)
     if probs.shape != (len(fixtures), len(c.OUTCOMES)):
         raise ValueError(f"predict_proba must return shape ({len(fixtures)}, 3), got {probs.shape}")
-    return pd.DataFrame(probs, columns=list(c.PROBABILITY_COLUMNS))
+    out = pd.DataFrame(probs, columns=list(c.PROBABILITY_COLUMNS))
+    if hasattr(estimator, "predict_grid"):
+        for name, values in goal_columns(estimator.predict_grid(fixtures)).items():
+            out[name] = values
+    return out
 
 
 class ScorelineModel(mlflow.pyfunc.PythonModel):
