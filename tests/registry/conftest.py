@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from sklearn.base import BaseEstimator
 
 from scoreline import columns as c
 from scoreline.evaluation.benchmarks import BaseRatesModel
+from scoreline.models.dixon_coles import DixonColesGoalModel
 from scoreline.registry.tracking import Tracking
 
 
@@ -28,7 +28,9 @@ class TeamStrengthModel(BaseEstimator):
         self.base_ = BaseRatesModel(pseudo_count=1.0).fit(matches).probabilities_
         points = np.select([matches[c.RESULT] == "H", matches[c.RESULT] == "D"], [3.0, 1.0], 0.0)
         home = pd.Series(points, index=matches[c.HOME].to_numpy())
-        away = pd.Series(np.select([points == 0, points == 1], [3.0, 1.0], 0.0), index=matches[c.AWAY].to_numpy())
+        away = pd.Series(
+            np.select([points == 0, points == 1], [3.0, 1.0], 0.0), index=matches[c.AWAY].to_numpy()
+        )
         ppg = pd.concat([home, away]).groupby(level=0).mean()
         rng = np.random.default_rng(self.random_state)
         self.strength_ = (ppg - ppg.mean()) + self.noise * rng.normal(size=len(ppg))
@@ -45,7 +47,11 @@ class TeamStrengthModel(BaseEstimator):
         return probs / probs.sum(axis=1, keepdims=True)
 
 
-MODELS: dict[str, type] = {"base_rates": BaseRatesModel, "team_strength": TeamStrengthModel}
+MODELS: dict[str, type] = {
+    "base_rates": BaseRatesModel,
+    "team_strength": TeamStrengthModel,
+    "dixon_coles": DixonColesGoalModel,
+}
 
 
 def make_model(name: str, **params: Any) -> Any:
@@ -83,5 +89,3 @@ def _refuse(address: Any, *args: Any, **kwargs: Any) -> Any:
     if not _loopback(address):
         raise OSError(f"network access attempted in a test: {address}")
     raise OSError("loopback connections are not expected in registry tests")
-
-

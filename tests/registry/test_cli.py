@@ -47,8 +47,16 @@ def test_train_register_promote_and_rollback_from_the_command_line(
     assert first["registered_version"] == 1
     assert first["runs"][0]["metrics"]["market_n"] > 100  # closing odds were read from the store
     second = invoke(
-        "train", "--model", "base_rates", "--model", "team_strength", *base, "--param", "team_strength.tilt=0.2",
-        "--register", "challenger",
+        "train",
+        "--model",
+        "base_rates",
+        "--model",
+        "team_strength",
+        *base,
+        "--param",
+        "team_strength.tilt=0.2",
+        "--register",
+        "challenger",
     )
     by_model = {run["model"]: run for run in second["runs"]}
     assert by_model["team_strength"]["metrics"]["val_rps"] < by_model["base_rates"]["metrics"]["val_rps"]
@@ -60,7 +68,9 @@ def test_train_register_promote_and_rollback_from_the_command_line(
         (2, ["challenger"], "team_strength"),
         (1, ["champion"], "base_rates"),
     ]
-    decision = invoke("promote", "--n-boot", "300", "--min-matches", "50", "--output", str(isolated_home / "d.json"))
+    decision = invoke(
+        "promote", "--n-boot", "300", "--min-matches", "50", "--output", str(isolated_home / "d.json")
+    )
     assert decision == json.loads((isolated_home / "d.json").read_text())
     assert decision["promote"] is True and decision["ci_high"] < 0
     assert invoke("models", "--json")[0]["aliases"] == ["champion"]

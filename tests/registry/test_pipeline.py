@@ -23,12 +23,22 @@ UNTIL = "2024-06-01"
 @pytest.fixture(scope="module")
 def trained(tracking: Tracking, simulated_league: SimulatedLeague) -> dict[str, object]:
     first = train_model(
-        "team_strength", simulated_league.matches, UNTIL, params={"noise": 0.05}, seed=7,
-        factory=make_model, tracking=tracking,
+        "team_strength",
+        simulated_league.matches,
+        UNTIL,
+        params={"noise": 0.05},
+        seed=7,
+        factory=make_model,
+        tracking=tracking,
     )
     second = train_model(
-        "team_strength", simulated_league.matches, UNTIL, params={"noise": 0.05}, seed=7,
-        factory=make_model, tracking=tracking,
+        "team_strength",
+        simulated_league.matches,
+        UNTIL,
+        params={"noise": 0.05},
+        seed=7,
+        factory=make_model,
+        tracking=tracking,
     )
     version = registry.register(first.run_id, "champion", tracking)
     return {"first": first, "second": second, "version": version}
@@ -68,7 +78,9 @@ def test_same_data_and_seed_give_identical_predictions_and_hash(
     assert not np.array_equal(other_seed.predict_proba(x), first.estimator.predict_proba(x))
 
 
-def test_run_records_provenance_metrics_and_a_model_card(trained: dict[str, object], tracking: Tracking) -> None:
+def test_run_records_provenance_metrics_and_a_model_card(
+    trained: dict[str, object], tracking: Tracking
+) -> None:
     from mlflow import MlflowClient
 
     mlflow_client = MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
@@ -94,3 +106,34 @@ def test_list_versions_shows_aliases_and_metrics(trained: dict[str, object], tra
     assert "champion" in mine["aliases"]
     assert mine["run_id"] == trained["first"].run_id
     assert mine["metrics"]["val_rps"] == trained["first"].metrics["val_rps"]
+
+
+def test_goal_model_pyfunc_adds_goal_markets_identical_to_the_grid(
+    tracking: Tracking, simulated_league: SimulatedLeague
+) -> None:
+    result = train_model(
+        "dixon_coles",
+        simulated_league.matches,
+        UNTIL,
+        cadence="season",
+        factory=make_model,
+        tracking=tracking,
+    )
+    version = registry.register(result.run_id, None, tracking)
+    loaded = registry.load_model(version, tracking)
+    x = fixtures(simulated_league)
+    out = loaded.pyfunc.predict(x)
+    grid = result.estimator.predict_grid(fixtures_frame(x))
+    np.testing.assert_array_equal(
+        out[list(c.PROBABILITY_COLUMNS)].to_numpy(), result.estimator.predict_proba(fixtures_frame(x))
+    )
+    np.testing.assert_array_equal(
+        out[["expected_home_goals", "expected_away_goals"]].to_numpy(), grid.expected_goals
+    )
+    np.testing.assert_array_equal(out["p_over_2_5"].to_numpy(), grid.totals(2.5).over)
+    np.testing.assert_array_equal(out["p_btts"].to_numpy(), grid.both_teams_to_score())
+    assert (out["expected_home_goals"] > 0).all()
+    outputs = [spec.name for spec in loaded.pyfunc.metadata.get_output_schema().inputs]
+    assert {"p_home", "expected_home_goals", "p_over_1_5", "most_likely_home_goals"} <= set(outputs)
+    inputs = [spec.name for spec in loaded.pyfunc.metadata.get_input_schema().inputs]
+    assert inputs == list(FIXTURE_COLUMNS)

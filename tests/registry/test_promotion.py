@@ -73,9 +73,12 @@ def strong_league() -> SimulatedLeague:
     return simulate_league(n_teams=20, seasons=("2223", "2324"), strength_spread=0.4, rho=-0.05, seed=5)
 
 
+@pytest.mark.slow
 def test_promote_then_rollback_on_the_registry(tracking: Tracking, strong_league: SimulatedLeague) -> None:
     def run(name: str) -> str:
-        return train_model(name, strong_league.matches, "2024-07-01", factory=make_model, tracking=tracking).run_id
+        return train_model(
+            name, strong_league.matches, "2024-07-01", factory=make_model, tracking=tracking
+        ).run_id
 
     champion = registry.register(run("base_rates"), "champion", tracking)
     challenger = registry.register(run("team_strength"), "challenger", tracking)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -53,18 +53,30 @@ def _fail(error: Exception, code: int = 1) -> typer.Exit:
 
 @models_app.command("train")
 def train_command(
-    models: list[str] = typer.Option(..., "--model", help="Catalogue model name; repeat to train several."),
-    leagues: str | None = typer.Option(None, "--leagues", help="Comma-separated divisions, e.g. E0,E1."),
-    until: str | None = typer.Option(None, "--until", help="Cutoff date (exclusive), default today."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    seed: int = typer.Option(0, "--seed", help="Seed of the estimator and of numpy/random."),
-    param: list[str] = typer.Option(
-        [], "--param", help="Model parameter key=value (all models) or model.key=value; repeatable."
-    ),
-    cadence: str = typer.Option("week", "--cadence", help="Walk-forward refit cadence: week, day or season."),
-    register: str | None = typer.Option(
-        None, "--register", help="Register the best trained model as 'champion' or 'challenger'."
-    ),
+    models: Annotated[
+        list[str], typer.Option("--model", help="Catalogue model name; repeat to train several.")
+    ],
+    leagues: Annotated[
+        str | None, typer.Option("--leagues", help="Comma-separated divisions, e.g. E0,E1.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Cutoff date (exclusive), default today.")
+    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the estimator and of numpy/random.")] = 0,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="Model parameter key=value (all models) or model.key=value; repeatable."
+        ),
+    ] = None,
+    cadence: Annotated[
+        str, typer.Option("--cadence", help="Walk-forward refit cadence: week, day or season.")
+    ] = "week",
+    register: Annotated[
+        str | None,
+        typer.Option("--register", help="Register the best trained model as 'champion' or 'challenger'."),
+    ] = None,
 ) -> None:
     """Fit models on every match before the cutoff and log each as an MLflow run (walk-forward validated)."""
     from scoreline.pipelines import train as pipeline
@@ -73,7 +85,7 @@ def train_command(
     if register not in (None, registry.CHAMPION, registry.CHALLENGER):
         raise _fail(ValueError(f"--register takes champion or challenger, not {register!r}"), 2)
     cutoff = pd.Timestamp(until) if until else pd.Timestamp.today().normalize()
-    params = parse_params(param)
+    params = parse_params(param or [])
     results = []
     try:
         for name in models:
@@ -94,17 +106,26 @@ def train_command(
             version = registry.register(pipeline.best_result(results).run_id, register)
     except (ValueError, KeyError, TypeError, registry.RegistryError) as error:
         raise _fail(error) from error
-    runs = [{"model": r.model, "run_id": r.run_id, "metrics": r.metrics, "data_hash": r.data_hash} for r in results]
+    runs = [
+        {"model": r.model, "run_id": r.run_id, "metrics": r.metrics, "data_hash": r.data_hash}
+        for r in results
+    ]
     _echo_json({"runs": runs, "registered_version": version, "alias": register})
 
 
 @models_app.command("promote")
 def promote_command(
-    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log, but leave the aliases alone."),
-    n_boot: int = typer.Option(2000, "--n-boot", help="Bootstrap replicates."),
-    level: float = typer.Option(0.95, "--level", help="Confidence level of the interval."),
-    min_matches: int = typer.Option(100, "--min-matches", help="Fewest common matches to decide on."),
-    output: Path | None = typer.Option(None, "--output", help="Also write the decision JSON here."),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and log, but leave the aliases alone.")
+    ] = False,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 2000,
+    level: Annotated[float, typer.Option("--level", help="Confidence level of the interval.")] = 0.95,
+    min_matches: Annotated[
+        int, typer.Option("--min-matches", help="Fewest common matches to decide on.")
+    ] = 100,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Also write the decision JSON here.")
+    ] = None,
 ) -> None:
     """Promote the challenger if its RPS beats the champion's significantly on the same matches."""
     from scoreline.registry.promotion import promote
@@ -134,7 +155,7 @@ def rollback_command() -> None:
 
 @models_app.command("models")
 def models_command(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the registered versions with their aliases and validation metrics."""
     from scoreline.registry.registry import MODEL_NAME, list_versions

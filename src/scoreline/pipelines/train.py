@@ -29,7 +29,14 @@ from scoreline.evaluation.walk_forward import Cadence, walk_forward
 from scoreline.registry.model_card import LIMITATIONS_TAG
 from scoreline.registry.promotion import VALIDATION_ARTIFACT
 from scoreline.registry.registry import MODEL_TAG, MODEL_URI_TAG
-from scoreline.registry.tracking import EXPERIMENT, Tracking, activate, data_hash, git_commit, package_versions
+from scoreline.registry.tracking import (
+    EXPERIMENT,
+    Tracking,
+    activate,
+    data_hash,
+    git_commit,
+    package_versions,
+)
 from scoreline.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -61,9 +68,9 @@ def catalogue_factory(name: str, **params: Any) -> Any:
 
 
 def build_estimator(factory: ModelFactory, name: str, params: dict[str, Any], seed: int) -> Any:
-    """A fresh estimator from ``factory``, its ``random_state`` (if any) set to ``seed``; global RNGs seeded."""
+    """A fresh estimator from ``factory`` with ``random_state`` (if it has one) set to ``seed``; RNGs seeded."""
     random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - for estimators that draw from the legacy global generator
+    np.random.seed(seed)  # for estimators that draw from the legacy global generator
     estimator = factory(name, **params)
     if hasattr(estimator, "get_params") and "random_state" in estimator.get_params(deep=False):
         estimator.set_params(random_state=seed)
@@ -79,13 +86,15 @@ def training_matches(
     if leagues:
         chosen = chosen[chosen[c.LEAGUE].isin(leagues)]
     if chosen.empty:
-        raise ValueError(f"no played matches before {until.date()} for leagues {list(leagues or []) or 'all'}")
+        raise ValueError(
+            f"no played matches before {until.date()} for leagues {list(leagues or []) or 'all'}"
+        )
     return chosen.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
 
 
 def last_season(train: pd.DataFrame) -> str:
     """The latest season in the training data (the validation season)."""
-    return str(train.loc[train[c.KICKOFF].idxmax(), c.SEASON])
+    return str(train[c.SEASON].iloc[int(np.argmax(train[c.KICKOFF].to_numpy()))])
 
 
 def validate(
@@ -140,8 +149,14 @@ def _market_metrics(
         return {}
     outcomes = metrics.outcome_indices(both[c.RESULT])
     model_rps = metrics.rps(both[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float), outcomes)
-    market_rps = metrics.rps(both[[f"{p}_market" for p in c.PROBABILITY_COLUMNS]].to_numpy(dtype=float), outcomes)
-    return {"market_n": float(len(both)), "market_rps": market_rps, "rps_minus_market": model_rps - market_rps}
+    market_rps = metrics.rps(
+        both[[f"{p}_market" for p in c.PROBABILITY_COLUMNS]].to_numpy(dtype=float), outcomes
+    )
+    return {
+        "market_n": float(len(both)),
+        "market_rps": market_rps,
+        "rps_minus_market": model_rps - market_rps,
+    }
 
 
 def train_model(

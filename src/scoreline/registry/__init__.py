@@ -1,4 +1,4 @@
-"""Experiment tracking, the MLflow pyfunc wrapper, the champion/challenger registry, promotion and model cards.
+"""Experiment tracking, the MLflow pyfunc wrapper, the champion/challenger registry, promotion, model cards.
 
 MLflow is imported lazily, inside functions: importing this package neither loads MLflow nor connects to
 anything. It does switch off MLflow's usage telemetry for the process (``MLFLOW_DISABLE_TELEMETRY`` and

@@ -87,6 +87,7 @@ def render_markdown(card: dict[str, Any]) -> str:
     """The card as markdown."""
     window = card["training_window"]
     validation = card["validation"]
+    features = card["features"]
     lines = [
         f"# {card['model_name']} v{card['version']}: {card['model']}",
         "",
@@ -96,7 +97,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"- Leagues: {', '.join(card['leagues']) or 'all'}",
         f"- Window: {window['first_kickoff']} to {window['last_kickoff']} ({window['matches']} matches, "
         f"cutoff {window['cutoff']}, exclusive)",
-        f"- Features: version `{card['features']['feature_set_version']}`; inputs {card['features']['inputs']}",
+        f"- Features: version `{features['feature_set_version']}`; inputs {features['inputs']}",
         f"- Parameters: {json.dumps(card['parameters'], sort_keys=True)}",
         "",
         f"## Walk-forward validation (season {validation['season']}, {validation['matches']} matches)",

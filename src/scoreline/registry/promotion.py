@@ -2,8 +2,8 @@
 
 Both versions are scored on the SAME walk-forward matches (those both predicted and that have a result) by
 per-match RPS. The challenger is promoted only when its mean RPS is lower and the paired block-bootstrap
-interval of ``RPS(challenger) - RPS(champion)`` lies entirely below 0 (:func:`scoreline.evaluation.stats.compare`;
-blocks are league-season-weeks). The Diebold-Mariano p-value is reported beside it. Every decision, promoted
+interval of ``RPS(challenger) - RPS(champion)`` lies entirely below 0
+(:func:`scoreline.evaluation.stats.compare`; blocks are league-season-weeks). The Diebold-Mariano p-value is reported beside it. Every decision, promoted
 or not, is logged as an MLflow run in the ``scoreline-promotion`` experiment (tags, metrics and
 ``decision.json``) and as registered-model tag ``last_promotion``.
 """
@@ -38,7 +38,16 @@ logger = logging.getLogger(__name__)
 
 VALIDATION_ARTIFACT = "validation/predictions.parquet"  # logged by the training pipeline
 DEFAULT_MIN_MATCHES = 100
-EVIDENCE_METRICS = ("n", "mean_diff", "ci_low", "ci_high", "dm_stat", "p_value", "rps_champion", "rps_challenger")
+EVIDENCE_METRICS = (
+    "n",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "dm_stat",
+    "p_value",
+    "rps_champion",
+    "rps_challenger",
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,14 @@ def decide(
         losses[name] = metrics.rps_scores(probs, metrics.outcome_indices(rows[c.RESULT]))
     blocks = round_blocks(aligned[aligned[MODEL] == CHAMPION])
     result = stats.compare(
-        CHALLENGER, losses[CHALLENGER], CHAMPION, losses[CHAMPION], blocks, n_boot=n_boot, level=level, seed=seed
+        CHALLENGER,
+        losses[CHALLENGER],
+        CHAMPION,
+        losses[CHAMPION],
+        blocks,
+        n_boot=n_boot,
+        level=level,
+        seed=seed,
     )
     if result["mean_diff"] >= 0:
         reason = "challenger's RPS is not lower than the champion's: not promoted"

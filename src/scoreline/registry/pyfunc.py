@@ -16,6 +16,7 @@ import cloudpickle
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel, PythonModelContext
 
 from scoreline import columns as c
 
@@ -90,19 +91,19 @@ def predict_frame(estimator: Any, fixtures: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class ScorelineModel(mlflow.pyfunc.PythonModel):
+class ScorelineModel(PythonModel):
     """Pyfunc wrapper: loads the pickled estimator and predicts fixtures with it."""
 
     def __init__(self) -> None:
         self.estimator: Any = None
 
-    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+    def load_context(self, context: PythonModelContext) -> None:
         with Path(context.artifacts[ESTIMATOR_ARTIFACT]).open("rb") as handle:
             self.estimator = cloudpickle.load(handle)
 
     def predict(
         self,
-        context: mlflow.pyfunc.PythonModelContext | None,
+        context: PythonModelContext | None,
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:

@@ -84,7 +84,7 @@ def _set_history(mlflow_client: MlflowClient, history: list[int]) -> None:
     else:
         try:
             mlflow_client.delete_registered_model_alias(MODEL_NAME, PREVIOUS_CHAMPION)
-        except Exception:  # noqa: BLE001 - MLflow raises different errors per store when the alias is absent
+        except Exception:  # MLflow raises different errors per store when the alias is absent
             logger.debug("no %s alias to delete", PREVIOUS_CHAMPION)
 
 
@@ -167,7 +167,9 @@ def load_model(ref: str | int = CHAMPION, tracking: Tracking | None = None) -> L
     found = _version(mlflow_client, ref)
     pyfunc = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}/{found.version}")
     estimator = pyfunc.unwrap_python_model().estimator
-    return LoadedModel(pyfunc=pyfunc, estimator=estimator, version=int(found.version), run_id=str(found.run_id))
+    return LoadedModel(
+        pyfunc=pyfunc, estimator=estimator, version=int(found.version), run_id=str(found.run_id)
+    )
 
 
 def list_versions(tracking: Tracking | None = None) -> list[dict[str, Any]]:
