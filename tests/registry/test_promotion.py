@@ -97,6 +97,12 @@ def test_promote_then_rollback_on_the_registry(tracking: Tracking, strong_league
     assert not refused.promote
     assert refused.challenger_version == worse
     assert registry.load_model("champion", tracking).version == challenger
+    refitted = promote(tracking, matches=strong_league.matches, n_boot=500, dry_run=True)
+    assert (refitted.n, refitted.mean_diff, refitted.ci_high) == (
+        refused.n,
+        refused.mean_diff,
+        refused.ci_high,
+    )
 
     assert registry.rollback(tracking) == champion
     assert registry.load_model("champion", tracking).version == champion
@@ -119,8 +125,8 @@ def test_promotion_decisions_are_logged_as_runs(tracking: Tracking) -> None:
     experiment = mlflow_client.get_experiment_by_name("scoreline-promotion")
     assert experiment is not None
     runs = mlflow_client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
-    assert [r.data.tags["decision"] for r in runs] == ["promote", "keep"]
+    assert [r.data.tags["decision"] for r in runs] == ["promote", "keep", "keep"]
     path = mlflow_client.download_artifacts(runs[1].info.run_id, "decision.json")
     record = json.loads(Path(path).read_text())
-    assert record["promote"] is False and record["mean_diff"] > 0
+    assert record["promote"] is False and record["mean_diff"] > 0 and record["dry_run"] is False
     assert runs[1].data.metrics["n"] == record["n"]

@@ -123,16 +123,34 @@ def promote_command(
     min_matches: Annotated[
         int, typer.Option("--min-matches", help="Fewest common matches to decide on.")
     ] = 100,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Refit both models walk-forward on the challenger's validation matches from the store.",
+        ),
+    ] = False,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     output: Annotated[
         Path | None, typer.Option("--output", help="Also write the decision JSON here.")
     ] = None,
 ) -> None:
     """Promote the challenger if its RPS beats the champion's significantly on the same matches."""
-    from scoreline.registry.promotion import promote
+    from scoreline.registry.promotion import promote, validation_scope
     from scoreline.registry.registry import RegistryError
 
     try:
-        decision = promote(n_boot=n_boot, level=level, min_matches=min_matches, dry_run=dry_run)
+        matches = None
+        if refit:
+            from scoreline.settings import get_settings
+            from scoreline.store import Store
+
+            scope = validation_scope()
+            with Store.from_url(db or get_settings().resolved_db_url) as store:
+                matches = store.read_matches(leagues=scope.leagues, before=scope.until)
+        decision = promote(
+            matches=matches, n_boot=n_boot, level=level, min_matches=min_matches, dry_run=dry_run
+        )
     except RegistryError as error:
         raise _fail(error) from error
     document = {**decision.to_dict(), "dry_run": dry_run}

@@ -68,7 +68,7 @@ def catalogue_factory(name: str, **params: Any) -> Any:
 
 
 def build_estimator(factory: ModelFactory, name: str, params: dict[str, Any], seed: int) -> Any:
-    """A fresh estimator from ``factory`` with ``random_state`` (if it has one) set to ``seed``; RNGs seeded."""
+    """A fresh estimator from ``factory``, ``random_state`` (if it has one) set to ``seed``; RNGs seeded."""
     random.seed(seed)
     np.random.seed(seed)  # for estimators that draw from the legacy global generator
     estimator = factory(name, **params)

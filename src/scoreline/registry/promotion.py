@@ -3,9 +3,10 @@
 Both versions are scored on the SAME walk-forward matches (those both predicted and that have a result) by
 per-match RPS. The challenger is promoted only when its mean RPS is lower and the paired block-bootstrap
 interval of ``RPS(challenger) - RPS(champion)`` lies entirely below 0
-(:func:`scoreline.evaluation.stats.compare`; blocks are league-season-weeks). The Diebold-Mariano p-value is reported beside it. Every decision, promoted
-or not, is logged as an MLflow run in the ``scoreline-promotion`` experiment (tags, metrics and
-``decision.json``) and as registered-model tag ``last_promotion``.
+(:func:`scoreline.evaluation.stats.compare`; blocks are league-season-weeks). The Diebold-Mariano p-value is
+reported beside it. Every decision, promoted or not, is logged as an MLflow run in the
+``scoreline-promotion`` experiment (tags, metrics and ``decision.json``) and as registered-model tag
+``last_promotion``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from scoreline import columns as c
 from scoreline.evaluation import metrics, stats
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.scoring import common_matches, round_blocks
+from scoreline.evaluation.walk_forward import Cadence, walk_forward
 from scoreline.registry.registry import (
     CHALLENGER,
     CHAMPION,
     MODEL_NAME,
     RegistryError,
     _version,
+    load_model,
     set_champion,
 )
 from scoreline.registry.tracking import PROMOTION_EXPERIMENT, Tracking, activate, client
@@ -143,9 +146,52 @@ def validation_predictions(run_id: str, tracking: Tracking | None = None) -> pd.
         return pd.read_parquet(path)
 
 
+@dataclass(frozen=True)
+class ValidationScope:
+    """What a training run validated on: its leagues, validation season, cutoff and refit cadence."""
+
+    leagues: list[str]
+    season: str
+    until: pd.Timestamp
+    cadence: Cadence
+
+
+def validation_scope(ref: str | int = CHALLENGER, tracking: Tracking | None = None) -> ValidationScope:
+    """The validation scope of the training run behind a registered version (alias or number)."""
+    mlflow_client = client(tracking)
+    params = mlflow_client.get_run(str(_version(mlflow_client, ref).run_id)).data.params
+    return ValidationScope(
+        leagues=[x for x in params["leagues"].split(",") if x],
+        season=params["validation_season"],
+        until=pd.Timestamp(params["until"]),
+        cadence=params.get("cadence", "week"),  # type: ignore[arg-type]
+    )
+
+
+def refit_predictions(
+    champion: Any, challenger: Any, matches: pd.DataFrame, scope: ValidationScope
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Walk-forward predictions of fresh copies (``sklearn.base.clone``) of both estimators on one scope.
+
+    Used when the two versions' logged validations do not share matches (e.g. trained a season apart).
+    """
+    played = matches[(pd.to_datetime(matches[c.DATE]) < scope.until.normalize())]
+    played = played[played[c.LEAGUE].isin(scope.leagues)]
+    result = walk_forward(
+        played,
+        {CHAMPION: champion, CHALLENGER: challenger},
+        scope.leagues,
+        [scope.season],
+        cadence=scope.cadence,
+    )
+    predictions = result.predictions
+    return predictions[predictions[MODEL] == CHAMPION], predictions[predictions[MODEL] == CHALLENGER]
+
+
 def promote(
     tracking: Tracking | None = None,
     *,
+    matches: pd.DataFrame | None = None,
     n_boot: int = stats.DEFAULT_BOOTSTRAP,
     level: float = stats.DEFAULT_LEVEL,
     seed: int = 0,
@@ -154,15 +200,27 @@ def promote(
 ) -> PromotionDecision:
     """Decide on the current challenger against the current champion, log the decision, apply it.
 
-    The evidence is each version's logged walk-forward predictions, restricted to their common matches.
-    With ``dry_run`` the decision is logged but the aliases are left alone.
+    The evidence is each version's logged walk-forward predictions, restricted to their common matches; with
+    ``matches``, both estimators are instead refitted walk-forward on the challenger's validation scope
+    (:func:`refit_predictions`). With ``dry_run`` the decision is logged but the aliases are left alone.
     """
     mlflow_client = client(tracking)
     champion_mv = _version(mlflow_client, CHAMPION)
     challenger_mv = _version(mlflow_client, CHALLENGER)
+    if matches is None:
+        evidence = (
+            validation_predictions(str(champion_mv.run_id), tracking),
+            validation_predictions(str(challenger_mv.run_id), tracking),
+        )
+    else:
+        evidence = refit_predictions(
+            load_model(CHAMPION, tracking).estimator,
+            load_model(CHALLENGER, tracking).estimator,
+            matches,
+            validation_scope(CHALLENGER, tracking),
+        )
     decision = decide(
-        validation_predictions(str(champion_mv.run_id), tracking),
-        validation_predictions(str(challenger_mv.run_id), tracking),
+        *evidence,
         n_boot=n_boot,
         level=level,
         seed=seed,
