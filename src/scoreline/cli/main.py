@@ -7,7 +7,10 @@ import logging
 import typer
 
 from scoreline import __version__
+from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
+from scoreline.cli.ingest import ingest_command
+from scoreline.cli.train import models_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -37,3 +40,6 @@ def main(
 
 
 app.add_typer(features_app, name="features")
+app.command("ingest")(ingest_command)
+app.add_typer(data_app, name="data")
+app.add_typer(models_app)
