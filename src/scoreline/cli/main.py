@@ -8,8 +8,11 @@ import typer
 
 from scoreline import __version__
 from scoreline.cli.backtest import backtest_command
+from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
+from scoreline.cli.ingest import ingest_command
 from scoreline.cli.stage import stage_command
+from scoreline.cli.train import models_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -41,3 +44,6 @@ def main(
 app.command("backtest")(backtest_command)
 app.add_typer(features_app, name="features")
 app.command("stage")(stage_command)
+app.command("ingest")(ingest_command)
+app.add_typer(data_app, name="data")
+app.add_typer(models_app)
