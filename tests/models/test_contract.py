@@ -19,7 +19,11 @@ from scoreline import columns as c
 from scoreline.models.base import MatchModel, predict_frame
 from scoreline.models.bivariate_poisson import BivariatePoissonGoalModel
 from scoreline.models.dixon_coles import DixonColesGoalModel
+from scoreline.models.ensemble import EnsembleModel
+from scoreline.models.keras_mlp import KerasMLPModel
+from scoreline.models.lgbm import LGBMModel
 from scoreline.models.poisson import PoissonGoalModel
+from scoreline.models.rating import RatingModel
 from scoreline.simulate import simulate_league
 
 MODELS = [
@@ -27,6 +31,13 @@ MODELS = [
     pytest.param(lambda: DixonColesGoalModel(), id="dixon_coles"),
     pytest.param(lambda: DixonColesGoalModel(prior_weight=0.0, xi=0.0), id="dixon_coles_mle"),
     pytest.param(lambda: BivariatePoissonGoalModel(), id="bivariate_poisson"),
+    pytest.param(lambda: RatingModel(rating="elo"), id="elo"),
+    pytest.param(lambda: RatingModel(rating="pi"), id="pi_rating"),
+    pytest.param(lambda: LGBMModel(n_estimators=20), id="lgbm"),
+    pytest.param(lambda: KerasMLPModel(hidden_units=(8,), max_epochs=3), id="keras_mlp"),
+    pytest.param(
+        lambda: EnsembleModel(base_models=("poisson", "pi_rating"), min_train_days=150), id="ensemble"
+    ),
 ]
 
 Factory = Callable[[], MatchModel]
@@ -56,7 +67,9 @@ def _assert_valid(probabilities: np.ndarray, n: int) -> None:
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_probabilities_are_valid_and_ordered(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_probabilities_are_valid_and_ordered(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory().fit(train)
     probabilities = model.predict_proba(test)
@@ -71,7 +84,9 @@ def test_probabilities_are_valid_and_ordered(factory: Factory, split: tuple[pd.D
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_fit_returns_self_and_is_deterministic(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_fit_returns_self_and_is_deterministic(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory()
     assert model.fit(train) is model
@@ -80,7 +95,9 @@ def test_fit_returns_self_and_is_deterministic(factory: Factory, split: tuple[pd
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_init_stores_params_and_clone_works(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_init_stores_params_and_clone_works(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory()
     params = model.get_params()
@@ -96,7 +113,9 @@ def test_init_stores_params_and_clone_works(factory: Factory, split: tuple[pd.Da
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_learned_attributes_end_with_underscore(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_learned_attributes_end_with_underscore(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     model = factory()
     params = set(model.get_params())
     model.fit(split[0])
@@ -134,7 +153,9 @@ def test_rows_without_result_are_ignored(factory: Factory, split: tuple[pd.DataF
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_unseen_teams_get_valid_probabilities(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_unseen_teams_get_valid_probabilities(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory().fit(train)
     fixtures = test.head(3).copy()

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
+from scoreline.models.base import CLASSES, MatchModel, played
 from scoreline.models.feature_model import outcome_index
 
 
@@ -23,10 +24,8 @@ def _log_probabilities(predictions: list[np.ndarray]) -> np.ndarray:
     return np.asarray(np.log(np.clip(np.hstack(predictions), 1e-6, 1.0)))
 
 
-class EnsembleModel(BaseEstimator):
+class EnsembleModel(MatchModel):
     """Stacked ensemble of catalogue models (``base_models`` names, with their default parameters)."""
-
-    classes_ = np.array(c.OUTCOMES)
 
     def __init__(
         self,
@@ -64,13 +63,13 @@ class EnsembleModel(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> EnsembleModel:
         """Collect out-of-time base predictions, fit the combiner on them, then refit the base models."""
-        played = X[X[c.RESULT].notna()]
-        days = pd.to_datetime(played[c.DATE])
+        history = played(X)
+        days = pd.to_datetime(history[c.DATE])
         starts = self._fold_starts(days)
         ends = [*starts[1:], days.max() + pd.Timedelta(days=1)]
         stacked, outcomes = [], []
         for start, end in zip(starts, ends, strict=True):
-            train, block = played[days < start], played[(days >= start) & (days < end)]
+            train, block = history[days < start], history[(days >= start) & (days < end)]
             if block.empty:
                 continue
             stacked.append(
@@ -79,12 +78,14 @@ class EnsembleModel(BaseEstimator):
             outcomes.append(outcome_index(block[c.RESULT]))
         combiner = LogisticRegression(C=self.C, max_iter=1000)
         self.combiner_ = combiner.fit(np.vstack(stacked), np.concatenate(outcomes))
-        self.models_ = [self._make(name).fit(played) for name in self.base_models]
+        self.models_ = [self._make(name).fit(history) for name in self.base_models]
+        self.classes_ = CLASSES.copy()
         self.n_out_of_time_ = int(sum(len(o) for o in outcomes))
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """The combiner's probabilities, in ``columns.OUTCOMES`` order."""
+        check_is_fitted(self, "combiner_")
         features = _log_probabilities([model.predict_proba(X) for model in self.models_])
         probabilities = np.zeros((len(X), 3))
         probabilities[:, self.combiner_.classes_] = self.combiner_.predict_proba(features)

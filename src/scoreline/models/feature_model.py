@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
 from scoreline.features import OpeningOdds, build_features, feature_columns
+from scoreline.models.base import CLASSES, MatchModel
 from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
 
 _HISTORY_COLUMNS = (
@@ -32,10 +33,8 @@ def outcome_index(results: pd.Series) -> np.ndarray:
     return np.asarray(results.map(c.RESULT_TO_INDEX).to_numpy(dtype=int))
 
 
-class FeatureModel(BaseEstimator):
+class FeatureModel(MatchModel):
     """Base class: feature groups, burn-in and the fit/predict feature tables; subclasses learn the rest."""
-
-    classes_ = np.array(c.OUTCOMES)
 
     groups: tuple[str, ...]
     burn_in_days: int
@@ -63,6 +62,7 @@ class FeatureModel(BaseEstimator):
     def _training_table(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
         """Store the history and return (feature matrix, outcome indices, rows' keys) for learning."""
         history = self._history(X)
+        self.classes_ = CLASSES.copy()
         self.history_ = history
         table = self._features(history)
         self.feature_set_version_ = table.attrs["feature_set_version"]
@@ -79,6 +79,7 @@ class FeatureModel(BaseEstimator):
 
     def _prediction_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Feature rows for the fixtures in ``X`` as known at fit time (their own results are ignored)."""
+        check_is_fitted(self, "history_")
         self._require_prices(X)
         fixtures = X.copy()
         for name in (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, c.RESULT):
