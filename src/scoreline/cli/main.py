@@ -11,6 +11,7 @@ from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
 from scoreline.cli.ingest import ingest_command
+from scoreline.cli.run import run_command
 from scoreline.cli.stage import stage_command
 from scoreline.cli.train import models_app
 from scoreline.settings import get_settings
@@ -47,3 +48,4 @@ app.command("stage")(stage_command)
 app.command("ingest")(ingest_command)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app)
+app.command("run")(run_command)

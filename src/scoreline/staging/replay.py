@@ -137,7 +137,7 @@ def replay_season(
             & (season["_cutoff"] <= day + pd.Timedelta(days=1)).to_numpy()
         )
         for cutoff, rows in season[due].groupby("_cutoff", sort=True):
-            model = models.get(pd.Timestamp(cutoff), day)
+            model = models.get(pd.Timestamp(str(cutoff)), day)
             probs = model.predict_proba(rows[pre_match].reset_index(drop=True))
             try:
                 ledger.append(_ledger_rows(rows, probs, config, day + END_OF_DAY))
