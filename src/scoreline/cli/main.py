@@ -40,6 +40,8 @@ def main(
     """scoreline: football match prediction you can check against the market."""
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("matplotlib", "alembic", "mlflow", "urllib3", "httpx", "numba"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
 app.command("backtest")(backtest_command)
