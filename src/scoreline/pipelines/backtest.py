@@ -33,6 +33,9 @@ GOAL_MODELS = ("poisson", "dixon_coles", "bivariate_poisson")
 # 0.1908 with E0 alone). Goal models use the neighbouring divisions through their promoted-team prior.
 GOAL_MODEL_WINDOW_DAYS = 730  # as the reference Dixon-Coles (penaltyblog, xi 0.0018)
 FEATURE_MODEL_WINDOW_DAYS = 1460  # ratings need a year of burn-in before three seasons to learn from
+# The neural network and the stacked ensembles cost 10-30x a goal model per fit: they are refitted monthly
+# (their features are still computed from every match known at each refit).
+SLOW_MODEL_CADENCE = {"keras_mlp": "month", "ensemble": "month", "ensemble_market": "month"}
 BASELINE = "dixon_coles"
 MARKET_BENCHMARKS = ("market_closing_shin", "market_opening_shin")
 
@@ -54,6 +57,10 @@ def _window(name: str) -> int:
     return GOAL_MODEL_WINDOW_DAYS if name in GOAL_MODELS else FEATURE_MODEL_WINDOW_DAYS
 
 
+def _cadence(name: str, default: str) -> str:
+    return SLOW_MODEL_CADENCE.get(name, default) if default == "week" else default
+
+
 def model_predictions(
     data: MatchData, config: BacktestConfig, cache_dir: Path | None, progress: ProgressCallback | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
@@ -64,8 +71,13 @@ def model_predictions(
     features = attach_opening_prices(data.matches, data.odds)[[*c.MATCH_KEY, *OPENING_PRICE_COLUMNS]]
     predictions, failures = [], []
     fits = {"fitted": 0, "cached": 0}
-    for window in sorted({_window(name) for name in config.models}):
-        names = [name for name in config.models if _window(name) == window]
+    groups = sorted({(_window(name), _cadence(name, config.cadence)) for name in config.models})
+    for window, cadence in groups:
+        names = [
+            name
+            for name in config.models
+            if (_window(name), _cadence(name, config.cadence)) == (window, cadence)
+        ]
         result = walk_forward(
             data.matches,
             {name: make_model(name) for name in names},
@@ -73,7 +85,7 @@ def model_predictions(
             config.test_seasons,
             features=features if any(uses_market(name) for name in names) else None,
             train_leagues=None if window == GOAL_MODEL_WINDOW_DAYS else {lg: (lg,) for lg in config.leagues},
-            cadence=config.cadence,  # type: ignore[arg-type]
+            cadence=cadence,  # type: ignore[arg-type]
             window_days=window,
             cache_dir=cache_dir,
             n_jobs=config.n_jobs,
@@ -83,7 +95,7 @@ def model_predictions(
         failures.append(result.failures)
         fits["fitted"] += result.n_fits
         fits["cached"] += result.n_cached
-        log.info("window %d days: %d fits, %d cached", window, result.n_fits, result.n_cached)
+        log.info("window %d days, %s: %d fits, %d cached", window, cadence, result.n_fits, result.n_cached)
     return pd.concat(predictions, ignore_index=True), pd.concat(failures, ignore_index=True), fits
 
 
@@ -116,7 +128,7 @@ def run_backtest(
         "leagues": list(config.leagues),
         "test_seasons": list(config.test_seasons),
         "models": list(config.models),
-        "cadence": config.cadence,
+        "cadence": {name: _cadence(name, config.cadence) for name in config.models},
         "training_leagues": {
             "goal_models": {league: list(related_divisions(league, available)) for league in config.leagues},
             "feature_models": {league: [league] for league in config.leagues},
