@@ -108,10 +108,10 @@ def team_groups(
     latest: dict[str, str] = {}
     first: dict[tuple[str, str], str] = {}
     seasons: dict[str, set[str]] = {}
-    for i in order:
-        lg, ss = str(league[i]), str(season[i])
+    columns = (league[order].astype(str), season[order].astype(str), home[order], away[order])
+    for lg, ss, home_team, away_team in zip(*(col.tolist() for col in columns), strict=True):
         seasons.setdefault(lg, set()).add(ss)
-        for team in (str(home[i]), str(away[i])):
+        for team in (home_team, away_team):
             latest[team] = lg
             key = (team, lg)
             if key not in first or ss < first[key]:
@@ -228,13 +228,18 @@ class TeamStrengthModel(GoalModel):
         home_goals = self._validated_goals(frame, c.HOME_GOALS)
         away_goals = self._validated_goals(frame, c.AWAY_GOALS)
         weights, reference = self._weights(frame)
-        teams = np.unique(np.concatenate([frame[c.HOME].astype(str), frame[c.AWAY].astype(str)]))
+        home_names = frame[c.HOME].astype(str).tolist()
+        away_names = frame[c.AWAY].astype(str).tolist()
+        teams = np.array(sorted(set(home_names) | set(away_names)))
         if len(teams) < 2:
             raise ValueError(f"need at least two teams to fit, got {list(teams)}")
         leagues = np.unique(frame[c.LEAGUE].to_numpy())
         if c.SEASON in frame.columns and c.DATE in frame.columns:
             team_league, newcomer = team_groups(
-                *(frame[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE, c.HOME, c.AWAY)), teams
+                *(frame[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE)),
+                np.array(home_names),
+                np.array(away_names),
+                teams,
             )
         else:
             team_league, newcomer = np.full(len(teams), str(leagues[0])), np.zeros(len(teams), dtype=bool)
@@ -242,8 +247,9 @@ class TeamStrengthModel(GoalModel):
 
         layout = _Layout(len(leagues), len(teams), self._n_extra)
         basis = _sum_to_zero(len(teams))
-        home_idx = np.searchsorted(teams, frame[c.HOME].astype(str).to_numpy())
-        away_idx = np.searchsorted(teams, frame[c.AWAY].astype(str).to_numpy())
+        position = {team: i for i, team in enumerate(teams.tolist())}
+        home_idx = np.array([position[t] for t in home_names])
+        away_idx = np.array([position[t] for t in away_names])
         league_idx = np.searchsorted(leagues, frame[c.LEAGUE].to_numpy())
         n = len(frame)
         H = np.zeros((n, layout.n_beta))
@@ -264,7 +270,7 @@ class TeamStrengthModel(GoalModel):
             penalty[layout.defence, layout.defence] = strength_precision
         data = GoalData(H, A, home_goals, away_goals, weights, penalty)
 
-        theta = self._optimise(data, layout, leagues, league_idx)
+        theta = self._optimise(data, layout, self._start(data, layout, league_idx, home_idx, away_idx))
         beta = theta[: layout.n_beta]
         attack = basis @ beta[layout.attack]
         defence = basis @ beta[layout.defence]
@@ -298,10 +304,22 @@ class TeamStrengthModel(GoalModel):
             att[league], dfc[league] = att_means.get(key, 0.0), def_means.get(key, 0.0)
         return pd.Series(att, name="attack"), pd.Series(dfc, name="defence")
 
-    def _start(self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray) -> np.ndarray:
+    def _start(
+        self, data: GoalData, layout: _Layout, league_idx: np.ndarray, home_idx: np.ndarray, away_idx: np.ndarray
+    ) -> np.ndarray:
+        """Start values: league goal levels, home/away goal ratio, and each team's log goals for and against."""
         theta = np.zeros(layout.size)
-        w = data.weights
-        for i in range(len(leagues)):
+        w, n = data.weights, layout.n_teams
+        x, y = w * data.home_goals, w * data.away_goals
+
+        def per_team(home_values: np.ndarray, away_values: np.ndarray) -> np.ndarray:
+            return np.bincount(home_idx, home_values, n) + np.bincount(away_idx, away_values, n)
+
+        played = per_team(w, w) + 1.0
+        for block, values in ((layout.attack, per_team(x, y)), (layout.defence, per_team(y, x))):
+            log_rate = np.log((values + 1.0) / played)
+            theta[block] = (log_rate - log_rate.mean())[:-1]  # the sum-to-zero basis keeps the first n-1
+        for i in range(int(league_idx.max()) + 1):
             m = league_idx == i
             goals = (w[m] @ (data.home_goals[m] + data.away_goals[m])) / (2 * w[m].sum())
             theta[i] = np.log(max(goals, 0.1))
@@ -310,9 +328,7 @@ class TeamStrengthModel(GoalModel):
         theta[layout.n_beta :] = self._extra_start()
         return theta
 
-    def _optimise(
-        self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray
-    ) -> np.ndarray:
+    def _optimise(self, data: GoalData, layout: _Layout, start: np.ndarray) -> np.ndarray:
         bounds = (
             [(-5.0, 5.0)] * layout.n_leagues
             + [(-3.0, 3.0)]
@@ -320,7 +336,6 @@ class TeamStrengthModel(GoalModel):
             + self._extra_bounds()
         )
         lower, upper = np.array(bounds).T
-        start = self._start(data, layout, leagues, league_idx)
         rng = np.random.default_rng(self.random_state)
         messages = []
         for attempt in range(MAX_ATTEMPTS):
