@@ -87,9 +87,12 @@ def speed(data: Path, repeats: int) -> None:
             wall[name].append(time.perf_counter() - start_wall)
             cpu[name].append(time.process_time() - start_cpu)
     likelihood = {
-        name: model.log_likelihood_ if name == "scoreline" else model.loglikelihood for name, model in models.items()
+        name: model.log_likelihood_ if name == "scoreline" else model.loglikelihood
+        for name, model in models.items()
     }
-    print(f"speed: {len(matches)} matches (E0 2022/23 + 2023/24), xi={XI}, median of {repeats} interleaved fits")
+    print(
+        f"speed: {len(matches)} matches (E0 2022/23 + 2023/24), xi={XI}, median of {repeats} interleaved fits"
+    )
     ours_wall, ours_cpu = statistics.median(wall["scoreline"]), statistics.median(cpu["scoreline"])
     for name in contenders:
         w, t = statistics.median(wall[name]), statistics.median(cpu[name])
@@ -97,7 +100,9 @@ def speed(data: Path, repeats: int) -> None:
               f"({t / ours_cpu:5.1f}x)  log-likelihood {likelihood[name]:.6f}")  # fmt: skip
     difference = likelihood["scoreline"] - likelihood["penaltyblog"]
     relative = difference / abs(likelihood["penaltyblog"])
-    print(f"  log-likelihood difference (scoreline - penaltyblog) {difference:+.2e} (relative {relative:+.1e})")
+    print(
+        f"  log-likelihood difference (scoreline - penaltyblog) {difference:+.2e} (relative {relative:+.1e})"
+    )
 
 
 def probabilities_ok(p: np.ndarray) -> bool:
@@ -120,7 +125,7 @@ def robustness(data: Path) -> None:
             p = fit_ours(matches).predict_proba(matches)
             if not probabilities_ok(p):
                 failures["scoreline"].append(f"{label}: invalid probabilities")
-        except Exception as error:  # noqa: BLE001 - counting every failure is the point
+        except Exception as error:
             failures["scoreline"].append(f"{label}: {type(error).__name__}: {error}")
         ours_time += time.perf_counter() - start
         start = time.perf_counter()
@@ -132,7 +137,7 @@ def robustness(data: Path) -> None:
             p = np.array([g.home_draw_away for g in grids])
             if not probabilities_ok(p):
                 failures["penaltyblog"].append(f"{label}: invalid probabilities")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             failures["penaltyblog"].append(f"{label}: {type(error).__name__}: {str(error)[:80]}")
         pb_time += time.perf_counter() - start
     print(f"robustness: {n_fits} league-seasons in {data}")
@@ -144,7 +149,9 @@ def robustness(data: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data/football-data"))
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--skip-robustness", action="store_true")

@@ -2,8 +2,8 @@
 
 The scoring rates are log-linear in a parameter vector ``beta``: ``log(rate_home) = H @ beta`` and
 ``log(rate_away) = A @ beta`` for design matrices ``H`` and ``A`` built by the estimator. Model-specific
-parameters follow ``beta`` in ``theta``: nothing for Poisson, ``rho`` for Dixon-Coles, ``log(lambda3)`` for the
-bivariate Poisson. Every function returns ``(value, gradient)`` for ``scipy.optimize.minimize(jac=True)``.
+parameters follow ``beta`` in ``theta``: nothing for Poisson, ``rho`` for Dixon-Coles, ``log(lambda3)`` for
+the bivariate Poisson. Every function returns ``(value, gradient)`` for ``scipy.optimize.minimize(jac=True)``.
 The likelihood includes the ``log(x!)`` constants, so it equals penaltyblog's and is a true log-probability.
 """
 
@@ -48,7 +48,12 @@ class GoalData:
 
 
 def _finish(
-    data: GoalData, theta: np.ndarray, loglik: float, d_home: np.ndarray, d_away: np.ndarray, d_extra: list[float]
+    data: GoalData,
+    theta: np.ndarray,
+    loglik: float,
+    d_home: np.ndarray,
+    d_away: np.ndarray,
+    d_extra: list[float],
 ) -> tuple[float, np.ndarray]:
     """Negative penalised log-likelihood and gradient from per-match derivatives w.r.t. the log rates."""
     grad = np.empty_like(theta)
@@ -102,7 +107,7 @@ def dixon_coles_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarra
 
 
 def bivariate_coefficients(home_goals: np.ndarray, away_goals: np.ndarray) -> np.ndarray:
-    """``C(x, k) C(y, k) k!`` for ``k = 0..max(min(x, y))``, shape ``(n, K + 1)`` (zero beyond ``min(x, y)``)."""
+    """``C(x, k) C(y, k) k!`` for ``k = 0..max(min(x, y))``, shape ``(n, K + 1)``, zero past ``min(x, y)``."""
     both = np.minimum(home_goals, away_goals).astype(int)
     k = np.arange(int(both.max(initial=0)) + 1)
     log_coef = (
@@ -116,7 +121,10 @@ def bivariate_coefficients(home_goals: np.ndarray, away_goals: np.ndarray) -> np
 
 
 def bivariate_poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
-    """Bivariate Poisson (Karlis & Ntzoufras 2003): ``X = W1 + W3``, ``Y = W2 + W3``, ``lambda3 = exp(theta[-1])``."""
+    """Bivariate Poisson (Karlis-Ntzoufras): ``X = W1 + W3``, ``Y = W2 + W3``, ``lambda3 = exp(theta[-1])``.
+
+    ``P(x, y) = exp(-l1 - l2 - l3) l1^x/x! l2^y/y! sum_k C(x, k) C(y, k) k! (l3 / (l1 l2))^k``.
+    """
     coef = data.bivariate_coefficients
     beta, log_lam3 = theta[:-1], float(theta[-1])
     eta_1, eta_2, lam_1, lam_2 = _poisson_parts(data, beta)

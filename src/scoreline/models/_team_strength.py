@@ -97,9 +97,14 @@ def _sum_to_zero(n: int) -> np.ndarray:
 
 
 def team_groups(
-    league: np.ndarray, season: np.ndarray, date: np.ndarray, home: np.ndarray, away: np.ndarray, teams: np.ndarray
+    league: np.ndarray,
+    season: np.ndarray,
+    date: np.ndarray,
+    home: np.ndarray,
+    away: np.ndarray,
+    teams: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each team's league (that of its latest match) and whether it is a newcomer there, aligned with ``teams``.
+    """Each team's league (of its latest match) and whether it is a newcomer there, aligned with ``teams``.
 
     A team is a newcomer in a league when its first season there is preceded by another season of that league
     in the data (one in which it did not play).
@@ -183,7 +188,7 @@ class TeamStrengthModel(GoalModel):
     def _extra_bounds(self) -> list[tuple[float, float]]:
         return []
 
-    def _store_extra(self, extra: np.ndarray) -> None:  # noqa: B027 - optional hook
+    def _store_extra(self, extra: np.ndarray) -> None:
         """Store the model-specific parameters as learned attributes."""
 
     @abstractmethod
@@ -202,8 +207,9 @@ class TeamStrengthModel(GoalModel):
         reference = pd.Timestamp(self.reference_date) if self.reference_date is not None else dates.max()
         late = frame.index[dates > reference]
         if len(late):
+            first = str(late[0])
             raise ValueError(
-                f"{len(late)} training match(es) after reference_date {reference.date()} (first row {late[0]})"
+                f"{len(late)} training match(es) after reference_date {reference.date()}, row {first}"
             )
         days = ((reference - dates).dt.total_seconds() / 86400.0).to_numpy()
         return np.exp(-self.xi * days), reference
@@ -214,8 +220,10 @@ class TeamStrengthModel(GoalModel):
         bad = ~np.isfinite(goals) | (goals < 0) | (goals != np.round(goals))
         if bad.any():
             row = frame.index[np.flatnonzero(bad)[0]]
-            value = frame.at[row, column]
-            raise ValueError(f"row {row}: field {column!r} must be a non-negative whole number, got {value}")
+            value, label = str(frame.at[row, column]), str(row)
+            raise ValueError(
+                f"row {label}: field {column!r} must be a non-negative whole number, got {value}"
+            )
         return goals
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TeamStrengthModel:
@@ -236,7 +244,9 @@ class TeamStrengthModel(GoalModel):
         leagues = np.unique(frame[c.LEAGUE].to_numpy())
         if c.SEASON in frame.columns and c.DATE in frame.columns:
             team_league, newcomer = team_groups(
-                *(frame[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE)),
+                frame[c.LEAGUE].to_numpy(),
+                frame[c.SEASON].to_numpy(),
+                frame[c.DATE].to_numpy(),
                 np.array(home_names),
                 np.array(away_names),
                 teams,
@@ -305,9 +315,14 @@ class TeamStrengthModel(GoalModel):
         return pd.Series(att, name="attack"), pd.Series(dfc, name="defence")
 
     def _start(
-        self, data: GoalData, layout: _Layout, league_idx: np.ndarray, home_idx: np.ndarray, away_idx: np.ndarray
+        self,
+        data: GoalData,
+        layout: _Layout,
+        league_idx: np.ndarray,
+        home_idx: np.ndarray,
+        away_idx: np.ndarray,
     ) -> np.ndarray:
-        """Start values: league goal levels, home/away goal ratio, and each team's log goals for and against."""
+        """Start values: league goal levels, home/away goal ratio, each team's log goals for and against."""
         theta = np.zeros(layout.size)
         w, n = data.weights, layout.n_teams
         x, y = w * data.home_goals, w * data.away_goals
@@ -358,7 +373,9 @@ class TeamStrengthModel(GoalModel):
             if finite and (result.success or np.max(np.abs(projected)) < ACCEPT_GRADIENT):
                 self.n_iter_ = int(result.nit)
                 return theta
-            messages.append(f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})")
+            messages.append(
+                f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})"
+            )
             log.warning("%s fit did not converge, retrying: %s", type(self).__name__, messages[-1])
         raise ConvergenceError(
             f"{type(self).__name__} did not converge on {len(data.weights)} matches: " + "; ".join(messages)
@@ -366,7 +383,7 @@ class TeamStrengthModel(GoalModel):
 
     # --- prediction ------------------------------------------------------------------------------
     def predict_log_rates(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Log-linear predictors ``(log rate_home, log rate_away)`` of every fixture (unseen teams: see module)."""
+        """``(log rate_home, log rate_away)`` of every fixture (unseen teams: see the module docstring)."""
         if not hasattr(self, "attack_"):
             from sklearn.exceptions import NotFittedError
 
