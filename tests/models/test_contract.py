@@ -28,6 +28,7 @@ MODELS = [
     pytest.param(DixonColesGoalModel, id="dixon_coles"),
     pytest.param(lambda: DixonColesGoalModel(prior_weight=0.0, xi=0.0), id="dixon_coles_mle"),
     pytest.param(BivariatePoissonGoalModel, id="bivariate_poisson"),
+    pytest.param(lambda: BivariatePoissonGoalModel(home_effect=True), id="bivariate_poisson_home"),
 ]
 
 Factory = Callable[[], MatchModel]
