@@ -1,6 +1,7 @@
 """The contract every match model follows (see ``scoreline.models.base``), checked on every model.
 
-To put a model under contract, add ONE line to ``MODELS``: ``pytest.param(lambda: YourModel(...), id="name")``.
+To put a model under contract, add ONE line to ``MODELS``:
+``pytest.param(lambda: YourModel(...), id="name")``.
 The factory must return an unfitted model with small, fast settings. Data: a small simulated league.
 """
 
@@ -27,10 +28,11 @@ from scoreline.models.rating import RatingModel
 from scoreline.simulate import simulate_league
 
 MODELS = [
-    pytest.param(lambda: PoissonGoalModel(), id="poisson"),
-    pytest.param(lambda: DixonColesGoalModel(), id="dixon_coles"),
+    pytest.param(PoissonGoalModel, id="poisson"),
+    pytest.param(DixonColesGoalModel, id="dixon_coles"),
     pytest.param(lambda: DixonColesGoalModel(prior_weight=0.0, xi=0.0), id="dixon_coles_mle"),
-    pytest.param(lambda: BivariatePoissonGoalModel(), id="bivariate_poisson"),
+    pytest.param(BivariatePoissonGoalModel, id="bivariate_poisson"),
+    pytest.param(lambda: BivariatePoissonGoalModel(home_effect=True), id="bivariate_poisson_home"),
     pytest.param(lambda: RatingModel(rating="elo"), id="elo"),
     pytest.param(lambda: RatingModel(rating="pi"), id="pi_rating"),
     pytest.param(lambda: LGBMModel(n_estimators=20), id="lgbm"),

@@ -91,15 +91,34 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _sum_to_zero(n: int) -> np.ndarray:
+@dataclass(frozen=True)
+class ExtraParameters:
+    """The model-specific parameters after the strengths in ``theta``: start values, bounds, prior and design.
+
+    ``penalty`` is their prior precision (``None``: flat); ``design`` an optional per-match design matrix for
+    parameters that enter every match through a log-linear predictor (e.g. a bivariate Poisson ``lambda3``).
+    """
+
+    start: list[float]
+    bounds: list[tuple[float, float]]
+    penalty: np.ndarray | None = None
+    design: np.ndarray | None = None
+
+
+def sum_to_zero(n: int) -> np.ndarray:
     """``(n, n-1)`` basis of vectors summing to zero: identity with a last row of minus ones."""
     return np.vstack([np.eye(n - 1), -np.ones((1, n - 1))])
 
 
 def team_groups(
-    league: np.ndarray, season: np.ndarray, date: np.ndarray, home: np.ndarray, away: np.ndarray, teams: np.ndarray
+    league: np.ndarray,
+    season: np.ndarray,
+    date: np.ndarray,
+    home: np.ndarray,
+    away: np.ndarray,
+    teams: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each team's league (that of its latest match) and whether it is a newcomer there, aligned with ``teams``.
+    """Each team's league (of its latest match) and whether it is a newcomer there, aligned with ``teams``.
 
     A team is a newcomer in a league when its first season there is preceded by another season of that league
     in the data (one in which it did not play).
@@ -108,10 +127,10 @@ def team_groups(
     latest: dict[str, str] = {}
     first: dict[tuple[str, str], str] = {}
     seasons: dict[str, set[str]] = {}
-    for i in order:
-        lg, ss = str(league[i]), str(season[i])
+    columns = (league[order].astype(str), season[order].astype(str), home[order], away[order])
+    for lg, ss, home_team, away_team in zip(*(col.tolist() for col in columns), strict=True):
         seasons.setdefault(lg, set()).add(ss)
-        for team in (str(home[i]), str(away[i])):
+        for team in (home_team, away_team):
             latest[team] = lg
             key = (team, lg)
             if key not in first or ss < first[key]:
@@ -156,8 +175,6 @@ class TeamStrengthModel(GoalModel):
     random_state : seed of the perturbed restarts used when the first optimisation fails.
     """
 
-    _n_extra = 0
-
     def __init__(
         self,
         xi: float = DEFAULT_XI,
@@ -177,18 +194,16 @@ class TeamStrengthModel(GoalModel):
     def _objective(self, theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
         """Penalised negative log-likelihood and its gradient."""
 
-    def _extra_start(self) -> list[float]:
-        return []
+    def _extra(self, teams: np.ndarray, home_idx: np.ndarray, basis: np.ndarray) -> ExtraParameters:
+        """The model-specific parameters for these ``teams`` and matches (none by default)."""
+        return ExtraParameters([], [])
 
-    def _extra_bounds(self) -> list[tuple[float, float]]:
-        return []
-
-    def _store_extra(self, extra: np.ndarray) -> None:  # noqa: B027 - optional hook
+    def _store_extra(self, extra: np.ndarray, teams: np.ndarray, basis: np.ndarray) -> None:
         """Store the model-specific parameters as learned attributes."""
 
     @abstractmethod
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray) -> np.ndarray:
-        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates."""
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates of the fixtures ``X``."""
 
     # --- fitting ---------------------------------------------------------------------------------
     def _weights(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
@@ -202,8 +217,9 @@ class TeamStrengthModel(GoalModel):
         reference = pd.Timestamp(self.reference_date) if self.reference_date is not None else dates.max()
         late = frame.index[dates > reference]
         if len(late):
+            first = str(late[0])
             raise ValueError(
-                f"{len(late)} training match(es) after reference_date {reference.date()} (first row {late[0]})"
+                f"{len(late)} training match(es) after reference_date {reference.date()}, row {first}"
             )
         days = ((reference - dates).dt.total_seconds() / 86400.0).to_numpy()
         return np.exp(-self.xi * days), reference
@@ -214,8 +230,10 @@ class TeamStrengthModel(GoalModel):
         bad = ~np.isfinite(goals) | (goals < 0) | (goals != np.round(goals))
         if bad.any():
             row = frame.index[np.flatnonzero(bad)[0]]
-            value = frame.at[row, column]
-            raise ValueError(f"row {row}: field {column!r} must be a non-negative whole number, got {value}")
+            value, label = str(frame.at[row, column]), str(row)
+            raise ValueError(
+                f"row {label}: field {column!r} must be a non-negative whole number, got {value}"
+            )
         return goals
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TeamStrengthModel:
@@ -228,22 +246,31 @@ class TeamStrengthModel(GoalModel):
         home_goals = self._validated_goals(frame, c.HOME_GOALS)
         away_goals = self._validated_goals(frame, c.AWAY_GOALS)
         weights, reference = self._weights(frame)
-        teams = np.unique(np.concatenate([frame[c.HOME].astype(str), frame[c.AWAY].astype(str)]))
+        home_names = frame[c.HOME].astype(str).tolist()
+        away_names = frame[c.AWAY].astype(str).tolist()
+        teams = np.array(sorted(set(home_names) | set(away_names)))
         if len(teams) < 2:
             raise ValueError(f"need at least two teams to fit, got {list(teams)}")
         leagues = np.unique(frame[c.LEAGUE].to_numpy())
         if c.SEASON in frame.columns and c.DATE in frame.columns:
             team_league, newcomer = team_groups(
-                *(frame[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE, c.HOME, c.AWAY)), teams
+                frame[c.LEAGUE].to_numpy(),
+                frame[c.SEASON].to_numpy(),
+                frame[c.DATE].to_numpy(),
+                np.array(home_names),
+                np.array(away_names),
+                teams,
             )
         else:
             team_league, newcomer = np.full(len(teams), str(leagues[0])), np.zeros(len(teams), dtype=bool)
         groups = np.array([f"{lg}|{int(new)}" for lg, new in zip(team_league, newcomer, strict=True)])
 
-        layout = _Layout(len(leagues), len(teams), self._n_extra)
-        basis = _sum_to_zero(len(teams))
-        home_idx = np.searchsorted(teams, frame[c.HOME].astype(str).to_numpy())
-        away_idx = np.searchsorted(teams, frame[c.AWAY].astype(str).to_numpy())
+        basis = sum_to_zero(len(teams))
+        position = {team: i for i, team in enumerate(teams.tolist())}
+        home_idx = np.array([position[t] for t in home_names])
+        away_idx = np.array([position[t] for t in away_names])
+        extra = self._extra(teams, home_idx, basis)
+        layout = _Layout(len(leagues), len(teams), len(extra.start))
         league_idx = np.searchsorted(leagues, frame[c.LEAGUE].to_numpy())
         n = len(frame)
         H = np.zeros((n, layout.n_beta))
@@ -262,9 +289,13 @@ class TeamStrengthModel(GoalModel):
             strength_precision = basis.T @ group_precision(groups, self.prior_weight) @ basis
             penalty[layout.attack, layout.attack] = strength_precision
             penalty[layout.defence, layout.defence] = strength_precision
-        data = GoalData(H, A, home_goals, away_goals, weights, penalty)
+        if extra.penalty is not None:
+            penalty[layout.n_beta :, layout.n_beta :] = extra.penalty
+        data = GoalData(H, A, home_goals, away_goals, weights, penalty, extra.design)
 
-        theta = self._optimise(data, layout, leagues, league_idx)
+        start = self._start(data, layout, league_idx, home_idx, away_idx)
+        start[layout.n_beta :] = extra.start
+        theta = self._optimise(data, layout, start, extra.bounds)
         beta = theta[: layout.n_beta]
         attack = basis @ beta[layout.attack]
         defence = basis @ beta[layout.defence]
@@ -280,8 +311,8 @@ class TeamStrengthModel(GoalModel):
         self.reference_league_ = str(leagues[int(np.argmax(league_weight))])
         self.reference_date_ = reference
         self.n_matches_ = n
-        self._store_extra(theta[layout.n_beta :])
-        no_prior = GoalData(H, A, home_goals, away_goals, weights, np.zeros_like(penalty))
+        self._store_extra(theta[layout.n_beta :], teams, basis)
+        no_prior = GoalData(H, A, home_goals, away_goals, weights, np.zeros_like(penalty), extra.design)
         self.log_likelihood_ = -self._objective(theta, no_prior)[0]
         self.classes_ = CLASSES.copy()
         return self
@@ -298,29 +329,44 @@ class TeamStrengthModel(GoalModel):
             att[league], dfc[league] = att_means.get(key, 0.0), def_means.get(key, 0.0)
         return pd.Series(att, name="attack"), pd.Series(dfc, name="defence")
 
-    def _start(self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray) -> np.ndarray:
+    def _start(
+        self,
+        data: GoalData,
+        layout: _Layout,
+        league_idx: np.ndarray,
+        home_idx: np.ndarray,
+        away_idx: np.ndarray,
+    ) -> np.ndarray:
+        """Start values: league goal levels, home/away goal ratio, each team's log goals for and against."""
         theta = np.zeros(layout.size)
-        w = data.weights
-        for i in range(len(leagues)):
+        w, n = data.weights, layout.n_teams
+        x, y = w * data.home_goals, w * data.away_goals
+
+        def per_team(home_values: np.ndarray, away_values: np.ndarray) -> np.ndarray:
+            return np.bincount(home_idx, home_values, n) + np.bincount(away_idx, away_values, n)
+
+        played = per_team(w, w) + 1.0
+        for block, values in ((layout.attack, per_team(x, y)), (layout.defence, per_team(y, x))):
+            log_rate = np.log((values + 1.0) / played)
+            theta[block] = (log_rate - log_rate.mean())[:-1]  # the sum-to-zero basis keeps the first n-1
+        for i in range(int(league_idx.max()) + 1):
             m = league_idx == i
             goals = (w[m] @ (data.home_goals[m] + data.away_goals[m])) / (2 * w[m].sum())
             theta[i] = np.log(max(goals, 0.1))
         home = (w @ data.home_goals + 0.5) / (w @ data.away_goals + 0.5)
         theta[layout.home] = float(np.clip(np.log(home), -1.0, 1.0))
-        theta[layout.n_beta :] = self._extra_start()
         return theta
 
     def _optimise(
-        self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray
+        self, data: GoalData, layout: _Layout, start: np.ndarray, extra_bounds: list[tuple[float, float]]
     ) -> np.ndarray:
         bounds = (
             [(-5.0, 5.0)] * layout.n_leagues
             + [(-3.0, 3.0)]
             + [(-STRENGTH_BOUND, STRENGTH_BOUND)] * (2 * layout.n_teams - 2)
-            + self._extra_bounds()
+            + extra_bounds
         )
         lower, upper = np.array(bounds).T
-        start = self._start(data, layout, leagues, league_idx)
         rng = np.random.default_rng(self.random_state)
         messages = []
         for attempt in range(MAX_ATTEMPTS):
@@ -343,7 +389,9 @@ class TeamStrengthModel(GoalModel):
             if finite and (result.success or np.max(np.abs(projected)) < ACCEPT_GRADIENT):
                 self.n_iter_ = int(result.nit)
                 return theta
-            messages.append(f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})")
+            messages.append(
+                f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})"
+            )
             log.warning("%s fit did not converge, retrying: %s", type(self).__name__, messages[-1])
         raise ConvergenceError(
             f"{type(self).__name__} did not converge on {len(data.weights)} matches: " + "; ".join(messages)
@@ -351,7 +399,7 @@ class TeamStrengthModel(GoalModel):
 
     # --- prediction ------------------------------------------------------------------------------
     def predict_log_rates(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Log-linear predictors ``(log rate_home, log rate_away)`` of every fixture (unseen teams: see module)."""
+        """``(log rate_home, log rate_away)`` of every fixture (unseen teams: see the module docstring)."""
         if not hasattr(self, "attack_"):
             from sklearn.exceptions import NotFittedError
 
@@ -380,4 +428,4 @@ class TeamStrengthModel(GoalModel):
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
         eta_home, eta_away = self.predict_log_rates(X)
-        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away)))
+        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away), X))
