@@ -45,12 +45,13 @@ def _print_report(console: Console, report: IngestReport, store: Store) -> None:
         f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written."
     )
     for outcome in report.failed:
-        console.print(f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False)
+        console.print(f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False, soft_wrap=True)
     stored = summary_document(store.summary())["totals"]
     assert isinstance(stored, dict)
     console.print(
         f"Store now holds {stored['matches']:,} matches ({stored['matches_with_result']:,} with results), "
-        f"{stored['odds_rows']:,} odds rows, {stored['quarantined']:,} quarantined rows."
+        f"{stored['odds_rows']:,} odds rows, {stored['quarantined']:,} quarantined rows.",
+        soft_wrap=True,
     )
 
 
@@ -76,7 +77,7 @@ def ingest_command(
     try:
         files = _sources(from_dir, _split(leagues), seasons)
     except (SourceUnavailableError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     if not files:
         console.print("[yellow]no files to ingest[/yellow]")
