@@ -47,10 +47,14 @@ def test_ingest_then_summary_json(mirror: Path, tmp_path: Path) -> None:
 
 def test_leagues_and_seasons_restrict_the_files(mirror: Path, tmp_path: Path) -> None:
     db = f"duckdb:///{tmp_path / 'cli.duckdb'}"
-    result = runner.invoke(app, ["ingest", "--from-dir", str(mirror), "--leagues", "SP1", "--seasons", "2324", "--db", db])
+    result = runner.invoke(
+        app, ["ingest", "--from-dir", str(mirror), "--leagues", "SP1", "--seasons", "2324", "--db", db]
+    )
     assert result.exit_code == 0, result.output
     rows = summary_json(db)["rows"]
-    assert [(row["league"], row["season"], row["matches"]) for row in rows] == [("SP1", "2324", MATCHES_PER_FILE)]
+    assert [(row["league"], row["season"], row["matches"]) for row in rows] == [
+        ("SP1", "2324", MATCHES_PER_FILE)
+    ]
 
 
 def test_default_store_is_the_duckdb_file_in_home(mirror: Path, isolated_home: Path) -> None:
@@ -83,7 +87,9 @@ def test_summary_table(mirror: Path, tmp_path: Path) -> None:
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["ingest", "--from-dir", str(tmp_path / "nope"), "--db", f"duckdb:///{tmp_path / 'x.duckdb'}"])
+    result = runner.invoke(
+        app, ["ingest", "--from-dir", str(tmp_path / "nope"), "--db", f"duckdb:///{tmp_path / 'x.duckdb'}"]
+    )
     assert result.exit_code == 2
     assert f"no football-data folder at {tmp_path / 'nope'}" in result.output
 
@@ -110,7 +116,12 @@ app(sys.argv[2:])
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scoreline", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "scoreline", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -2,8 +2,8 @@
 
 The ``schema_version`` table records every applied migration. :func:`migrate` runs the missing ones in order,
 in one transaction (both DuckDB and PostgreSQL have transactional DDL), so a store is either at the old or
-at the new version. On PostgreSQL a transaction-scoped advisory lock serialises concurrent first uses; a DuckDB
-file has a single writer anyway. Never edit a released migration: append a new one and update
+at the new version. On PostgreSQL a transaction-scoped advisory lock serialises concurrent first uses; a
+DuckDB file has a single writer anyway. Never edit a released migration: append a new one and update
 :mod:`scoreline.store.schema` to the resulting tables.
 """
 
@@ -33,8 +33,8 @@ class Migration:
 _STATS = ", ".join(
     f"{name} SMALLINT"
     for name in (
-        "home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target", "home_fouls", "away_fouls",
-        "home_corners", "away_corners", "home_yellow", "away_yellow", "home_red", "away_red",
+        "home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target", "home_fouls",
+        "away_fouls", "home_corners", "away_corners", "home_yellow", "away_yellow", "home_red", "away_red",
     )
 )  # fmt: skip
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -49,7 +49,7 @@ DUCKDB_CHECKPOINT_THRESHOLD = "256MB"  # DuckDB's default is 16MB
 
 
 class ParsedFileLike(Protocol):
-    """What the store needs from a parsed source file (``scoreline.sources.football_data_parser.ParsedFile``)."""
+    """What the store needs of a parsed file (``scoreline.sources.football_data_parser.ParsedFile``)."""
 
     @property
     def source_file(self) -> str: ...
@@ -162,7 +162,9 @@ class Store:
             exc.add_note(f"while writing {parsed.source_file} to {self!r} (rolled back)")
             raise
 
-    def _write(self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool) -> WriteResult:
+    def _write(
+        self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool
+    ) -> WriteResult:
         name = parsed.source_file
         files = schema.ingested_files
         with self.engine.begin() as conn:
@@ -217,7 +219,8 @@ class Store:
 
         ``before`` keeps matches whose date is strictly before ``before``'s date, so matches on the cutoff day
         are excluded even when their kickoff time is earlier (same-day matches never see each other).
-        Dtypes: ``date``/``kickoff`` datetime64[ns], goals and statistics nullable ``Int64``, ``has_time`` bool.
+        Dtypes: ``date``/``kickoff`` datetime64[ns], goals and statistics nullable ``Int64``, ``has_time``
+        bool.
         """
         table = schema.matches
         query = sa.select(*(table.c[name] for name in c.MATCH_COLUMNS))
@@ -279,8 +282,8 @@ class Store:
         return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
 
     def summary(self) -> pd.DataFrame:
-        """Per league and season (chronological): matches, matches with a result, odds and quarantined rows."""
-        m, o, q = schema.matches, schema.odds, schema.quarantine
+        """Per league and season (chronological): matches, matches with a result, odds, quarantined rows."""
+        m, o = schema.matches, schema.odds
         parts = [
             self._fetch(
                 sa.select(
@@ -307,18 +310,18 @@ class Store:
         frame = frame.assign(_order=order).sort_values([c.LEAGUE, "_order", c.SEASON], kind="stable")
         return frame.drop(columns="_order").reset_index(drop=True)
 
-    def _fetch(self, query: sa.Select[Any]) -> pd.DataFrame:
+    def _fetch(self, query: sa.Select) -> pd.DataFrame:
         """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
         with self.engine.connect() as conn:
             if conn.dialect.name == "duckdb":
                 result = conn.execute(query)
-                frame = result.cursor.fetch_df()  # type: ignore[union-attr]
+                frame = result.cursor.fetch_df()
                 result.close()
                 return frame
             return pd.read_sql(query, conn)
 
 
-def _quarantine_counts() -> sa.Select[Any]:
+def _quarantine_counts() -> sa.Select:
     """Quarantined rows per league and season, taking both from the file where the row itself has none."""
     q, f = schema.quarantine, schema.ingested_files
     league = sa.func.coalesce(q.c[c.LEAGUE], f.c[c.LEAGUE]).label(c.LEAGUE)
@@ -344,13 +347,13 @@ def _create_engine(url: str) -> sa.Engine:
 
 
 def _tune_duckdb(dbapi_connection: Any, connection_record: Any) -> None:
-    """Checkpoint less often: per-file appends are small, and every checkpoint rewrites the last row groups."""
+    """Checkpoint less often: per-file appends are small and each checkpoint rewrites the last row groups."""
     dbapi_connection.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
 
 
 def _filter(
-    query: sa.Select[Any], table: sa.Table, leagues: Sequence[str] | None, seasons: Sequence[str] | None
-) -> sa.Select[Any]:
+    query: sa.Select, table: sa.Table, leagues: Sequence[str] | None, seasons: Sequence[str] | None
+) -> sa.Select:
     if leagues is not None:
         query = query.where(table.c[c.LEAGUE].in_(list(leagues)))
     if seasons is not None:
@@ -386,7 +389,9 @@ def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, sour
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
     if missing or extra:
-        raise ValueError(f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}")
+        raise ValueError(
+            f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}"
+        )
 
 
 @dataclass(frozen=True)
@@ -405,7 +410,7 @@ class _Rows:
 
 
 def _prepare(parsed: ParsedFileLike) -> _Rows:
-    """Check ``parsed`` and shape its frames as the tables; ``ValueError`` naming the file when inconsistent."""
+    """Check ``parsed`` and shape its frames as the tables (``ValueError`` naming the file if not)."""
     rows = _Rows.of(_prepare_matches(parsed), _prepare_odds(parsed), _prepare_quarantine(parsed))
     _check_odds_keys(parsed.source_file, rows.odds_arrow, rows.matches_arrow)
     return rows
@@ -467,7 +472,9 @@ def _check_odds_keys(source_file: str, odds: pa.Table, matches: pa.Table) -> Non
         assert found is not None
         orphans, duplicates = found
         if orphans:
-            (first,) = db.execute(f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone() or ("",)
+            (first,) = db.execute(
+                f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})"
+            ).fetchone() or ("",)
             raise ValueError(f"{source_file}: {orphans} odds rows for matches not in the file, e.g. {first}")
         if duplicates:
             (first,) = db.execute(
@@ -539,7 +546,9 @@ def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _R
             c.RAW: None,
         }
     )
-    logger.warning("%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash))
+    logger.warning(
+        "%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash)
+    )
     updated = _Rows.of(
         matches[keep_matches].reset_index(drop=True),
         odds[keep_odds].reset_index(drop=True),
