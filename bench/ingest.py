@@ -50,7 +50,9 @@ def main() -> None:
 
     totals = report.totals()
     print(f"store:            {url.split('@')[-1]}")
-    print(f"files:            {len(files)} ({report.count(FileStatus.STORED)} stored, {len(report.failed)} failed)")
+    print(
+        f"files:            {len(files)} ({report.count(FileStatus.STORED)} stored, {len(report.failed)} failed)"
+    )
     print(f"rows read:        {totals['rows_read']:,}")
     print(f"matches stored:   {int(summary['matches'].sum()):,}")
     print(f"odds rows stored: {int(summary['odds_rows'].sum()):,}")
