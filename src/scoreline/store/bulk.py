@@ -1,8 +1,8 @@
 """Fast bulk inserts of a DataFrame inside the caller's SQLAlchemy transaction.
 
-Frames are converted to Arrow once. DuckDB: the table is registered on the raw DuckDB connection and copied with one ``INSERT ... SELECT``
-(vectorised, millions of rows per second). PostgreSQL: the frame is written as CSV by Arrow and streamed with
-``COPY ... FROM STDIN`` through psycopg. Both use the connection SQLAlchemy already holds, so the insert
+Frames are converted to Arrow once. DuckDB: the table is registered on the raw DuckDB connection and copied
+with one ``INSERT ... SELECT`` (vectorised). PostgreSQL: the table is written as CSV by Arrow and streamed
+with ``COPY ... FROM STDIN`` through psycopg. Both use the connection SQLAlchemy already holds, so the insert
 commits or rolls back with the rest of the transaction. Other dialects fall back to ``executemany``.
 """
 
