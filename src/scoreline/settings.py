@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     )
     http_timeout_seconds: float = 30.0
     http_retries: int = 3
-    log_level: str = "INFO"
+    log_level: str = "WARNING"
     env: str = Field(default="development", description="development, staging or production.")
 
     @classmethod
