@@ -49,7 +49,8 @@ def walk_forward(top: pd.DataFrame, second: pd.DataFrame | None, target: str, we
             pd.DataFrame(
                 {
                     "log_loss": -np.log(p[np.arange(len(week)), outcome]),
-                    "newcomer": week[c.HOME].isin(new_teams).to_numpy() | week[c.AWAY].isin(new_teams).to_numpy(),
+                    "newcomer": week[c.HOME].isin(new_teams).to_numpy()
+                    | week[c.AWAY].isin(new_teams).to_numpy(),
                 }
             )
         )
@@ -64,7 +65,9 @@ def main() -> None:
     rows = []
     for top_code, second_code in LEAGUES:
         top = pd.concat([read_season(args.data / top_code / f"{s}.csv") for s in SEASONS], ignore_index=True)
-        second = pd.concat([read_season(args.data / second_code / f"{s}.csv") for s in SEASONS], ignore_index=True)
+        second = pd.concat(
+            [read_season(args.data / second_code / f"{s}.csv") for s in SEASONS], ignore_index=True
+        )
         for with_second in (False, True):
             for weight in WEIGHTS:
                 for target in TARGETS:
@@ -81,12 +84,18 @@ def main() -> None:
                         }
                     )
         print(f"{top_code} done", flush=True)
-    table = pd.DataFrame(rows).groupby(["second_division", "prior_weight"])[
-        ["matches", "log_loss", "newcomer_matches", "newcomer_log_loss"]
-    ].sum()
+    table = (
+        pd.DataFrame(rows)
+        .groupby(["second_division", "prior_weight"])[
+            ["matches", "log_loss", "newcomer_matches", "newcomer_log_loss"]
+        ]
+        .sum()
+    )
     table["mean_log_loss"] = table["log_loss"] / table["matches"]
     table["newcomer_mean_log_loss"] = table["newcomer_log_loss"] / table["newcomer_matches"]
-    print(table[["matches", "mean_log_loss", "newcomer_matches", "newcomer_mean_log_loss"]].round(5).to_string())
+    print(
+        table[["matches", "mean_log_loss", "newcomer_matches", "newcomer_mean_log_loss"]].round(5).to_string()
+    )
 
 
 if __name__ == "__main__":
