@@ -22,7 +22,16 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.insights.clustering import Method, StyleClusterer, align_labels
-from scoreline.insights.profiles import MATCHES, PERIOD, SEASON_PERIOD, STYLE_FEATURES, TEAM, standardize, team_profiles
+from scoreline.insights.profiles import (
+    MATCHES,
+    PERIOD,
+    SEASON_PERIOD,
+    STYLE_FEATURES,
+    TEAM,
+    profiles_from_rows,
+    standardize,
+    team_match_rows,
+)
 
 HOME_CLUSTER = "home_cluster"
 AWAY_CLUSTER = "away_cluster"
@@ -36,8 +45,9 @@ def _past_membership(
     min_matches: int,
     reference_centers: np.ndarray | None,
 ) -> tuple[pd.Series, np.ndarray] | None:
-    """Fit on ``past`` season profiles; each team's aligned cluster (from its latest season) and the centres."""
-    profiles = team_profiles(past, periods=("season",))
+    """Fit on season profiles from ``past`` team-match rows; each team's aligned cluster (from its latest
+    season) and the aligned cluster centres."""
+    profiles = profiles_from_rows(past, periods=("season",))
     profiles = profiles[(profiles[MATCHES] >= min_matches) & (profiles[PERIOD] == SEASON_PERIOD)]
     if len(profiles) <= clusterer.k_range[0] or len(profiles) <= (clusterer.n_clusters or 0):
         return None
@@ -76,7 +86,7 @@ def cluster_features(
     """
     out = pd.DataFrame({name: pd.array([pd.NA] * len(matches), dtype="Int64") for name in FEATURE_COLUMNS},
                        index=matches.index)  # fmt: skip
-    history = matches[matches[c.HOME_GOALS].notna() & matches[c.AWAY_GOALS].notna()]
+    history = team_match_rows(matches)
     if cutoff is not None:
         history = history[history[c.DATE] < pd.Timestamp(cutoff).normalize()]
     starts = matches.groupby(c.SEASON)[c.DATE].min().sort_values(kind="stable")

@@ -75,6 +75,7 @@ def team_expectations(matches: pd.DataFrame, probabilities: pd.DataFrame | None 
                 {
                     c.LEAGUE: played[c.LEAGUE].to_numpy(),
                     c.SEASON: played[c.SEASON].to_numpy(),
+                    c.DATE: played[c.DATE].to_numpy(),
                     TEAM: played[team].to_numpy(),
                     VENUE: venue,
                     "cluster": played[cluster].to_numpy(),

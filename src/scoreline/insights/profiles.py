@@ -135,10 +135,14 @@ def team_profiles(matches: pd.DataFrame, periods: Sequence[str] = ("season", "ha
     ``periods``: ``"season"`` gives period ``season``; ``"half"`` gives periods ``H1`` and ``H2``. Columns:
     ``PROFILE_KEY``, ``PROFILE_FEATURES``, ``matches`` (played matches) and ``points`` (per match).
     """
+    return profiles_from_rows(team_match_rows(matches), periods)
+
+
+def profiles_from_rows(rows: pd.DataFrame, periods: Sequence[str] = ("season", "half")) -> pd.DataFrame:
+    """:func:`team_profiles` from team-match rows (:func:`team_match_rows`), to reuse rows across calls."""
     unknown = set(periods) - {"season", "half"}
     if unknown:
         raise ValueError(f"unknown periods {sorted(unknown)}; use 'season' and/or 'half'")
-    rows = team_match_rows(matches)
     frames = []
     if "season" in periods:
         frames.append(_aggregate(rows.assign(**{PERIOD: SEASON_PERIOD}), list(PROFILE_KEY)))
