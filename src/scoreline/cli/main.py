@@ -7,6 +7,8 @@ import logging
 import typer
 
 from scoreline import __version__
+from scoreline.cli.data import data_app
+from scoreline.cli.ingest import ingest_command
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -33,3 +35,7 @@ def main(
     """scoreline: football match prediction you can check against the market."""
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+app.command("ingest")(ingest_command)
+app.add_typer(data_app, name="data")
