@@ -92,7 +92,9 @@ def edits_at_or_after(draw: st.DrawFn) -> tuple[pd.Timestamp, pd.DataFrame]:
 @pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits_at_or_after())
-def test_edits_at_or_after_T_leave_features_before_T_unchanged(case: tuple[pd.Timestamp, pd.DataFrame]) -> None:
+def test_edits_at_or_after_T_leave_features_before_T_unchanged(
+    case: tuple[pd.Timestamp, pd.DataFrame],
+) -> None:
     T, edited = case
     after = cluster_features(edited, **FAST)
     before_T = SMALL.index[SMALL[c.DATE] < T]

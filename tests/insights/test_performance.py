@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from scoreline import columns as c
+from scoreline.insights.clustering import StyleClusterer
 from scoreline.insights.performance import (
     attach_clusters,
     matchup_rates,
@@ -15,7 +16,6 @@ from scoreline.insights.performance import (
     wilson_interval,
 )
 from scoreline.insights.profiles import STYLE_FEATURES, standardize, team_profiles
-from scoreline.insights.clustering import StyleClusterer
 
 
 def _frame() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -52,7 +52,9 @@ def test_expected_points_from_probabilities_and_baseline() -> None:
     # Baseline: the league-season's mean points at the venue (home: 3, 1, 0 -> 4/3).
     baseline = team_expectations(matches).set_index(["team", c.DATE])
     assert baseline.loc[("B", pd.Timestamp("2023-08-08")), "expected_points"] == pytest.approx(4 / 3)
-    assert baseline.loc[("A", pd.Timestamp("2023-08-08")), "expected_points"] == pytest.approx((0 + 1 + 3) / 3)
+    assert baseline.loc[("A", pd.Timestamp("2023-08-08")), "expected_points"] == pytest.approx(
+        (0 + 1 + 3) / 3
+    )
 
 
 def test_points_vs_expected_by_cluster() -> None:
@@ -79,7 +81,10 @@ def test_matchup_rates_count_draws_and_upsets() -> None:
     assert upsets.loc[(0, 1), "events"] == 1 and upsets.loc[(0, 1), "matches"] == 2
     assert upsets.loc[(0, 1), "predicted"] == pytest.approx(0.175)
     assert table["q_value"].between(0, 1).all()
-    assert not (table["source"] == "baseline").any() or (table[table["source"] == "baseline"]["event"] == "draw").all()
+    assert (
+        not (table["source"] == "baseline").any()
+        or (table[table["source"] == "baseline"]["event"] == "draw").all()
+    )
 
 
 def test_planted_finishing_beats_the_naive_market(styled) -> None:

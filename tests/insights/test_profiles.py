@@ -18,8 +18,18 @@ from scoreline.insights.profiles import (
 
 def _match(day: int, home: str, away: str, hg: int, ag: int, hs: float, as_: float, **stats: float) -> dict:
     date = pd.Timestamp("2023-08-01") + pd.Timedelta(days=day)
-    row = {c.LEAGUE: "E0", c.SEASON: "2324", c.DATE: date, c.KICKOFF: date, c.HOME: home, c.AWAY: away,
-           c.HOME_GOALS: hg, c.AWAY_GOALS: ag, c.HOME_SHOTS: hs, c.AWAY_SHOTS: as_}
+    row = {
+        c.LEAGUE: "E0",
+        c.SEASON: "2324",
+        c.DATE: date,
+        c.KICKOFF: date,
+        c.HOME: home,
+        c.AWAY: away,
+        c.HOME_GOALS: hg,
+        c.AWAY_GOALS: ag,
+        c.HOME_SHOTS: hs,
+        c.AWAY_SHOTS: as_,
+    }
     for name in c.STAT_COLUMNS:
         row.setdefault(name, stats.get(name, 1.0))
     return row

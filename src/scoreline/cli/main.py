@@ -9,6 +9,7 @@ import typer
 from scoreline import __version__
 from scoreline.cli.data import data_app
 from scoreline.cli.ingest import ingest_command
+from scoreline.cli.insights import insights_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -39,3 +40,4 @@ def main(
 
 app.command("ingest")(ingest_command)
 app.add_typer(data_app, name="data")
+app.add_typer(insights_app, name="insights")

@@ -110,7 +110,9 @@ def analyse_clusters(
     z = standardize(raw, features)
     season = (z[PERIOD] == SEASON_PERIOD).to_numpy()
     if season.sum() <= k_range[0]:
-        raise ValueError(f"only {int(season.sum())} team-seasons with >= {min_matches} matches: too few to cluster")
+        raise ValueError(
+            f"only {int(season.sum())} team-seasons with >= {min_matches} matches: too few to cluster"
+        )
     X = z.loc[season, list(features)]
     fitted = {m: StyleClusterer(method=m, k_range=k_range, random_state=seed).fit(X) for m in METHODS}
     primary = fitted[method]
@@ -150,7 +152,8 @@ def analyse_clusters(
 
 
 def cluster_table(analysis: ClusterAnalysis) -> pd.DataFrame:
-    """``clusters.parquet``: key, cluster, name, posterior, both methods' labels, matches, points, features."""
+    """``clusters.parquet``: key, cluster, name, posterior, both methods' labels, matches, points and
+    features (raw and ``z_``)."""
     profiles = analysis.profiles
     first = [*PROFILE_KEY, "cluster", CLUSTER_NAME, CLUSTER_PROBABILITY, *(f"{m}_cluster" for m in METHODS)]
     rest = [col for col in profiles.columns if col not in first]
@@ -174,24 +177,27 @@ def findings(analysis: ClusterAnalysis, alpha: float = 0.05) -> list[str]:
         f"({p.rate:.0%}, 95% CI {p.low:.0%}-{p.high:.0%}) against {p.chance:.0%} expected by chance."
     ]
     for membership, table in analysis.points.items():
-        for row in table.itertuples():
-            if row.low > 0 or row.high < 0:
-                verb = "over" if row.difference > 0 else "under"
+        for r in _records(table):
+            if r["low"] > 0 or r["high"] < 0:
+                verb = "over" if r["difference"] > 0 else "under"
                 out.append(
-                    f"[{membership}] cluster {row.cluster} ({row.name}) {verb}-performs {row.source} expectations "
-                    f"by {row.difference:+.3f} points/match (95% CI {row.low:+.3f} to {row.high:+.3f}; "
-                    f"{row.team_matches} team-matches, {row.team_seasons} team-seasons)."
+                    f"[{membership}] cluster {r['cluster']} ({r['name']}) {verb}-performs {r['source']} "
+                    f"expectations by {r['difference']:+.3f} points/match "
+                    f"(95% CI {r['low']:+.3f} to {r['high']:+.3f}; "
+                    f"{r['team_matches']} team-matches, {r['team_seasons']} team-seasons)."
                 )
-    for row in analysis.matchups[analysis.matchups["q_value"] < alpha].itertuples():
+    for r in _records(analysis.matchups[analysis.matchups["q_value"] < alpha]):
         out.append(
-            f"[matchup] {row.home_name} (home) v {row.away_name}: {row.event} rate {row.observed:.1%} "
-            f"(95% CI {row.low:.1%}-{row.high:.1%}, {row.events}/{row.matches}) vs {row.predicted:.1%} "
-            f"predicted by {row.source} (q = {row.q_value:.3f})."
+            f"[matchup] {r['home_name']} (home) v {r['away_name']}: {r['event']} rate {r['observed']:.1%} "
+            f"(95% CI {r['low']:.1%}-{r['high']:.1%}, {r['events']}/{r['matches']}) vs {r['predicted']:.1%} "
+            f"predicted by {r['source']} (q = {r['q_value']:.3f})."
         )
     return out
 
 
-def insights_document(analysis: ClusterAnalysis, leagues: Sequence[str], seasons: Sequence[str]) -> dict[str, Any]:
+def insights_document(
+    analysis: ClusterAnalysis, leagues: Sequence[str], seasons: Sequence[str]
+) -> dict[str, Any]:
     """The ``insights.json`` document (layout in docs/insights.md)."""
     season_rows = analysis.season_rows
     smd = analysis.smd
@@ -209,8 +215,8 @@ def insights_document(analysis: ClusterAnalysis, leagues: Sequence[str], seasons
                 "team_seasons": len(rows),
                 "points_per_match": float(rows["points"].mean()),
                 "top_features": _records(top.head(4)[["feature", "smd"]]),
-                "smd": {str(r.feature): float(r.smd) for r in smd[smd["cluster"] == cluster].itertuples()},
-                "examples": [f"{r.team} {r.season} ({r.league})" for r in examples.itertuples()],
+                "smd": {r["feature"]: r["smd"] for r in _records(smd[smd["cluster"] == cluster])},
+                "examples": [f"{r['team']} {r['season']} ({r['league']})" for r in _records(examples)],
             }
         )
     s = analysis.stability

@@ -49,7 +49,9 @@ def _matrix(X: np.ndarray | pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(np.asarray(X, dtype=float), nan=0.0)
 
 
-def _new_model(method: Method, k: int, n_init: int, covariance_type: str, seed: int) -> GaussianMixture | KMeans:
+def _new_model(
+    method: Method, k: int, n_init: int, covariance_type: str, seed: int
+) -> GaussianMixture | KMeans:
     if method == "gmm":
         return GaussianMixture(k, covariance_type=covariance_type, n_init=n_init, random_state=seed)
     if method == "kmeans":
@@ -102,8 +104,8 @@ class StyleClusterer:
                 score = silhouette_score(X, labels) if len(set(labels)) > 1 else -1.0
                 rows.append({"k": k, "silhouette": float(score)})
         selection = pd.DataFrame(rows)
-        best = selection["bic"].idxmin() if self.method == "gmm" else selection["silhouette"].idxmax()
-        return int(selection.loc[best, "k"]), selection
+        scores = selection["bic"].to_numpy() if self.method == "gmm" else -selection["silhouette"].to_numpy()
+        return ks[int(np.argmin(scores))], selection
 
     def fit(self, X: np.ndarray | pd.DataFrame) -> StyleClusterer:
         """Choose k (unless ``n_clusters`` is set), fit, and number clusters by size (0 = largest)."""
@@ -120,10 +122,7 @@ class StyleClusterer:
         self.relabel_[order] = np.arange(k)
         self.n_clusters_ = k
         self.labels_ = self.relabel_[raw]
-        self.centers_ = np.vstack(
-            [data[self.labels_ == j].mean(axis=0) if np.any(self.labels_ == j) else np.full(data.shape[1], np.nan)
-             for j in range(k)]
-        )  # fmt: skip
+        self.centers_ = np.vstack([data[self.labels_ == j].mean(axis=0) for j in range(k)])
         return self
 
     def predict(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
@@ -190,13 +189,18 @@ def standardized_mean_differences(X: pd.DataFrame, labels: np.ndarray) -> pd.Dat
         smd = (inside.mean() - rest.mean()) / pooled.where(pooled > 0)
         for feature in X.columns:
             rows.append(
-                {CLUSTER: int(cluster), FEATURE: feature, SMD: float(smd[feature]), "mean": float(inside[feature].mean())}
+                {
+                    CLUSTER: int(cluster),
+                    FEATURE: feature,
+                    SMD: float(smd[feature]),
+                    "mean": float(inside[feature].mean()),
+                }
             )
     return pd.DataFrame(rows, columns=[CLUSTER, FEATURE, SMD, "mean"])
 
 
 def _name(smd: pd.Series, correlation: pd.DataFrame, n_features: int, threshold: float) -> str:
-    """'high a, low b' from the largest |SMD| features, skipping ones strongly correlated with a chosen one."""
+    """'high a, low b' from the largest |SMD| features, skipping ones correlated with a chosen one."""
     chosen: list[str] = []
     for feature in smd.abs().sort_values(ascending=False, kind="stable").index:
         if len(chosen) == n_features or abs(smd[feature]) < threshold:

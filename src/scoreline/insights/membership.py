@@ -96,7 +96,9 @@ def cluster_features(
         if max_past_seasons is not None:
             keep = past.groupby(c.SEASON)[c.DATE].min().sort_values().index[-max_past_seasons:]
             past = past[past[c.SEASON].isin(keep)]
-        clusterer = StyleClusterer(method=method, k_range=k_range, n_clusters=n_clusters, random_state=random_state)
+        clusterer = StyleClusterer(
+            method=method, k_range=k_range, n_clusters=n_clusters, random_state=random_state
+        )
         fitted = _past_membership(past, features, clusterer, min_matches, reference)
         if fitted is None:
             continue

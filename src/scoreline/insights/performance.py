@@ -80,7 +80,8 @@ def team_expectations(matches: pd.DataFrame, probabilities: pd.DataFrame | None 
                     VENUE: venue,
                     "cluster": played[cluster].to_numpy(),
                     POINTS: np.select([own > other, own == other], [3.0, 1.0], 0.0),
-                    EXPECTED: 3.0 * played[win].to_numpy(dtype=float) + played[c.P_DRAW].to_numpy(dtype=float),
+                    EXPECTED: 3.0 * played[win].to_numpy(dtype=float)
+                    + played[c.P_DRAW].to_numpy(dtype=float),
                 }
             )
         )
@@ -117,7 +118,8 @@ def points_vs_expected(
     for source, probs in sources.items():
         rows = team_expectations(matches, probs)
         rows = rows.assign(diff=rows[POINTS] - rows[EXPECTED])
-        for cluster, group in rows.groupby("cluster", sort=True):
+        for cluster in sorted({int(value) for value in rows["cluster"]}):
+            group = rows[rows["cluster"] == cluster]
             per_team = group.groupby([c.LEAGUE, c.SEASON, TEAM])["diff"].agg(["sum", "size"])
             low, high = _bootstrap_mean_difference(
                 per_team["sum"].to_numpy(), per_team["size"].to_numpy(), n_boot, rng
@@ -125,8 +127,8 @@ def points_vs_expected(
             out.append(
                 {
                     SOURCE: source,
-                    "cluster": int(cluster),
-                    "name": (names or {}).get(int(cluster), str(cluster)),
+                    "cluster": cluster,
+                    "name": (names or {}).get(cluster, str(cluster)),
                     "team_seasons": len(per_team),
                     "team_matches": len(group),
                     "points": float(group[POINTS].mean()),
@@ -176,22 +178,29 @@ def matchup_rates(
     for source, probs in sources.items():
         joined = _with_probabilities(matches, probs)
         played = joined[
-            joined[c.RESULT].isin(["H", "D", "A"]) & joined[HOME_CLUSTER].notna() & joined[AWAY_CLUSTER].notna()
+            joined[c.RESULT].isin(["H", "D", "A"])
+            & joined[HOME_CLUSTER].notna()
+            & joined[AWAY_CLUSTER].notna()
         ]
         if probs is None:
             draw_rate = played.groupby([c.LEAGUE, c.SEASON])[c.RESULT].transform(lambda r: (r == "D").mean())
             played = played.assign(**{c.P_DRAW: draw_rate})
         else:
             played = played[played[c.P_DRAW].notna()]
-        for (home, away), group in played.groupby([HOME_CLUSTER, AWAY_CLUSTER], sort=True):
+        pairs = (
+            played[HOME_CLUSTER].astype(int).astype(str) + "|" + played[AWAY_CLUSTER].astype(int).astype(str)
+        )
+        for pair in sorted(set(pairs), key=lambda text: tuple(map(int, text.split("|")))):
+            group = played[pairs == pair]
+            home, away = map(int, pair.split("|"))
             if len(group) < min_matches:
                 continue
             key = {
                 SOURCE: source,
-                HOME_CLUSTER: int(home),
-                AWAY_CLUSTER: int(away),
-                "home_name": names.get(int(home), str(home)),
-                "away_name": names.get(int(away), str(away)),
+                HOME_CLUSTER: home,
+                AWAY_CLUSTER: away,
+                "home_name": names.get(home, str(home)),
+                "away_name": names.get(away, str(away)),
                 "matches": len(group),
             }
             result = group[c.RESULT].to_numpy()

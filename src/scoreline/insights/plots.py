@@ -47,7 +47,9 @@ def pca_scatter(X: np.ndarray, labels: np.ndarray, names: Mapping[int, str]) -> 
     return _png(figure)
 
 
-def heatmap(matrix: pd.DataFrame, title: str, colour_label: str, fmt: str = "{:.2f}", diverging: bool = True) -> bytes:
+def heatmap(
+    matrix: pd.DataFrame, title: str, colour_label: str, fmt: str = "{:.2f}", diverging: bool = True
+) -> bytes:
     """A labelled heatmap with the values written in the cells."""
     from matplotlib.figure import Figure
 
@@ -59,7 +61,9 @@ def heatmap(matrix: pd.DataFrame, title: str, colour_label: str, fmt: str = "{:.
         image = axes.imshow(values, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto")
     else:
         image = axes.imshow(values, cmap="Blues", aspect="auto")
-    axes.set_xticks(range(values.shape[1]), [str(col) for col in matrix.columns], rotation=40, ha="right", fontsize=8)
+    axes.set_xticks(
+        range(values.shape[1]), [str(col) for col in matrix.columns], rotation=40, ha="right", fontsize=8
+    )
     axes.set_yticks(range(values.shape[0]), [str(row) for row in matrix.index], fontsize=8)
     for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
@@ -76,7 +80,7 @@ def selection_curves(selection: Mapping[str, pd.DataFrame]) -> bytes:
     figure = Figure(figsize=(9, 3.2))
     axes = figure.subplots(1, len(selection))
     for ax, (method, frame) in zip(np.atleast_1d(axes), selection.items(), strict=True):
-        score = [col for col in frame.columns if col != "k"][0]
+        score = next(col for col in frame.columns if col != "k")
         ax.plot(frame["k"], frame[score], marker="o")
         ax.set_xlabel("k")
         ax.set_title(f"{method}: {score} ({'lower' if score == 'bic' else 'higher'} is better)")

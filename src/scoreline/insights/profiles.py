@@ -88,12 +88,15 @@ def team_match_rows(matches: pd.DataFrame) -> pd.DataFrame:
         ("home", c.HOME, c.AWAY, 0, 1),
         ("away", c.AWAY, c.HOME, 1, 0),
     ):
-        side = base.assign(
-            **{TEAM: played[team_col].to_numpy(), "opponent": played[opp_col].to_numpy(), VENUE: venue}
-        )
+        side = base.copy()
+        side[TEAM] = played[team_col].to_numpy()
+        side["opponent"] = played[opp_col].to_numpy()
+        side[VENUE] = venue
         for name, pair in _FOR_AGAINST.items():
             side[f"{name}_for"] = pd.to_numeric(played[pair[own]], errors="coerce").to_numpy(dtype=float)
-            side[f"{name}_against"] = pd.to_numeric(played[pair[other]], errors="coerce").to_numpy(dtype=float)
+            side[f"{name}_against"] = pd.to_numeric(played[pair[other]], errors="coerce").to_numpy(
+                dtype=float
+            )
         side["cards_for"] = side["yellow_for"] + side["red_for"].fillna(0.0)
         diff = side["goals_for"] - side["goals_against"]
         side[POINTS] = np.select([diff > 0, diff == 0], [3.0, 1.0], 0.0)

@@ -80,7 +80,10 @@ def simulate_styled_leagues(
             mult = np.exp(factors[style] + noise)
             mult_naive = mult.copy()
             mult_naive[:, 2:4] = np.exp(noise[:, 2:4])  # the naive market ignores planted finishing skill
-            style_rows += [{c.LEAGUE: league, c.SEASON: season, "team": t, "style": int(s)} for t, s in zip(teams, style, strict=True)]
+            style_rows += [
+                {c.LEAGUE: league, c.SEASON: season, "team": t, "style": int(s)}
+                for t, s in zip(teams, style, strict=True)
+            ]
             start = pd.Timestamp(year=2000 + int(season[:2]), month=8, day=10)
             for i, (h, a) in enumerate(_round_robin(n_teams, rng)):
                 day = start + pd.Timedelta(days=7 * (i // (n_teams // 2)) + i % 2)
@@ -129,9 +132,21 @@ def simulate_styled_leagues(
                     }
                 )
                 true_rates = (rates[0][0] * rates[0][1], rates[1][0] * rates[1][1])
-                true_p.append({**key, **dict(zip(c.PROBABILITY_COLUMNS, _outcome_probabilities(*true_rates), strict=True))})
-                naive_p.append({**key, **dict(zip(c.PROBABILITY_COLUMNS, _outcome_probabilities(*naive_rates), strict=True))})
-    matches = pd.DataFrame(rows).sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
+                true_p.append(
+                    {
+                        **key,
+                        **dict(zip(c.PROBABILITY_COLUMNS, _outcome_probabilities(*true_rates), strict=True)),
+                    }
+                )
+                naive_p.append(
+                    {
+                        **key,
+                        **dict(zip(c.PROBABILITY_COLUMNS, _outcome_probabilities(*naive_rates), strict=True)),
+                    }
+                )
+    matches = (
+        pd.DataFrame(rows).sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
+    )
     return StyledLeagues(
         matches=matches,
         styles=pd.DataFrame(style_rows),

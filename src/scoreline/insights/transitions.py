@@ -11,20 +11,14 @@ import pandas as pd
 from scoreline import columns as c
 from scoreline.insights.performance import wilson_interval
 from scoreline.insights.profiles import TEAM
+from scoreline.sources.seasons import season_code, season_start_year
 
 PREVIOUS_CLUSTER = "previous_cluster"
 
 
-def season_start_year(season: str) -> int:
-    """Calendar year a football-data season code starts in: ``"9394"`` -> 1993, ``"2425"`` -> 2024."""
-    first = int(season[:2])
-    return 1900 + first if first >= 90 else 2000 + first
-
-
 def next_season(season: str) -> str:
-    """The season code after ``season``: ``"2425"`` -> ``"2526"``, ``"9900"`` -> ``"0001"``."""
-    year = season_start_year(season) + 1
-    return f"{year % 100:02d}{(year + 1) % 100:02d}"
+    """The season code after ``season``: ``"2425"`` -> ``"2526"``."""
+    return season_code(season_start_year(season) + 1)
 
 
 def consecutive_pairs(membership: pd.DataFrame) -> pd.DataFrame:
