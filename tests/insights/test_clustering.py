@@ -8,6 +8,7 @@ import pytest
 
 from scoreline import columns as c
 from scoreline.insights.clustering import (
+    COVARIANCE_TYPES,
     StyleClusterer,
     align_labels,
     bootstrap_stability,
@@ -36,9 +37,16 @@ def test_planted_styles_are_recovered(season_profiles: pd.DataFrame, method: str
     proba = clusterer.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(proba.argmax(axis=1), clusterer.labels_)
-    score = "bic" if method == "gmm" else "silhouette"
-    assert list(clusterer.selection_["k"]) == list(range(2, 9))
-    assert clusterer.selection_[score].notna().all()
+    selection = clusterer.selection_
+    if method == "gmm":
+        # BIC over k and covariance type; the chosen pair has the lowest BIC, below a single Gaussian's.
+        assert len(selection) == 7 * len(COVARIANCE_TYPES)
+        best = selection.loc[selection["bic"].idxmin()]
+        assert (best["k"], best["covariance_type"]) == (4, clusterer.covariance_type_)
+        assert best["bic"] < clusterer.one_component_bic_
+    else:
+        assert list(selection["k"]) == list(range(2, 9))
+        assert selection["silhouette"].idxmax() == 2  # k = 4
 
 
 def test_no_structure_gives_low_stability() -> None:
@@ -84,3 +92,8 @@ def test_align_labels_undoes_a_permutation() -> None:
 def test_too_few_rows_are_rejected() -> None:
     with pytest.raises(ValueError, match="cannot cluster 2 rows"):
         StyleClusterer(k_range=(2, 4)).fit(np.zeros((2, 3)))
+
+
+def test_unknown_covariance_type_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown covariance type 'round'"):
+        StyleClusterer(covariance_type="round").fit(np.random.default_rng(0).normal(size=(40, 3)))

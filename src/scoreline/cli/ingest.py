@@ -45,7 +45,9 @@ def _print_report(console: Console, report: IngestReport, store: Store) -> None:
         f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written."
     )
     for outcome in report.failed:
-        console.print(f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False, soft_wrap=True
+        )
     stored = summary_document(store.summary())["totals"]
     assert isinstance(stored, dict)
     console.print(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url
-from scoreline.insights.clustering import METHODS, Method
+from scoreline.insights.clustering import COVARIANCE_TYPES, METHODS, Method
 from scoreline.pipelines.insights import cluster_insights_from_store
 from scoreline.sources.seasons import parse_season_range
 
@@ -29,6 +29,9 @@ def clusters_command(
         Path | None, typer.Option(exists=True, dir_okay=False, help=_PREDICTIONS_HELP)
     ] = None,
     method: Annotated[str, typer.Option(help=f"Reported clustering: {' or '.join(METHODS)}.")] = "gmm",
+    covariance: Annotated[
+        str, typer.Option(help="Gaussian-mixture covariance: auto (by BIC), full, tied, diag or spherical.")
+    ] = "auto",
     k_min: Annotated[int, typer.Option(min=2, help="Fewest clusters tried.")] = 2,
     k_max: Annotated[int, typer.Option(min=2, help="Most clusters tried.")] = 8,
     n_boot: Annotated[int, typer.Option(min=2, help="Bootstrap resamples for the stability check.")] = 30,
@@ -37,6 +40,8 @@ def clusters_command(
     """Cluster team-seasons by playing style and report what the styles mean for results."""
     if method not in METHODS:
         raise typer.BadParameter(f"choose one of {', '.join(METHODS)}", param_hint="--method")
+    if covariance not in ("auto", *COVARIANCE_TYPES):
+        raise typer.BadParameter(f"choose auto or {', '.join(COVARIANCE_TYPES)}", param_hint="--covariance")
     if k_max < k_min:
         raise typer.BadParameter(f"--k-max ({k_max}) is below --k-min ({k_min})", param_hint="--k-max")
     league_list = [part.strip() for part in leagues.split(",") if part.strip()] if leagues else None
@@ -54,6 +59,7 @@ def clusters_command(
             predictions,
             method=chosen,
             k_range=(k_min, k_max),
+            covariance_type=covariance,
             n_boot=n_boot,
             seed=seed,
         )

@@ -59,6 +59,8 @@ class ClusterAnalysis:
     features: tuple[str, ...]
     selection: dict[str, pd.DataFrame]
     n_clusters: dict[str, int]
+    covariance_type: str  # of the Gaussian mixture, chosen by BIC with k unless fixed
+    one_component_bic: float  # BIC of a single Gaussian: a k whose BIC is not lower finds no clusters
     agreement: float  # ARI between the Gaussian-mixture and k-means partitions
     stability: Stability
     names: dict[int, str]
@@ -89,6 +91,7 @@ def analyse_clusters(
     method: Method = "gmm",
     features: Sequence[str] = STYLE_FEATURES,
     k_range: tuple[int, int] = (2, 8),
+    covariance_type: str = "auto",
     n_boot: int = 30,
     min_matches: int = 10,
     min_matchup: int = 30,
@@ -114,7 +117,12 @@ def analyse_clusters(
             f"only {int(season.sum())} team-seasons with >= {min_matches} matches: too few to cluster"
         )
     X = z.loc[season, list(features)]
-    fitted = {m: StyleClusterer(method=m, k_range=k_range, random_state=seed).fit(X) for m in METHODS}
+    fitted = {
+        m: StyleClusterer(method=m, k_range=k_range, covariance_type=covariance_type, random_state=seed).fit(
+            X
+        )
+        for m in METHODS
+    }
     primary = fitted[method]
     labels = primary.predict(z[list(features)])
     proba = primary.predict_proba(z[list(features)]).max(axis=1)
@@ -135,6 +143,8 @@ def analyse_clusters(
         features=features,
         selection={m: clusterer.selection_ for m, clusterer in fitted.items()},
         n_clusters={m: clusterer.n_clusters_ for m, clusterer in fitted.items()},
+        covariance_type=fitted["gmm"].covariance_type_,
+        one_component_bic=fitted["gmm"].one_component_bic_,
         agreement=cluster_agreement(fitted["gmm"].labels_, fitted["kmeans"].labels_),
         stability=bootstrap_stability(X, primary, n_boot=n_boot, seed=seed),
         names=names,
@@ -237,6 +247,14 @@ def insights_document(
                 "criterion": "bic" if m == "gmm" else "silhouette",
                 "k": analysis.n_clusters[m],
                 "scores": _records(frame),
+                **(
+                    {
+                        "covariance_type": analysis.covariance_type,
+                        "one_component_bic": analysis.one_component_bic,
+                    }
+                    if m == "gmm"
+                    else {}
+                ),
             }
             for m, frame in analysis.selection.items()
         },

@@ -19,9 +19,11 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 Method = Literal["gmm", "kmeans"]
 METHODS: tuple[Method, ...] = ("gmm", "kmeans")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 CLUSTER = "cluster"
 FEATURE = "feature"
 SMD = "smd"
@@ -64,9 +66,13 @@ class StyleClusterer:
 
     Parameters: ``method`` ``"gmm"`` (Gaussian mixture, k by lowest BIC) or ``"kmeans"`` (k by highest
     silhouette); ``k_range`` inclusive bounds searched when ``n_clusters`` is None; ``covariance_type`` of
-    the mixture; ``n_init`` restarts; ``random_state``. Missing values count as 0 (the z-scored mean).
-    Learned: ``n_clusters_``, ``model_``, ``labels_``, ``centers_`` (cluster means, k x features) and
-    ``selection_`` (one row per k tried with ``bic`` or ``silhouette``).
+    the mixture, or ``"auto"`` to choose it by BIC together with k; ``n_init`` restarts; ``random_state``.
+    Missing values count as 0 (the z-scored mean).
+    Learned: ``n_clusters_``, ``covariance_type_``, ``model_``, ``labels_``, ``centers_`` (cluster means,
+    k x features), ``selection_`` (one row per k, and covariance type, tried with ``bic`` or
+    ``silhouette``) and ``one_component_bic_``: the BIC of a single full-covariance Gaussian, to show
+    whether any clustering beats none. Fits run single-threaded: on these small matrices threads only add
+    overhead on a shared machine.
     """
 
     def __init__(
@@ -74,7 +80,7 @@ class StyleClusterer:
         method: Method = "gmm",
         k_range: tuple[int, int] = (2, 8),
         n_clusters: int | None = None,
-        covariance_type: str = "diag",
+        covariance_type: str = "auto",
         n_init: int = 3,
         random_state: int = 0,
     ) -> None:
@@ -85,36 +91,50 @@ class StyleClusterer:
         self.n_init = n_init
         self.random_state = random_state
 
-    def _model(self, k: int) -> GaussianMixture | KMeans:
-        return _new_model(self.method, k, self.n_init, self.covariance_type, self.random_state)
+    def _covariance_types(self) -> tuple[str, ...]:
+        if self.covariance_type == "auto":
+            return COVARIANCE_TYPES
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(
+                f"unknown covariance type {self.covariance_type!r}; "
+                f"choose auto or {', '.join(COVARIANCE_TYPES)}"
+            )
+        return (self.covariance_type,)
 
-    def _select(self, X: np.ndarray) -> tuple[int, pd.DataFrame]:
+    def _select(self, X: np.ndarray) -> tuple[int, str, pd.DataFrame]:
         low, high = self.k_range
         ks = [k for k in range(low, high + 1) if k < len(X)]
         if not ks:
             raise ValueError(f"cannot cluster {len(X)} rows into {low}..{high} clusters")
-        rows = []
+        rows: list[dict[str, object]] = []
+        if self.method == "gmm":
+            for covariance in self._covariance_types():
+                for k in ks:
+                    model = _new_model("gmm", k, self.n_init, covariance, self.random_state).fit(X)
+                    assert isinstance(model, GaussianMixture)
+                    rows.append({"k": k, "covariance_type": covariance, "bic": float(model.bic(X))})
+            selection = pd.DataFrame(rows)
+            best = int(np.argmin(selection["bic"].to_numpy()))
+            return int(ks[best % len(ks)]), str(selection["covariance_type"].iloc[best]), selection
         for k in ks:
-            model = self._model(k).fit(X)
-            if self.method == "gmm":
-                assert isinstance(model, GaussianMixture)
-                rows.append({"k": k, "bic": float(model.bic(X))})
-            else:
-                labels = model.predict(X)
-                score = silhouette_score(X, labels) if len(set(labels)) > 1 else -1.0
-                rows.append({"k": k, "silhouette": float(score)})
+            labels = _new_model("kmeans", k, self.n_init, "", self.random_state).fit_predict(X)
+            score = silhouette_score(X, labels) if len(set(labels)) > 1 else -1.0
+            rows.append({"k": k, "silhouette": float(score)})
         selection = pd.DataFrame(rows)
-        scores = selection["bic"].to_numpy() if self.method == "gmm" else -selection["silhouette"].to_numpy()
-        return ks[int(np.argmin(scores))], selection
+        return ks[int(np.argmax(selection["silhouette"].to_numpy()))], "", selection
 
     def fit(self, X: np.ndarray | pd.DataFrame) -> StyleClusterer:
         """Choose k (unless ``n_clusters`` is set), fit, and number clusters by size (0 = largest)."""
         data = _matrix(X)
-        if self.n_clusters is None:
-            k, self.selection_ = self._select(data)
-        else:
-            k, self.selection_ = self.n_clusters, pd.DataFrame({"k": [self.n_clusters]})
-        self.model_ = self._model(k).fit(data)
+        with threadpool_limits(limits=1):
+            if self.n_clusters is None:
+                k, covariance, self.selection_ = self._select(data)
+            else:
+                k, self.selection_ = self.n_clusters, pd.DataFrame({"k": [self.n_clusters]})
+                covariance = "full" if self.covariance_type == "auto" else self._covariance_types()[0]
+            self.covariance_type_ = covariance if self.method == "gmm" else ""
+            self.model_ = _new_model(self.method, k, self.n_init, covariance, self.random_state).fit(data)
+            self.one_component_bic_ = float(GaussianMixture(1, covariance_type="full").fit(data).bic(data))
         raw = self.model_.predict(data)
         sizes = np.bincount(raw, minlength=k)
         order = np.lexsort((np.arange(k), -sizes))  # largest first, ties by raw label
@@ -163,12 +183,17 @@ def bootstrap_stability(
     data = _matrix(X)
     rng = np.random.default_rng(seed)
     values = []
-    for b in range(n_boot):
-        sample = data[rng.integers(0, len(data), len(data))]
-        refit = _new_model(
-            clusterer.method, clusterer.n_clusters_, clusterer.n_init, clusterer.covariance_type, seed + b + 1
-        ).fit(sample)
-        values.append(float(adjusted_rand_score(clusterer.labels_, refit.predict(data))))
+    with threadpool_limits(limits=1):
+        for b in range(n_boot):
+            sample = data[rng.integers(0, len(data), len(data))]
+            refit = _new_model(
+                clusterer.method,
+                clusterer.n_clusters_,
+                clusterer.n_init,
+                clusterer.covariance_type,
+                seed + b + 1,
+            ).fit(sample)
+            values.append(float(adjusted_rand_score(clusterer.labels_, refit.predict(data))))
     array = np.asarray(values)
     return Stability(
         mean=float(array.mean()),

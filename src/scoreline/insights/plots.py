@@ -74,14 +74,18 @@ def heatmap(
 
 
 def selection_curves(selection: Mapping[str, pd.DataFrame]) -> bytes:
-    """BIC (Gaussian mixture) and silhouette (k-means) against the number of clusters."""
+    """BIC (Gaussian mixture, one line per covariance type) and silhouette (k-means) against k."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9, 3.2))
     axes = figure.subplots(1, len(selection))
     for ax, (method, frame) in zip(np.atleast_1d(axes), selection.items(), strict=True):
-        score = next(col for col in frame.columns if col != "k")
-        ax.plot(frame["k"], frame[score], marker="o")
+        score = "bic" if "bic" in frame else "silhouette"
+        groups = frame.groupby("covariance_type") if "covariance_type" in frame else [("", frame)]
+        for label, group in groups:
+            ax.plot(group["k"], group[score], marker="o", label=str(label) or None)
+        if "covariance_type" in frame:
+            ax.legend(fontsize=7)
         ax.set_xlabel("k")
         ax.set_title(f"{method}: {score} ({'lower' if score == 'bic' else 'higher'} is better)")
     return _png(figure)

@@ -57,9 +57,11 @@ def closing_market_probabilities(odds: pd.DataFrame) -> pd.DataFrame:
         & odds[c.BOOKMAKER].isin(MARKET_BOOKMAKERS)
     ]
     key = list(c.MATCH_KEY)
+    price_columns = [f"price_{outcome}" for outcome in c.OUTCOMES]  # outcome names clash with key columns
+    rows = rows.assign(**{c.OUTCOME: rows[c.OUTCOME].map(dict(zip(c.OUTCOMES, price_columns, strict=True)))})
     wide = rows.pivot_table(index=[*key, c.BOOKMAKER], columns=c.OUTCOME, values=c.PRICE, aggfunc="first")
-    wide = wide.reindex(columns=list(c.OUTCOMES)).reset_index()
-    prices = wide[list(c.OUTCOMES)].to_numpy(dtype=float)
+    wide = wide.reindex(columns=price_columns).reset_index()
+    prices = wide[price_columns].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = 1.0 / prices
         booksum = implied.sum(axis=1)
@@ -116,6 +118,7 @@ def run_cluster_insights(
     probabilities: Mapping[str, pd.DataFrame] | None = None,
     method: Method = "gmm",
     k_range: tuple[int, int] = (2, 8),
+    covariance_type: str = "auto",
     n_boot: int = 30,
     seed: int = 0,
 ) -> InsightsOutputs:
@@ -124,7 +127,13 @@ def run_cluster_insights(
     seasons = sorted(matches[c.SEASON].unique())
     logger.info("clustering %d matches of %d leagues, %d seasons", len(matches), len(leagues), len(seasons))
     analysis = analyse_clusters(
-        matches, probabilities, method=method, k_range=k_range, n_boot=n_boot, seed=seed
+        matches,
+        probabilities,
+        method=method,
+        k_range=k_range,
+        covariance_type=covariance_type,
+        n_boot=n_boot,
+        seed=seed,
     )
     return write_outputs(analysis, out_dir, leagues, seasons)
 
@@ -137,6 +146,7 @@ def cluster_insights_from_store(
     predictions: Path | None = None,
     method: Method = "gmm",
     k_range: tuple[int, int] = (2, 8),
+    covariance_type: str = "auto",
     n_boot: int = 30,
     seed: int = 0,
 ) -> InsightsOutputs:
@@ -154,5 +164,12 @@ def cluster_insights_from_store(
     if predictions is not None:
         probabilities[MODEL] = read_predictions(predictions)
     return run_cluster_insights(
-        matches, out_dir, probabilities, method=method, k_range=k_range, n_boot=n_boot, seed=seed
+        matches,
+        out_dir,
+        probabilities,
+        method=method,
+        k_range=k_range,
+        covariance_type=covariance_type,
+        n_boot=n_boot,
+        seed=seed,
     )

@@ -162,7 +162,9 @@ class Store:
             exc.add_note(f"while writing {parsed.source_file} to {self!r} (rolled back)")
             raise
 
-    def _write(self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool) -> WriteResult:
+    def _write(
+        self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool
+    ) -> WriteResult:
         name = parsed.source_file
         files = schema.ingested_files
         with self.engine.begin() as conn:
@@ -386,7 +388,9 @@ def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, sour
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
     if missing or extra:
-        raise ValueError(f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}")
+        raise ValueError(
+            f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}"
+        )
 
 
 @dataclass(frozen=True)
@@ -467,7 +471,9 @@ def _check_odds_keys(source_file: str, odds: pa.Table, matches: pa.Table) -> Non
         assert found is not None
         orphans, duplicates = found
         if orphans:
-            (first,) = db.execute(f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone() or ("",)
+            (first,) = db.execute(
+                f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})"
+            ).fetchone() or ("",)
             raise ValueError(f"{source_file}: {orphans} odds rows for matches not in the file, e.g. {first}")
         if duplicates:
             (first,) = db.execute(
@@ -539,7 +545,9 @@ def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _R
             c.RAW: None,
         }
     )
-    logger.warning("%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash))
+    logger.warning(
+        "%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash)
+    )
     updated = _Rows.of(
         matches[keep_matches].reset_index(drop=True),
         odds[keep_odds].reset_index(drop=True),
