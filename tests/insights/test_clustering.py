@@ -58,9 +58,10 @@ def test_no_structure_gives_low_stability() -> None:
     assert stability.mean < 0.9  # arbitrary cuts of a blob are not reproducible
 
 
-def test_planted_styles_are_stable(season_profiles: pd.DataFrame) -> None:
+@pytest.mark.parametrize("method", ["gmm", "kmeans"])
+def test_planted_styles_are_stable(season_profiles: pd.DataFrame, method: str) -> None:
     X = season_profiles[list(STYLE_FEATURES)]
-    clusterer = StyleClusterer(method="kmeans", n_clusters=4).fit(X)
+    clusterer = StyleClusterer(method=method, n_clusters=4, covariance_type="tied").fit(X)
     stability = bootstrap_stability(X, clusterer, n_boot=10, seed=0)
     assert stability.n_boot == len(stability.values) == 10
     assert stability.mean > 0.9

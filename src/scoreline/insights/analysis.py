@@ -250,6 +250,7 @@ def insights_document(
                 **(
                     {
                         "covariance_type": analysis.covariance_type,
+                        "bic": float(frame["bic"].min()),
                         "one_component_bic": analysis.one_component_bic,
                     }
                     if m == "gmm"

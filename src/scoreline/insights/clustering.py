@@ -61,6 +61,17 @@ def _new_model(
     raise ValueError(f"unknown clustering method {method!r}; choose one of {', '.join(METHODS)}")
 
 
+def _admissible(model: GaussianMixture, shape: tuple[int, ...]) -> bool:
+    """Whether a mixture's BIC can be trusted: every component holds enough rows for its covariance.
+
+    A full covariance needs at least ``2 x features`` rows in each component, the others at least 5; below
+    that the likelihood of a near-singular component explodes and BIC rewards the overfit.
+    """
+    n, d = shape
+    smallest = float(model.weights_.min()) * n
+    return smallest >= (2 * d if model.covariance_type == "full" else 5)
+
+
 class StyleClusterer:
     """Clusters rows of z-scored team profiles; the number of clusters is chosen by BIC or silhouette.
 
@@ -70,8 +81,9 @@ class StyleClusterer:
     Missing values count as 0 (the z-scored mean).
     Learned: ``n_clusters_``, ``covariance_type_``, ``model_``, ``labels_``, ``centers_`` (cluster means,
     k x features), ``selection_`` (one row per k, and covariance type, tried with ``bic`` or
-    ``silhouette``) and ``one_component_bic_``: the BIC of a single full-covariance Gaussian, to show
-    whether any clustering beats none. Fits run single-threaded: on these small matrices threads only add
+    ``silhouette``; mixtures with too small components for their covariance are not ``admissible``) and
+    ``one_component_bic_``: the BIC of a single full-covariance Gaussian, to show whether any clustering
+    beats none. Fits run single-threaded: on these small matrices threads only add
     overhead on a shared machine.
     """
 
@@ -112,10 +124,18 @@ class StyleClusterer:
                 for k in ks:
                     model = _new_model("gmm", k, self.n_init, covariance, self.random_state).fit(X)
                     assert isinstance(model, GaussianMixture)
-                    rows.append({"k": k, "covariance_type": covariance, "bic": float(model.bic(X))})
+                    rows.append(
+                        {
+                            "k": k,
+                            "covariance_type": covariance,
+                            "bic": float(model.bic(X)),
+                            "admissible": _admissible(model, X.shape),
+                        }
+                    )
             selection = pd.DataFrame(rows)
-            best = int(np.argmin(selection["bic"].to_numpy()))
-            return int(ks[best % len(ks)]), str(selection["covariance_type"].iloc[best]), selection
+            candidates = selection[selection["admissible"]] if selection["admissible"].any() else selection
+            best = candidates.loc[candidates["bic"].idxmin()]
+            return int(best["k"]), str(best["covariance_type"]), selection
         for k in ks:
             labels = _new_model("kmeans", k, self.n_init, "", self.random_state).fit_predict(X)
             score = silhouette_score(X, labels) if len(set(labels)) > 1 else -1.0
@@ -190,7 +210,7 @@ def bootstrap_stability(
                 clusterer.method,
                 clusterer.n_clusters_,
                 clusterer.n_init,
-                clusterer.covariance_type,
+                clusterer.covariance_type_ or "full",
                 seed + b + 1,
             ).fit(sample)
             values.append(float(adjusted_rand_score(clusterer.labels_, refit.predict(data))))

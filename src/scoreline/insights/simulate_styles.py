@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
-from scoreline.simulate import TEAM_NAMES, dixon_coles_grid
+from scoreline.simulate import TEAM_NAMES, TRUE_PROBABILITY_COLUMNS, dixon_coles_grid
 
 STYLE_FACTORS = ("shots", "shots_against", "accuracy", "conversion", "corners", "fouls", "cards")
 # Planted styles: multipliers for STYLE_FACTORS.
@@ -32,7 +32,9 @@ _HOME_EDGE = 1.12
 
 @dataclass(frozen=True)
 class StyledLeagues:
-    """Simulated matches, each team-season's planted style, and true and naive outcome probabilities."""
+    """Simulated matches (canonical columns plus ``true_p_*``, so
+    :func:`scoreline.simulate.write_football_data_csv` can write them), each team-season's planted style,
+    and true and naive outcome probabilities keyed by match."""
 
     matches: pd.DataFrame
     styles: pd.DataFrame  # league, season, team, style
@@ -109,14 +111,20 @@ def simulate_styled_leagues(
                     }
                 hg, ag = stats["home"]["goals"], stats["away"]["goals"]
                 key = {c.LEAGUE: league, c.DATE: day, c.HOME: teams[h], c.AWAY: teams[a]}
+                true_rates = (rates[0][0] * rates[0][1], rates[1][0] * rates[1][1])
+                p_true = _outcome_probabilities(*true_rates)
                 rows.append(
                     {
                         **key,
                         c.SEASON: season,
                         c.KICKOFF: day + pd.Timedelta(hours=15),
+                        c.HAS_TIME: True,
                         c.HOME_GOALS: hg,
                         c.AWAY_GOALS: ag,
+                        c.HOME_GOALS_HT: int(rng.binomial(hg, 0.45)),
+                        c.AWAY_GOALS_HT: int(rng.binomial(ag, 0.45)),
                         c.RESULT: "H" if hg > ag else ("A" if ag > hg else "D"),
+                        c.REFEREE: f"Ref {int(rng.integers(1, 15))}",
                         c.HOME_SHOTS: stats["home"]["shots"],
                         c.AWAY_SHOTS: stats["away"]["shots"],
                         c.HOME_SHOTS_ON_TARGET: stats["home"]["sot"],
@@ -129,15 +137,10 @@ def simulate_styled_leagues(
                         c.AWAY_YELLOW: stats["away"]["yellow"],
                         c.HOME_RED: stats["home"]["red"],
                         c.AWAY_RED: stats["away"]["red"],
+                        **dict(zip(TRUE_PROBABILITY_COLUMNS, p_true, strict=True)),
                     }
                 )
-                true_rates = (rates[0][0] * rates[0][1], rates[1][0] * rates[1][1])
-                true_p.append(
-                    {
-                        **key,
-                        **dict(zip(c.PROBABILITY_COLUMNS, _outcome_probabilities(*true_rates), strict=True)),
-                    }
-                )
+                true_p.append({**key, **dict(zip(c.PROBABILITY_COLUMNS, p_true, strict=True))})
                 naive_p.append(
                     {
                         **key,
