@@ -27,7 +27,7 @@ runner = CliRunner()
 TOP_LEVEL_KEYS = {
     "schema_version", "leagues", "seasons", "data", "features", "method", "n_clusters", "selection",
     "agreement_gmm_kmeans_ari", "stability", "clusters", "probability_sources", "points_vs_expected",
-    "matchups", "transitions", "findings",
+    "matchups", "min_matchup_matches", "transitions", "findings",
 }  # fmt: skip
 
 

@@ -71,6 +71,7 @@ class ClusterAnalysis:
     persistence: Persistence
     n_matches: int
     sources: tuple[str, ...]
+    min_matchup: int  # matchups with fewer matches are left out
 
     @property
     def season_rows(self) -> pd.DataFrame:
@@ -158,6 +159,7 @@ def analyse_clusters(
         persistence=persistence(counts),
         n_matches=int(matches[c.HOME_GOALS].notna().sum()),
         sources=tuple(probabilities or {}),
+        min_matchup=min_matchup,
     )
 
 
@@ -265,6 +267,7 @@ def insights_document(
         "probability_sources": list(analysis.sources),
         "points_vs_expected": {key: _records(table) for key, table in analysis.points.items()},
         "matchups": _records(analysis.matchups),
+        "min_matchup_matches": analysis.min_matchup,
         "transitions": {
             "clusters": [int(i) for i in analysis.transitions.index],
             "counts": analysis.transitions.to_numpy().tolist(),

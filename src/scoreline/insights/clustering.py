@@ -134,8 +134,8 @@ class StyleClusterer:
                     )
             selection = pd.DataFrame(rows)
             candidates = selection[selection["admissible"]] if selection["admissible"].any() else selection
-            best = candidates.loc[candidates["bic"].idxmin()]
-            return int(best["k"]), str(best["covariance_type"]), selection
+            best = int(np.argmin(candidates["bic"].to_numpy()))
+            return int(candidates["k"].iloc[best]), str(candidates["covariance_type"].iloc[best]), selection
         for k in ks:
             labels = _new_model("kmeans", k, self.n_init, "", self.random_state).fit_predict(X)
             score = silhouette_score(X, labels) if len(set(labels)) > 1 else -1.0

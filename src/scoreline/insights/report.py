@@ -37,7 +37,7 @@ def figures(analysis: ClusterAnalysis) -> dict[str, str]:
     }
 
 
-def render_report(analysis: ClusterAnalysis, document: dict[str, Any], min_matchup: int = 30) -> str:
+def render_report(analysis: ClusterAnalysis, document: dict[str, Any]) -> str:
     """The HTML page for ``analysis`` and its ``insights.json`` ``document``."""
     from jinja2 import Environment, select_autoescape
 
@@ -45,4 +45,4 @@ def render_report(analysis: ClusterAnalysis, document: dict[str, Any], min_match
     template = environment.from_string(files("scoreline.insights").joinpath(TEMPLATE).read_text("utf-8"))
     matchups = pd.DataFrame(document["matchups"])
     top = matchups.sort_values("q_value").head(MATCHUP_ROWS).to_dict("records") if len(matchups) else []
-    return template.render(doc=document, figures=figures(analysis), matchups=top, min_matchup=min_matchup)
+    return template.render(doc=document, figures=figures(analysis), matchups=top)
