@@ -14,6 +14,7 @@ from scoreline.cli.ingest import ingest_command
 from scoreline.cli.run import run_command
 from scoreline.cli.stage import stage_command
 from scoreline.cli.train import models_app
+from scoreline.cli.insights import insights_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -51,3 +52,4 @@ app.command("ingest")(ingest_command)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app)
 app.command("run")(run_command)
+app.add_typer(insights_app, name="insights")
