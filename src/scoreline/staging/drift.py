@@ -1,0 +1,177 @@
+"""Feature drift between a reference window (the training rows) and recent rows, with Evidently.
+
+:func:`drift_report` runs Evidently's ``DataDriftPreset`` on the chosen feature columns, writes its HTML
+report and a JSON file (our summary plus Evidently's own result), and returns a :class:`DriftResult`. Each
+column gets Evidently's default test for its type and size unless ``method`` says otherwise: for numerical
+columns with a reference of at most 1000 rows, the two-sample Kolmogorov-Smirnov test (drift when p < 0.05);
+above that, the normed Wasserstein distance (drift when it exceeds 0.1 reference standard deviations). The
+dataset drifts when at least ``drift_share`` of the tested columns drift. Evidently is imported only when a
+report is made (its import takes several seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from scoreline.staging.monitor import write_atomic
+
+log = logging.getLogger(__name__)
+
+DRIFT_HTML: Final = "drift.html"
+DRIFT_JSON: Final = "drift.json"
+DEFAULT_DRIFT_SHARE: Final = 0.5  # Evidently's default share of drifted columns for dataset drift
+_VALUE_DRIFT: Final = "evidently:metric_v2:ValueDrift"
+_DRIFTED_COUNT: Final = "evidently:metric_v2:DriftedColumnsCount"
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """One column's drift test: Evidently's method, its score and threshold, and the verdict."""
+
+    column: str
+    method: str
+    score: float
+    threshold: float
+    drifted: bool
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """What :func:`drift_report` found and where it wrote the reports."""
+
+    drifted_columns: list[str]
+    share_drifted: float
+    dataset_drift: bool
+    html_path: Path
+    json_path: Path
+    columns: list[ColumnDrift]
+    skipped_columns: list[str]  # requested columns with no value in the reference or the current rows
+    n_reference: int
+    n_current: int
+    drift_share: float = DEFAULT_DRIFT_SHARE
+
+    def to_dict(self) -> dict[str, Any]:
+        """A small JSON-ready summary (the per-column scores, not Evidently's full result)."""
+        return {
+            "dataset_drift": self.dataset_drift,
+            "share_drifted": round(self.share_drifted, 6),
+            "drift_share": self.drift_share,
+            "drifted_columns": list(self.drifted_columns),
+            "skipped_columns": list(self.skipped_columns),
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "columns": [
+                {
+                    "column": item.column,
+                    "method": item.method,
+                    "score": round(item.score, 6),
+                    "threshold": item.threshold,
+                    "drifted": item.drifted,
+                }
+                for item in self.columns
+            ],
+            "html": self.html_path.name,
+            "json": self.json_path.name,
+        }
+
+
+def _check_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns to test: present in both frames and not empty in either (the rest are logged, skipped)."""
+    if not columns:
+        raise ValueError("no columns to test for drift")
+    for name, frame in (("reference", reference), ("current", current)):
+        if frame.empty:
+            raise ValueError(f"the {name} rows are empty: drift needs rows on both sides")
+        missing = [column for column in columns if column not in frame.columns]
+        if missing:
+            raise ValueError(f"the {name} rows lack drift column(s) {missing}")
+        not_numeric = [column for column in columns if not pd.api.types.is_numeric_dtype(frame[column])]
+        if not_numeric:
+            raise ValueError(f"drift columns must be numeric; in the {name} rows {not_numeric} are not")
+    empty = [column for column in columns if reference[column].isna().all() or current[column].isna().all()]
+    if empty:
+        log.warning("drift: skipping column(s) with no value in the reference or current rows: %s", empty)
+    tested = [column for column in columns if column not in empty]
+    if not tested:
+        raise ValueError(f"every drift column is empty in the reference or current rows: {columns}")
+    return tested
+
+
+def _column_results(evidently_result: dict[str, Any]) -> list[ColumnDrift]:
+    """Per-column method, score and threshold from the metrics; the verdict from the matching test."""
+    failed = {
+        test["metric_config"]["metric_id"]
+        for test in evidently_result["tests"]
+        if test["metric_config"]["params"].get("type") == _VALUE_DRIFT and test["status"] == "FAIL"
+    }
+    results = []
+    for metric in evidently_result["metrics"]:
+        config = metric["config"]
+        if config.get("type") == _VALUE_DRIFT:
+            results.append(
+                ColumnDrift(
+                    column=str(config["column"]),
+                    method=str(config["method"]),
+                    score=float(metric["value"]),
+                    threshold=float(config["threshold"]),
+                    drifted=metric["id"] in failed,
+                )
+            )
+    return results
+
+
+def drift_report(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    columns: list[str],
+    out_dir: Path,
+    drift_share: float = DEFAULT_DRIFT_SHARE,
+    method: str | None = None,
+    threshold: float | None = None,
+) -> DriftResult:
+    """Test ``columns`` for drift from ``reference`` to ``current``; write ``drift.html`` and ``drift.json``.
+
+    ``method`` and ``threshold`` (Evidently stat-test name, e.g. ``"ks"``, ``"wasserstein"``, ``"psi"``, and
+    its threshold) override Evidently's per-column defaults. Neither frame is modified.
+    """
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    tested = _check_columns(reference, current, columns)
+    definition = DataDefinition(numerical_columns=tested)
+    preset = DataDriftPreset(columns=tested, drift_share=drift_share, method=method, threshold=threshold)
+    snapshot = Report([preset], include_tests=True).run(
+        current_data=Dataset.from_pandas(current[tested].reset_index(drop=True), data_definition=definition),
+        reference_data=Dataset.from_pandas(
+            reference[tested].reset_index(drop=True), data_definition=definition
+        ),
+    )
+    evidently_result = snapshot.dict()
+    per_column = _column_results(evidently_result)
+    drifted = [item.column for item in per_column if item.drifted]
+    share = len(drifted) / len(per_column)
+    out_dir = Path(out_dir)
+    html_path, json_path = out_dir / DRIFT_HTML, out_dir / DRIFT_JSON
+    result = DriftResult(
+        drifted_columns=drifted,
+        share_drifted=share,
+        dataset_drift=share >= drift_share,
+        html_path=html_path,
+        json_path=json_path,
+        columns=per_column,
+        skipped_columns=[column for column in columns if column not in tested],
+        n_reference=len(reference),
+        n_current=len(current),
+        drift_share=drift_share,
+    )
+    write_atomic(html_path, snapshot.get_html_str(as_iframe=False))
+    document = {"summary": result.to_dict(), "evidently": json.loads(snapshot.json())}
+    write_atomic(json_path, json.dumps(document, indent=1, default=str) + "\n")
+    log.info("drift: %d of %d column(s) drifted (%s)", len(drifted), len(per_column), ", ".join(drifted))
+    return result
