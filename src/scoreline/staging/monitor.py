@@ -112,13 +112,15 @@ def _played(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paired_scores(
-    matches: pd.DataFrame, outcomes: np.ndarray, other: pd.DataFrame
+    matches: pd.DataFrame, outcomes: np.ndarray, other: pd.DataFrame | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """RPS and log loss of ``other``'s probabilities on ``matches`` (NaN where it has no finite forecast)."""
+    rps, logloss = np.full(len(matches), np.nan), np.full(len(matches), np.nan)
+    if other is None or other.empty or matches.empty:
+        return rps, logloss
     aligned = matches[_KEY].merge(other[[*_KEY, *_PROBS]], on=_KEY, how="left")
     probs = aligned[_PROBS].to_numpy(dtype=float)
     usable = np.isfinite(probs).all(axis=1)
-    rps, logloss = np.full(len(matches), np.nan), np.full(len(matches), np.nan)
     rps[usable] = metrics.rps_scores(probs[usable], outcomes[usable])
     logloss[usable] = metrics.log_loss_scores(probs[usable], outcomes[usable])
     return rps, logloss
@@ -142,14 +144,11 @@ def per_match_scores(
     frame = rows[[c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY, c.RESULT]].reset_index(drop=True)
     outcomes = metrics.outcome_indices(frame[c.RESULT]) if len(frame) else np.zeros(0, dtype=int)
     frame[RPS], frame[LOGLOSS] = _paired_scores(frame, outcomes, rows)
-    nothing = pd.DataFrame(columns=[*_KEY, *_PROBS])
     if market is not None:
         _require(market, [*_KEY, *_PROBS], "market")
         market = _unique_by_match(market, "market")
-    frame[MARKET_RPS], frame[MARKET_LOGLOSS] = _paired_scores(
-        frame, outcomes, nothing if market is None else market
-    )
-    previous = nothing if previous_version is None else _version_rows(scored, previous_version, "scored")
+    frame[MARKET_RPS], frame[MARKET_LOGLOSS] = _paired_scores(frame, outcomes, market)
+    previous = None if previous_version is None else _version_rows(scored, previous_version, "scored")
     frame[PREVIOUS_RPS], frame[PREVIOUS_LOGLOSS] = _paired_scores(frame, outcomes, previous)
     frame[GAP_TO_MARKET] = frame[RPS] - frame[MARKET_RPS]
     return frame
