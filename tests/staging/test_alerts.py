@@ -120,7 +120,7 @@ def test_each_alert_is_a_structured_warning(caplog: pytest.LogCaptureFixture) ->
     assert delivered is False
     records = [record for record in caplog.records if record.name == "scoreline.staging.alerts"]
     assert [record.levelno for record in records] == [logging.WARNING, logging.WARNING]
-    assert [record.alert["kind"] for record in records] == [al.RPS_VS_MARKET, al.FEATURE_DRIFT]  # type: ignore[attr-defined]
+    assert [record.__dict__["alert"]["kind"] for record in records] == [al.RPS_VS_MARKET, al.FEATURE_DRIFT]
     assert json.loads(json.dumps(records[1].__dict__["alert"])) == _alerts()[1].to_dict()
     assert json.loads(records[0].getMessage().removeprefix("staging alert "))["value"] == 0.03
 
