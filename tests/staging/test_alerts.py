@@ -74,15 +74,12 @@ def test_too_short_a_window_is_not_judged(simulated_league: SimulatedLeague) -> 
     assert [alert.kind for alert in al.check_alerts(summary, None, loose)] == [al.RPS_VS_MARKET]
 
 
-def _drift(share: float, dataset_drift: bool, n_columns: int = 10) -> DriftResult:
-    n_drifted = round(share * n_columns)
-    columns = [
-        ColumnDrift(f"f{i}", "K-S p_value", 0.001 if i < n_drifted else 0.5, 0.05, i < n_drifted)
-        for i in range(n_columns)
-    ]
+def _drift(drifted: dict[str, bool], dataset_drift: bool = False) -> DriftResult:
+    columns = [ColumnDrift(name, "ks", 1e-6 if flag else 0.5, 0.005, flag) for name, flag in drifted.items()]
+    names = [item.column for item in columns if item.drifted]
     return DriftResult(
-        drifted_columns=[item.column for item in columns if item.drifted],
-        share_drifted=share,
+        drifted_columns=names,
+        share_drifted=len(names) / len(columns),
         dataset_drift=dataset_drift,
         html_path=Path("drift.html"),
         json_path=Path("drift.json"),
@@ -93,23 +90,38 @@ def _drift(share: float, dataset_drift: bool, n_columns: int = 10) -> DriftResul
     )
 
 
+def _form(n: int, n_drifted: int) -> dict[str, bool]:
+    return {f"form_stat{i}_home": i < n_drifted for i in range(n)}
+
+
 @pytest.mark.parametrize(
-    ("share", "dataset_drift", "limit", "fires"),
+    ("drifted", "dataset_drift", "groups_over"),
     [
-        (0.0, False, 0.0, False),
-        (0.1, False, 0.0, True),  # by default one drifted column is enough
-        (0.2, False, 0.25, False),
-        (0.3, False, 0.25, True),
-        (0.2, True, 0.25, True),  # Evidently's dataset drift alerts whatever the share limit
+        (_form(10, 0), False, None),
+        (_form(10, 2), False, None),  # a few form columns: usual noise
+        (_form(10, 3), False, {"form": 0.3}),
+        (_form(10, 2), True, {}),  # Evidently's dataset drift alerts whatever the shares
+        (
+            {**_form(8, 0), "elo_home": True, "elo_diff": True},
+            False,
+            {"elo": 1.0},
+        ),  # a whole group: a broken feed
     ],
 )
-def test_drift_alert_threshold(share: float, dataset_drift: bool, limit: float, fires: bool) -> None:
-    thresholds = al.AlertThresholds(max_share_drifted=limit)
-    alerts = al.check_alerts(None, _drift(share, dataset_drift), thresholds)
-    assert [alert.kind for alert in alerts] == ([al.FEATURE_DRIFT] if fires else [])
-    if fires:
-        assert alerts[0].details["drifted_columns"] == [f"f{i}" for i in range(round(share * 10))]
-        assert alerts[0].value == share
+def test_drift_alert_thresholds(
+    drifted: dict[str, bool], dataset_drift: bool, groups_over: dict[str, float] | None
+) -> None:
+    drift = _drift(drifted, dataset_drift)
+    alerts = al.check_alerts(None, drift)
+    assert [alert.kind for alert in alerts] == ([] if groups_over is None else [al.FEATURE_DRIFT])
+    if alerts:
+        assert alerts[0].details["groups_over_limit"] == groups_over
+        assert alerts[0].details["drifted_columns"] == [name for name, flag in drifted.items() if flag]
+        assert alerts[0].value == max([drift.share_drifted, *groups_over.values()])
+    loose = al.AlertThresholds(max_share_drifted=1.0)
+    assert [alert.kind for alert in al.check_alerts(None, drift, loose)] == (
+        [al.FEATURE_DRIFT] if dataset_drift else []
+    )
 
 
 def _alerts() -> list[al.Alert]:

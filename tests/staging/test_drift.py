@@ -52,9 +52,11 @@ def test_shifted_feature_is_found_and_alerts(reports: dict[str, DriftResult]) ->
     assert [item.threshold for item in result.columns] == pytest.approx([0.05 / 3] * 3)  # Bonferroni
     assert by_column["pi_diff"].score < 1e-30  # the p-value of a 3-standard-deviation shift
     assert by_column["elo_diff"].score > by_column["elo_diff"].threshold
+    assert result.group_shares == {"elo": 0.0, "pi": 1.0, "form": 0.0}
     alerts = check_alerts(None, result)
     assert [alert.kind for alert in alerts] == [FEATURE_DRIFT]
     assert alerts[0].details["drifted_columns"] == ["pi_diff"]
+    assert alerts[0].details["groups_over_limit"] == {"pi": 1.0}
 
 
 @pytest.mark.slow

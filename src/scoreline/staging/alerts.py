@@ -34,7 +34,7 @@ class AlertThresholds:
     max_gap_to_market: float = 0.01  # rolling RPS minus the market's over the same matches
     max_degradation: float = 0.04  # rolling RPS minus the whole period's (noisy: see the docs)
     min_window_matches: int = 30  # fewer matches in the window: too noisy to judge
-    max_share_drifted: float = 0.0  # share of drifted columns; any, as drift_report's test is family-wise
+    max_share_drifted: float = 0.25  # share of drifted columns, overall or in any one feature group
 
 
 @dataclass(frozen=True)
@@ -104,20 +104,26 @@ def _score_alerts(summary: dict[str, Any], thresholds: AlertThresholds) -> list[
 
 
 def _drift_alerts(drift: DriftResult, thresholds: AlertThresholds) -> list[Alert]:
-    if not (drift.dataset_drift or drift.share_drifted > thresholds.max_share_drifted):
+    limit = thresholds.max_share_drifted
+    groups = {group: share for group, share in drift.group_shares.items() if share > limit}
+    if not (drift.dataset_drift or groups or drift.share_drifted > limit):
         return []
+    where = ", ".join(f"{group} {share:.0%}" for group, share in groups.items())
     return [
         Alert(
             kind=FEATURE_DRIFT,
             message=(
                 f"{len(drift.drifted_columns)} of {len(drift.columns)} feature column(s) drifted "
-                f"({drift.share_drifted:.0%}; limit {thresholds.max_share_drifted:.0%}"
-                f"{', dataset drift' if drift.dataset_drift else ''}): {', '.join(drift.drifted_columns)}"
+                f"({drift.share_drifted:.0%}{'; dataset drift' if drift.dataset_drift else ''}"
+                f"{f'; by group {where}' if where else ''}; limit {limit:.0%}): "
+                f"{', '.join(drift.drifted_columns)}"
             ),
-            value=drift.share_drifted,
-            threshold=thresholds.max_share_drifted,
+            value=max([drift.share_drifted, *groups.values()]),
+            threshold=limit,
             details={
                 "dataset_drift": drift.dataset_drift,
+                "share_drifted": drift.share_drifted,
+                "groups_over_limit": groups,
                 "drifted_columns": list(drift.drifted_columns),
                 "report": str(drift.html_path),
             },
@@ -135,8 +141,9 @@ def check_alerts(
     - ``rps_vs_market``: the rolling RPS exceeds the market's over the window's priced matches by more than
       ``max_gap_to_market``;
     - ``rps_degradation``: the rolling RPS exceeds the whole period's by more than ``max_degradation``;
-    - ``feature_drift``: Evidently found dataset drift, or the share of drifted columns exceeds
-      ``max_share_drifted``.
+    - ``feature_drift``: Evidently found dataset drift, or the share of drifted columns, overall or within
+      one feature group (``elo``, ``pi``, ``form``, ``mkt``...), exceeds ``max_share_drifted``: a broken
+      feed shows as a whole group drifting, while a few isolated form columns drifting is usual noise.
 
     Score alerts need at least ``min_window_matches`` matches in the window.
     """

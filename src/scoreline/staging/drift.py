@@ -65,6 +65,14 @@ class DriftResult:
     n_current: int
     drift_share: float = DEFAULT_DRIFT_SHARE
 
+    @property
+    def group_shares(self) -> dict[str, float]:
+        """Share of drifted columns per feature group (see :func:`feature_group`), in column order."""
+        groups: dict[str, list[bool]] = {}
+        for item in self.columns:
+            groups.setdefault(feature_group(item.column), []).append(item.drifted)
+        return {group: sum(flags) / len(flags) for group, flags in groups.items()}
+
     def to_dict(self) -> dict[str, Any]:
         """A small JSON-ready summary (the per-column scores, not Evidently's full result)."""
         return {
@@ -72,6 +80,7 @@ class DriftResult:
             "share_drifted": round(self.share_drifted, 6),
             "drift_share": self.drift_share,
             "drifted_columns": list(self.drifted_columns),
+            "group_shares": {group: round(share, 6) for group, share in self.group_shares.items()},
             "skipped_columns": list(self.skipped_columns),
             "n_reference": self.n_reference,
             "n_current": self.n_current,
@@ -88,6 +97,11 @@ class DriftResult:
             "html": self.html_path.name,
             "json": self.json_path.name,
         }
+
+
+def feature_group(column: str) -> str:
+    """A feature's group: its name up to the first underscore (``elo``, ``pi``, ``form``, ``mkt``)."""
+    return column.split("_", 1)[0]
 
 
 def drift_columns(columns: Iterable[str]) -> list[str]:
