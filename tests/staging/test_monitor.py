@@ -176,6 +176,11 @@ def test_repeated_market_rows_are_refused_with_the_match(
         monitor.rolling_scores(tiny, doubled)
 
 
+def test_unknown_model_version_is_refused(tiny: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"scored has no model_version 'v3'; it has \['v1', 'v2'\]"):
+        monitor.rolling_scores(tiny, previous_version="v3")
+
+
 def test_missing_columns_are_named(tiny: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match=r"scored lacks column\(s\) \['result'\]"):
         monitor.rolling_scores(tiny.drop(columns=c.RESULT))

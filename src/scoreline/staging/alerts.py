@@ -72,8 +72,8 @@ def _score_alerts(summary: dict[str, Any], thresholds: AlertThresholds) -> list[
                 details={
                     "model_version": version,
                     "matches": window["market_n"],
-                    "rps": window["rps"],
-                    "market_rps": window["market_rps"],
+                    "window_rps": window["rps"],
+                    "window_market_rps": window["market_rps"],
                 },
             )
         )

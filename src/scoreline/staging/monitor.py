@@ -101,7 +101,10 @@ def _unique_by_match(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _version_rows(scored: pd.DataFrame, version: str, name: str) -> pd.DataFrame:
-    rows = scored[scored[MODEL_VERSION].astype(str) == version]
+    versions = scored[MODEL_VERSION].astype(str)
+    rows = scored[versions == version]
+    if rows.empty and not scored.empty:
+        raise ValueError(f"{name} has no model_version {version!r}; it has {sorted(versions.unique())}")
     return _unique_by_match(rows, f"{name} (model_version {version!r})")
 
 
