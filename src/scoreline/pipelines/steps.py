@@ -215,3 +215,43 @@ def score_finished_step(as_of: str | None) -> dict[str, Any]:
     finally:
         store.close()
     return {"scored": result.added, "as_of": str(now)}
+
+
+def monitor_step(leagues: Sequence[str], as_of: str | None, recent_weeks: int = 8) -> dict[str, Any]:
+    """Rolling scores against the closing line, a feature-drift report and alerts; writes ``staging/``.
+
+    Drift compares the rating and form features of the ``recent_weeks`` before ``as_of`` (current) with those
+    of the year before that (reference, the training window).
+    """
+    from scoreline.features import build_features
+    from scoreline.pipelines.staging import write_monitoring
+    from scoreline.staging.drift import drift_columns, drift_report
+    from scoreline.staging.ledger import Ledger
+
+    now = _as_of(as_of)
+    out_dir = get_settings().home_dir / "staging"
+    store = _store()
+    try:
+        matches = store.read_matches(leagues=list(leagues))
+        odds = store.read_odds(leagues=list(leagues), market=c.MARKET_1X2, timing=c.CLOSING)
+        known = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
+        features = build_features(known, groups=("elo", "pi", "form"))
+        dates = pd.to_datetime(features[c.DATE])
+        start = now - pd.Timedelta(weeks=recent_weeks)
+        current = features[dates >= start]
+        reference = features[(dates < start) & (dates >= start - pd.Timedelta(days=365))]
+        columns = drift_columns([col for col in features.columns if col.startswith(("elo_", "pi_", "form_"))])
+        drift = (
+            drift_report(reference, current, columns, out_dir) if len(current) and len(reference) else None
+        )
+        summary = write_monitoring(Ledger(store.engine), odds, drift=drift, out_dir=out_dir)
+    finally:
+        store.close()
+    return {
+        "predictions": summary["predictions"],
+        "scored": summary["scored"],
+        "rps": summary["rps"],
+        "market_closing_rps": summary["market_closing_rps"],
+        "drifted_columns": drift.drifted_columns if drift else [],
+        "alerts": [alert["kind"] for alert in summary["alerts"]],
+    }

@@ -232,6 +232,14 @@ class Ledger:
             _insert(connection, SCORES_TABLE, scores)
         return AppendResult(added=len(scores), already_present=0)
 
+    def read_with_scores(self) -> pd.DataFrame:
+        """Every prediction with its result and RPS where scored (NaN/None where not yet)."""
+        ledger = self.read()
+        with self._engine.connect() as connection:
+            scores = pd.read_sql(sa.text(f"SELECT * FROM {SCORES_TABLE}"), connection)
+        scores[c.DATE] = pd.to_datetime(scores[c.DATE])
+        return ledger.merge(scores, on=list(_FIXTURE_KEY), how="left")
+
     def scored(self) -> pd.DataFrame:
         """Ledger predictions joined with their scores (only scored rows)."""
         ledger = self.read()
