@@ -1,7 +1,7 @@
 """The match store: canonical matches, long odds and quarantined rows in DuckDB or PostgreSQL.
 
-One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts
-(:mod:`scoreline.store.bulk`) and DuckDB's fast DataFrame fetch are backend-specific. Nothing connects until
+One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts and
+bulk reads (:mod:`scoreline.store.bulk`, both through Arrow) are backend-specific. Nothing connects until
 the first read or write, which also creates or migrates the schema (:mod:`scoreline.store.migrations`).
 
 Writes are per source file and transactional: :meth:`Store.write_parsed_file` replaces everything a file
@@ -34,7 +34,7 @@ from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
-from scoreline.store.bulk import insert_frame
+from scoreline.store.bulk import fetch_duckdb, fetch_postgresql, insert_frame
 from scoreline.store.migrations import migrate
 from scoreline.store.prepare import INT_MATCH_COLUMNS, ParsedFileLike, PreparedFile, as_datetime, prepare
 
@@ -312,16 +312,14 @@ class Store:
         return frame.drop(columns="_order").reset_index(drop=True)
 
     def _fetch(self, query: sa.Select) -> pd.DataFrame:
-        """Run ``query`` and return a DataFrame (on DuckDB through Arrow: fast, strings shared)."""
+        """Run ``query`` and return a DataFrame, through Arrow (fast, strings shared between rows)."""
         with self.engine.connect() as conn:
-            if conn.dialect.name != "duckdb":
+            if conn.dialect.name == "duckdb":
+                arrow = fetch_duckdb(conn, query)
+            elif conn.dialect.name == "postgresql":
+                arrow = fetch_postgresql(conn, query)
+            else:
                 return pd.read_sql(query, conn)
-            compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-            values = compiled.construct_params()
-            params = [values[name] for name in compiled.positiontup or ()]
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            arrow = raw.sql(str(compiled), params=params).to_arrow_table()
         return arrow.to_pandas(date_as_object=False, types_mapper=_NULLABLE_INTEGERS.get)
 
 
