@@ -42,17 +42,29 @@ def main() -> None:
             wall, cpu = time.perf_counter(), time.process_time()
             report = ingest(store, files)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            ingest_peak = peak_rss_mb()
             again = time.perf_counter()
             second = ingest(store, files)
             again = time.perf_counter() - again
             summary = store.summary()
+            reads = {}
+            for name, read in (
+                ("read_matches()", store.read_matches),
+                (
+                    "read_odds(market='1x2', timing='closing')",
+                    lambda: store.read_odds(market="1x2", timing="closing"),
+                ),
+                ("read_odds()", store.read_odds),
+            ):
+                started = time.perf_counter()
+                rows = len(read())
+                reads[name] = (time.perf_counter() - started, rows)
         size = Path(folder, "bench.duckdb").stat().st_size / 2**20 if args.db is None else float("nan")
 
     totals = report.totals()
     print(f"store:            {url.split('@')[-1]}")
-    print(
-        f"files:            {len(files)} ({report.count(FileStatus.STORED)} stored, {len(report.failed)} failed)"
-    )
+    stored, failed = report.count(FileStatus.STORED), len(report.failed)
+    print(f"files:            {len(files)} ({stored} stored, {failed} failed)")
     print(f"rows read:        {totals['rows_read']:,}")
     print(f"matches stored:   {int(summary['matches'].sum()):,}")
     print(f"odds rows stored: {int(summary['odds_rows'].sum()):,}")
@@ -60,7 +72,9 @@ def main() -> None:
     print(f"wall time:        {wall:.1f} s ({wall / len(files) * 1000:.0f} ms per file); target < 60 s")
     print(f"CPU time (proc):  {cpu:.1f} s (both threads: parse ahead + write)")
     print(f"re-run unchanged: {again:.1f} s ({second.count(FileStatus.UNCHANGED)} files skipped)")
-    print(f"peak memory:      {peak_rss_mb():.0f} MiB (ru_maxrss)")
+    for name, (seconds, rows) in reads.items():
+        print(f"{name}: {seconds:.1f} s for {rows:,} rows")
+    print(f"peak memory:      {ingest_peak:.0f} MiB after ingesting, {peak_rss_mb():.0f} MiB after the reads")
     print(f"DuckDB file size: {size:.0f} MiB")
     print(f"load average:     {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end")
 

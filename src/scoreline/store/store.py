@@ -1,7 +1,7 @@
 """The match store: canonical matches, long odds and quarantined rows in DuckDB or PostgreSQL.
 
-One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts
-(:mod:`scoreline.store.bulk`) and DuckDB's fast DataFrame fetch are backend-specific. Nothing connects until
+One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts and
+bulk reads (:mod:`scoreline.store.bulk`, both through Arrow) are backend-specific. Nothing connects until
 the first read or write, which also creates or migrates the schema (:mod:`scoreline.store.migrations`).
 
 Writes are per source file and transactional: :meth:`Store.write_parsed_file` replaces everything a file
@@ -27,13 +27,14 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
-from scoreline.store.bulk import insert_frame
+from scoreline.store.bulk import fetch_duckdb, fetch_postgresql, insert_frame
 from scoreline.store.migrations import migrate
 from scoreline.store.prepare import INT_MATCH_COLUMNS, ParsedFileLike, PreparedFile, as_datetime, prepare
 
@@ -44,6 +45,9 @@ READ_ODDS_COLUMNS = (c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:])
 SUMMARY_COLUMNS = (c.LEAGUE, c.SEASON, "matches", "matches_with_result", "odds_rows", "quarantined")
 DUPLICATE_FIELD = "match"
 DUCKDB_CHECKPOINT_THRESHOLD = "256MB"  # DuckDB's default is 16MB
+_NULLABLE_INTEGERS = {
+    integer: pd.Int64Dtype() for integer in (pa.int8(), pa.int16(), pa.int32(), pa.int64())
+}  # Arrow integers with nulls would become floats
 
 
 @dataclass(frozen=True)
@@ -272,8 +276,11 @@ class Store:
         return frame
 
     def read_ingested_files(self) -> pd.DataFrame:
-        """One row per stored source file: hash, counts and when it was ingested."""
-        return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
+        """One row per stored source file: its id, hash, counts and when it was ingested."""
+        files = schema.ingested_files
+        frame = self._fetch(sa.select(files).order_by(files.c[c.SOURCE_FILE]))
+        counts = ["file_id", "rows_read", "matches", "odds_rows", "quarantined"]
+        return frame.astype(dict.fromkeys(counts, "int64"))
 
     def summary(self) -> pd.DataFrame:
         """Per league and season (chronological): matches, matches with a result, odds, quarantined rows."""
@@ -305,14 +312,15 @@ class Store:
         return frame.drop(columns="_order").reset_index(drop=True)
 
     def _fetch(self, query: sa.Select) -> pd.DataFrame:
-        """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
+        """Run ``query`` and return a DataFrame, through Arrow (fast, strings shared between rows)."""
         with self.engine.connect() as conn:
             if conn.dialect.name == "duckdb":
-                result = conn.execute(query)
-                frame = result.cursor.fetch_df()
-                result.close()
-                return frame
-            return pd.read_sql(query, conn)
+                arrow = fetch_duckdb(conn, query)
+            elif conn.dialect.name == "postgresql":
+                arrow = fetch_postgresql(conn, query)
+            else:
+                return pd.read_sql(query, conn)
+        return arrow.to_pandas(date_as_object=False, types_mapper=_NULLABLE_INTEGERS.get)
 
 
 def _quarantine_counts() -> sa.Select:
