@@ -1,0 +1,142 @@
+"""Ingestion: source files -> parser -> store, one transaction per file.
+
+For every file: read its bytes, hash them, skip the file when the store already holds that exact content,
+otherwise parse it and write it (replacing the file's previous rows). A file that cannot be read or parsed is
+reported with its error and the others go on; nothing of a failed file is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
+from scoreline.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class SourceFileLike(Protocol):
+    """A source file to ingest (``scoreline.sources.football_data.SourceFile``)."""
+
+    @property
+    def league(self) -> str: ...
+    @property
+    def season(self) -> str: ...
+    @property
+    def source_file(self) -> str: ...
+    def read_bytes(self) -> bytes: ...
+
+
+Parser = Callable[..., ParsedFile]
+
+
+class FileStatus(StrEnum):
+    """What happened to one file."""
+
+    STORED = "stored"  # new file
+    REPLACED = "replaced"  # changed file: previous rows replaced
+    UNCHANGED = "unchanged"  # same content already stored: skipped
+    FAILED = "failed"  # could not be read, parsed or written: nothing stored
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file's ingestion outcome and what it stored."""
+
+    source_file: str
+    status: FileStatus
+    rows_read: int = 0
+    matches: int = 0
+    odds_rows: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Outcomes of an ingestion run, in file order."""
+
+    files: tuple[FileOutcome, ...]
+
+    def count(self, status: FileStatus) -> int:
+        """How many files ended with ``status``."""
+        return sum(outcome.status is status for outcome in self.files)
+
+    @property
+    def failed(self) -> tuple[FileOutcome, ...]:
+        """The files that could not be ingested."""
+        return tuple(outcome for outcome in self.files if outcome.status is FileStatus.FAILED)
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return not self.failed
+
+    def totals(self) -> dict[str, int]:
+        """Rows read and stored over all files written in this run."""
+        return {
+            "rows_read": sum(o.rows_read for o in self.files),
+            "matches": sum(o.matches for o in self.files),
+            "odds_rows": sum(o.odds_rows for o in self.files),
+            "quarantined": sum(o.quarantined for o in self.files),
+        }
+
+
+def content_sha256(content: bytes) -> str:
+    """Hex SHA-256 of a file's bytes, the store's change detector."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def ingest(
+    store: Store,
+    files: Sequence[SourceFileLike],
+    progress: Callable[[FileOutcome], None] | None = None,
+    parse: Parser = parse_football_data,
+) -> IngestReport:
+    """Ingest ``files`` into ``store`` one transaction per file; ``progress`` is called after each file."""
+    known = store.ingested_hashes()
+    outcomes = []
+    for source in files:
+        outcome = _ingest_one(store, source, known.get(source.source_file), parse)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    report = IngestReport(tuple(outcomes))
+    logger.info(
+        "ingested %d files: %d stored, %d replaced, %d unchanged, %d failed",
+        len(outcomes),
+        report.count(FileStatus.STORED),
+        report.count(FileStatus.REPLACED),
+        report.count(FileStatus.UNCHANGED),
+        report.count(FileStatus.FAILED),
+    )
+    return report
+
+
+def _ingest_one(store: Store, source: SourceFileLike, known_sha: str | None, parse: Parser) -> FileOutcome:
+    name = source.source_file
+    try:
+        content = source.read_bytes()
+        sha = content_sha256(content)
+        if sha == known_sha:
+            return FileOutcome(name, FileStatus.UNCHANGED)
+        parsed = parse(content, source_file=name, season=source.season, league=source.league)
+        result = store.write_parsed_file(parsed, sha)
+    except (OSError, ValueError) as exc:
+        logger.error("%s: not ingested: %s", name, exc)
+        return FileOutcome(name, FileStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    if result.skipped:
+        return FileOutcome(name, FileStatus.UNCHANGED)
+    return FileOutcome(
+        name,
+        FileStatus.REPLACED if result.replaced else FileStatus.STORED,
+        rows_read=parsed.rows_read,
+        matches=result.matches,
+        odds_rows=result.odds_rows,
+        quarantined=result.quarantined,
+    )

@@ -1,0 +1,740 @@
+"""Parse one football-data.co.uk season file into canonical matches, long-format odds and quarantine rows.
+
+Pure: takes the file's bytes, never raises on bad content. Every data line ends up either as a match or as a
+quarantine row naming the file, the 1-based physical line (header = 1), the field and the reason.
+
+Decisions (the quirks list of the data README is the spec):
+
+* Blank and comma-only lines are skipped: not counted in ``rows_read`` and not quarantined.
+* A line is *rejected* (whole row to quarantine, no match, no odds) for: undecodable bytes, control
+  characters, wrong field count, a repeated header line, a missing/unparseable/impossible date or one
+  outside the season (1 June of the start year to 31 August of the end year), a missing home or away team,
+  home == away, goals that are non-numeric, negative or fractional, a half-given result, an FTR that is not
+  H/D/A or disagrees with the goals, a Div other than the file's, and a duplicate natural key (league, date,
+  home, away) within the file (the later line is rejected). One quarantine row per rejected line; ``field``
+  lists the failing columns (comma-separated), ``reason`` all reasons.
+* A bad *value* outside the key/result (a price that is not a number > 1, an unreadable handicap line, a
+  non-numeric or negative statistic or half-time score, an unreadable kickoff time) drops only that value:
+  the match is kept, and a quarantine row with ``field`` = the column and a reason starting with
+  :data:`VALUE_DROPPED` records it.
+* Blank FTHG/FTAG/FTR (abandoned or unplayed) keep the fixture with missing goals and result. Blank FTR with
+  goals given is derived from the goals.
+* Dates ``dd/mm/yy`` and ``dd/mm/yyyy`` (and ISO ``yyyy-mm-dd``) are recognised by the length of the year
+  part, so each file's format is detected without configuration.
+* A file that is empty, undecodable or has no ``Date``/``HomeTeam``/``AwayTeam`` header gives zero matches and
+  a single quarantine row at line 0 (empty) or 1 (header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from scoreline import columns as c
+from scoreline.sources.odds_columns import OddsColumn, classify_odds_columns, normalise_column_name
+from scoreline.sources.team_names import canonical_team_name
+
+logger = logging.getLogger(__name__)
+
+VALUE_DROPPED: Final = "value dropped"  # reason prefix of quarantine rows that did not reject their line
+LINE_FIELD: Final = "line"  # quarantine field for problems of the whole line (encoding, field count)
+HEADER_FIELD: Final = "header"
+FILE_FIELD: Final = "file"
+REQUIRED_COLUMNS: Final = ("Date", "HomeTeam", "AwayTeam")
+HEADER_ALIASES: Final = {"HT": "HomeTeam", "AT": "AwayTeam"}  # very old football-data files
+MAX_COUNT: Final = 999  # larger goal or statistic counts are typos
+MAX_RAW_CHARS: Final = 2000  # longer lines are cut in the quarantine's raw text
+
+STAT_SOURCE_COLUMNS: Final = {
+    "HS": c.HOME_SHOTS, "AS": c.AWAY_SHOTS, "HST": c.HOME_SHOTS_ON_TARGET, "AST": c.AWAY_SHOTS_ON_TARGET,
+    "HF": c.HOME_FOULS, "AF": c.AWAY_FOULS, "HC": c.HOME_CORNERS, "AC": c.AWAY_CORNERS,
+    "HY": c.HOME_YELLOW, "AY": c.AWAY_YELLOW, "HR": c.HOME_RED, "AR": c.AWAY_RED,
+}  # fmt: skip
+HALF_TIME_SOURCE_COLUMNS: Final = {"HTHG": c.HOME_GOALS_HT, "HTAG": c.AWAY_GOALS_HT}
+COUNT_SOURCE_COLUMNS: Final = ("FTHG", "FTAG", *HALF_TIME_SOURCE_COLUMNS, *STAT_SOURCE_COLUMNS)
+# columns read into the match frame, or deliberately not used (half-time result, other statistics)
+MATCH_SOURCE_COLUMNS: Final = frozenset(
+    {"Div", "Date", "Time", "HomeTeam", "AwayTeam", "FTR", "Referee", "HTR", *COUNT_SOURCE_COLUMNS,
+     "Attendance", "HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC", "HTT", "ATT"}
+)  # fmt: skip
+
+_FOUR_DIGIT_SEASON = re.compile(r"\d{4}")
+_DATE_FORMATS: Final = (
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%d/%m/%y"),
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%d/%m/%Y"),
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "%Y-%m-%d"),
+)
+_TIME = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::00)?")
+_RESULTS: Final = ("H", "D", "A")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BLANK_BYTES: Final = np.frombuffer(b" ,\t\r", dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """The content of one football-data file, in canonical frames."""
+
+    source_file: str
+    league: str
+    season: str
+    rows_read: int
+    matches: pd.DataFrame
+    odds: pd.DataFrame
+    quarantine: pd.DataFrame
+
+    @property
+    def rejected_lines(self) -> int:
+        """Data lines rejected whole (``len(matches) + rejected_lines == rows_read``)."""
+        return count_rejected_lines(self.quarantine)
+
+
+def count_rejected_lines(quarantine: pd.DataFrame) -> int:
+    """Distinct data lines (line >= 2) of ``quarantine`` that were rejected, not just lost a value."""
+    rejected = (quarantine[c.SOURCE_LINE] >= 2) & ~quarantine[c.REASON].str.startswith(VALUE_DROPPED)
+    return int(quarantine.loc[rejected, [c.SOURCE_FILE, c.SOURCE_LINE]].drop_duplicates().shape[0])
+
+
+# --- frames --------------------------------------------------------------------------------------------
+
+
+def empty_matches() -> pd.DataFrame:
+    """A match frame with no rows and the canonical dtypes."""
+    return _matches_frame({}, 0)
+
+
+def empty_odds() -> pd.DataFrame:
+    """An odds frame with no rows and the canonical dtypes."""
+    return _odds_frame({}, 0)
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """A quarantine frame with no rows and the canonical dtypes."""
+    return _quarantine_frame({}, 0)
+
+
+_MATCH_DTYPES: Final = {
+    c.DATE: "datetime64[ns]", c.KICKOFF: "datetime64[ns]", c.HAS_TIME: "bool", c.SOURCE_LINE: "int64",
+    **dict.fromkeys((c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, *c.STAT_COLUMNS), "Int64"),
+}  # fmt: skip
+_ODDS_DTYPES: Final = {c.DATE: "datetime64[ns]", c.LINE: "float64", c.PRICE: "float64"}
+_QUARANTINE_DTYPES: Final = {c.SOURCE_LINE: "int64"}
+
+
+def _frame(data: dict[str, Any], n: int, names: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A frame of exactly ``names``: scalars repeated, absent columns empty, object unless in ``dtypes``."""
+    columns = {}
+    for name in names:
+        value = data.get(name)
+        dtype = dtypes.get(name, object)
+        if value is None or np.isscalar(value):
+            fill = (
+                pd.NA if dtype == "Int64" else (np.datetime64("NaT") if "datetime" in str(dtype) else value)
+            )
+            columns[name] = pd.Series([fill] * n, dtype=dtype)
+        else:
+            columns[name] = pd.Series(value, dtype=dtype)
+    return pd.DataFrame(columns, columns=list(names))
+
+
+def _matches_frame(data: dict[str, Any], n: int) -> pd.DataFrame:
+    return _frame(data, n, c.MATCH_COLUMNS, _MATCH_DTYPES)
+
+
+def _odds_frame(data: dict[str, Any], n: int) -> pd.DataFrame:
+    return _frame(data, n, c.ODDS_COLUMNS, _ODDS_DTYPES)
+
+
+def _quarantine_frame(data: dict[str, Any], n: int) -> pd.DataFrame:
+    return _frame(data, n, c.QUARANTINE_COLUMNS, _QUARANTINE_DTYPES)
+
+
+def _file_problem(source_file: str, league: str, season: str, line: int, field: str, reason: str,
+                  raw: str) -> ParsedFile:  # fmt: skip
+    logger.warning("%s: %s", source_file, reason)
+    quarantine = _quarantine_frame(
+        {c.SOURCE_FILE: source_file, c.SOURCE_LINE: line, c.LEAGUE: league, c.SEASON: season, c.FIELD: field,
+         c.REASON: reason, c.RAW: raw[:MAX_RAW_CHARS]},
+        1,
+    )  # fmt: skip
+    return ParsedFile(source_file, league, season, 0, empty_matches(), empty_odds(), quarantine)
+
+
+# --- lines ---------------------------------------------------------------------------------------------
+
+
+def _split_lines(content: bytes) -> tuple[list[str], np.ndarray]:
+    """The file's physical lines (without terminators) and which of them were not valid UTF-8."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    separator = b"\n" if b"\n" in content or b"\r" not in content else b"\r"  # old Mac files end lines in CR
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        lines, bad = [], []
+        for raw in content.split(separator):  # fallback only for files with undecodable bytes
+            try:
+                lines.append(raw.decode("utf-8").removesuffix("\r"))
+                bad.append(False)
+            except UnicodeDecodeError:
+                lines.append(raw.decode("utf-8", errors="replace").removesuffix("\r"))
+                bad.append(True)
+        undecodable = np.array(bad, dtype=bool)
+    else:
+        lines = text.replace("\r\n", "\n").split(separator.decode())
+        undecodable = np.zeros(len(lines), dtype=bool)
+    if lines and lines[-1] == "":
+        lines.pop()
+        undecodable = undecodable[:-1]
+    return lines, undecodable
+
+
+def _header_names(header_line: str) -> list[str]:
+    names = next(csv.reader([header_line]), [])
+    return [HEADER_ALIASES.get(normalise_column_name(name), normalise_column_name(name)) for name in names]
+
+
+@dataclass(frozen=True)
+class _LineStats:
+    """Per-line byte counts of the data lines, computed with numpy over the whole text at once."""
+
+    commas: np.ndarray
+    quotes: np.ndarray
+    controls: np.ndarray
+    content: np.ndarray  # characters other than space, comma, tab, CR
+
+    @classmethod
+    def of(cls, lines: list[str]) -> _LineStats:
+        data = np.frombuffer("\n".join(lines).encode("utf-8", errors="replace"), dtype=np.uint8)
+        newlines = np.flatnonzero(data == ord("\n"))
+        starts = np.concatenate([[0], newlines + 1])
+        ends = np.concatenate([newlines, [len(data)]])
+
+        def per_line(mask: np.ndarray) -> np.ndarray:
+            total = np.concatenate([[0], np.cumsum(mask)])
+            return total[ends] - total[starts]
+
+        if not lines:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty)
+        return cls(
+            commas=per_line(data == ord(",")),
+            quotes=per_line(data == ord('"')),
+            controls=per_line(((data < 32) & (data != ord("\t")) & (data != ord("\n"))) | (data == 127)),
+            content=per_line(~np.isin(data, _BLANK_BYTES) & (data != ord("\n"))),
+        )
+
+
+def _tokenise(lines: list[str], numbers: np.ndarray, stats: _LineStats, n_fields: int
+              ) -> tuple[pd.DataFrame, dict[int, str]]:  # fmt: skip
+    """Split the ``lines`` (physical ``numbers``) into ``n_fields`` columns, numbers parsed where possible.
+
+    Returns the fields of the lines with a valid field count and the reason for each other line. Fields beyond
+    ``n_fields`` must be empty (trailing commas). Quote-free lines are split by pandas' C tokenizer in one go;
+    lines with quotes go through :mod:`csv` one by one (as strings).
+    """
+    problems: dict[int, str] = {}
+    counts = stats.commas + 1
+    plain = stats.quotes == 0
+    too_few = plain & (counts < n_fields)
+    too_many = np.zeros(len(lines), dtype=bool)
+    for i in np.flatnonzero(plain & (counts > n_fields)):  # only files with extra trailing commas get here
+        too_many[i] = lines[i].rstrip(",").count(",") + 1 > n_fields
+    for i in np.flatnonzero(too_few | too_many):
+        problems[int(numbers[i])] = f"wrong field count: expected {n_fields}, got {counts[i]}"
+    good = np.flatnonzero(plain & ~too_few & ~too_many)
+    frames = []
+    if len(good):
+        frame = pd.read_csv(
+            io.StringIO("\n".join([lines[i] for i in good])),
+            header=None,
+            names=list(range(int(counts[good].max()))),
+            usecols=list(range(n_fields)),
+            keep_default_na=False,
+            na_values=[""],
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            low_memory=False,
+            engine="c",
+        )
+        frame.index = numbers[good]
+        frames.append(frame)
+    rows, index = [], []
+    for i in np.flatnonzero(~plain):  # fallback: quoted fields (rare)
+        fields = next(csv.reader([lines[i]]), [])
+        if len(fields) < n_fields or any(field for field in fields[n_fields:]):
+            problems[int(numbers[i])] = f"wrong field count: expected {n_fields}, got {len(fields)}"
+        else:
+            rows.append([field if field else np.nan for field in fields[:n_fields]])
+            index.append(numbers[i])
+    if rows:
+        frames.append(pd.DataFrame(rows, index=index, columns=list(range(n_fields)), dtype=object))
+    if not frames:
+        return pd.DataFrame(columns=list(range(n_fields)), dtype=object), problems
+    return (pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]), problems
+
+
+def _read_lines(
+    lines: list[str], undecodable: np.ndarray, header_index: int, header: list[str]
+) -> tuple[dict[int, str], pd.DataFrame, dict[int, str]]:
+    """Non-blank data lines by line number, their fields by column name, and whole-line problems."""
+    data_lines = lines[header_index + 1 :]
+    numbers = np.arange(header_index + 2, header_index + 2 + len(data_lines))  # 1-based physical line numbers
+    stats = _LineStats.of(data_lines)
+    non_blank = stats.content > 0
+    problems: dict[int, str] = {}
+    bad_bytes = undecodable[header_index + 1 :]
+    repeated = np.asarray(data_lines, dtype=object) == lines[header_index]
+    for mask, reason in (
+        (bad_bytes, "line is not valid UTF-8"),
+        (~bad_bytes & (stats.controls > 0), "line contains control characters"),
+        (repeated, "repeated header line"),
+    ):
+        for i in np.flatnonzero(mask & non_blank):
+            problems.setdefault(int(numbers[i]), reason)
+    n_fields = len(header)
+    while n_fields > 1 and header[n_fields - 1] == "":  # trailing empty header columns
+        n_fields -= 1
+    usable = non_blank & ~np.isin(numbers, list(problems))
+    selected = np.flatnonzero(usable)
+    subset = _LineStats(
+        *(values[selected] for values in (stats.commas, stats.quotes, stats.controls, stats.content))
+    )
+    fields, count_problems = _tokenise([data_lines[i] for i in selected], numbers[selected], subset, n_fields)
+    problems.update(count_problems)
+    first_positions = [i for i, name in enumerate(header[:n_fields]) if name not in header[:i]]
+    raw = fields[first_positions]
+    raw.columns = [header[i] for i in first_positions]
+    text = {int(numbers[i]): data_lines[i] for i in np.flatnonzero(non_blank)}
+    return text, raw, problems
+
+
+# --- cells ---------------------------------------------------------------------------------------------
+
+
+class _Cells:
+    """The fields of the data lines: numeric columns as one float matrix, text columns on demand."""
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        self.raw = raw
+        self.n = len(raw)
+        kinds = [dtype.kind for dtype in raw.dtypes]
+        numeric = [name for name, kind in zip(raw.columns, kinds, strict=True) if kind in "fi"]
+        self.numeric = {name: j for j, name in enumerate(numeric)}
+        self.matrix = (
+            raw[list(self.numeric)].to_numpy(dtype="float64") if self.numeric else np.empty((self.n, 0))
+        )
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.raw.columns
+
+    def text(self, column: str) -> np.ndarray:
+        """A column as stripped strings ("" where blank or absent)."""
+        if column not in self:
+            return np.full(self.n, "", dtype=object)
+        series = self.raw[column]
+        if series.dtype.kind in "iu":
+            return series.astype(str).to_numpy(dtype=object)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        cleaned = np.array([str(value).strip() for value in uniques] + [""], dtype=object)
+        return cleaned[codes]  # code -1 (blank) picks the trailing ""
+
+    def numbers(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns as floats (NaN where blank, absent or not a number) and the mask of blank/absent cells."""
+        values = np.full((self.n, len(names)), np.nan)
+        fast = [(j, self.numeric[name]) for j, name in enumerate(names) if name in self.numeric]
+        if fast:
+            targets, sources = zip(*fast, strict=True)
+            values[:, list(targets)] = self.matrix[:, list(sources)]
+        blank = np.isnan(values)
+        for j, name in enumerate(names):
+            if name in self and name not in self.numeric:
+                text = self.text(name)
+                blank[:, j] = text == ""
+                values[:, j] = pd.to_numeric(pd.Series(text).where(~blank[:, j]), errors="coerce")
+        return values, blank
+
+    def quoted(self, column: str, mask: np.ndarray) -> np.ndarray:
+        """The masked cells of ``column`` as quoted strings, for reasons."""
+        values = self.raw[column].to_numpy(dtype=object)[mask]
+        return np.array([f"'{str(value)[:40]}'" for value in values], dtype=object)
+
+
+class _Problems:
+    """Collects rejected lines and dropped values (line numbers, field, reason)."""
+
+    def __init__(self, lines: np.ndarray) -> None:
+        self.lines = lines
+        self.rejections: list[tuple[np.ndarray, str, np.ndarray]] = []
+        self.dropped: list[tuple[np.ndarray, str, np.ndarray]] = []
+
+    @staticmethod
+    def _reasons(mask: np.ndarray, reason: str | np.ndarray) -> np.ndarray:
+        if isinstance(reason, str):
+            return np.full(int(mask.sum()), reason, dtype=object)
+        return np.asarray(reason, dtype=object)
+
+    def reject(self, mask: np.ndarray, field: str, reason: str | np.ndarray) -> None:
+        """Reject the masked lines; ``reason`` is one string or one per masked line."""
+        if mask.any():
+            self.rejections.append((self.lines[mask], field, self._reasons(mask, reason)))
+
+    def drop(self, mask: np.ndarray, field: str, reason: str | np.ndarray) -> None:
+        """Record dropped values of the masked lines."""
+        if mask.any():
+            self.dropped.append((self.lines[mask], field, VALUE_DROPPED + ": " + self._reasons(mask, reason)))
+
+    def rejected(self) -> np.ndarray:
+        """Mask over ``lines`` of the rejected lines."""
+        if not self.rejections:
+            return np.zeros(len(self.lines), dtype=bool)
+        return np.isin(self.lines, np.concatenate([lines for lines, _, _ in self.rejections]))
+
+    def entries(self, whole_line: dict[int, str]) -> list[tuple[int, str, str]]:
+        """(line, field, reason): whole-line problems, one per rejected line, values dropped on kept lines."""
+        entries = [(line, LINE_FIELD, reason) for line, reason in whole_line.items()]
+        by_line: dict[int, tuple[list[str], list[str]]] = {}
+        for lines, field, reasons in self.rejections:  # only bad lines: a short loop
+            for line, reason in zip(lines.tolist(), reasons.tolist(), strict=True):
+                fields, texts = by_line.setdefault(line, ([], []))
+                fields.append(field)
+                texts.append(f"{field}: {reason}")
+        entries += [(line, ",".join(f), "; ".join(t)) for line, (f, t) in by_line.items()]
+        for lines, field, reasons in self.dropped:
+            entries += [
+                (line, field, reason)
+                for line, reason in zip(lines.tolist(), reasons.tolist(), strict=True)
+                if line not in by_line
+            ]
+        return sorted(entries, key=lambda entry: entry[0])
+
+
+# --- field checks --------------------------------------------------------------------------------------
+
+
+def _per_unique(values: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``convert`` applied to the distinct values only (dates, times and names repeat many times per file)."""
+    codes, uniques = pd.factorize(values)
+    return convert(np.asarray(uniques, dtype=object))[codes]
+
+
+def _parse_dates(texts: np.ndarray) -> np.ndarray:
+    """Dates in any of :data:`_DATE_FORMATS`, chosen per value by its shape (NaT if none fits or invalid)."""
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    unmatched = np.ones(len(texts), dtype=bool)
+    for pattern, fmt in _DATE_FORMATS:
+        shaped = unmatched & np.array([bool(pattern.fullmatch(text)) for text in texts], dtype=bool)
+        if shaped.any():
+            parsed = pd.to_datetime(pd.Series(texts[shaped]), format=fmt, errors="coerce")
+            out[shaped] = parsed.to_numpy(dtype="datetime64[ns]")
+            unmatched &= ~shaped
+    return out
+
+
+def _parse_times(texts: np.ndarray) -> np.ndarray:
+    """``H:MM`` times of day as timedeltas (NaT where unreadable)."""
+    out = np.full(len(texts), np.timedelta64("NaT"), dtype="timedelta64[ns]")
+    for i, text in enumerate(texts):
+        match = _TIME.fullmatch(text)
+        if match and int(match["hour"]) < 24 and int(match["minute"]) < 60:
+            out[i] = np.timedelta64(int(match["hour"]) * 60 + int(match["minute"]), "m")
+    return out
+
+
+def _season_window(season: str) -> tuple[np.datetime64, np.datetime64] | None:
+    """1 June of the start year to 31 August of the end year, for seasons written ``YYyy``."""
+    if not _FOUR_DIGIT_SEASON.fullmatch(season) or (int(season[:2]) + 1) % 100 != int(season[2:]):
+        return None
+    start_year = int(season[:2]) + (1900 if int(season[:2]) >= 70 else 2000)
+    return np.datetime64(f"{start_year}-06-01", "ns"), np.datetime64(f"{start_year + 1}-08-31", "ns")
+
+
+def _check_date(cells: _Cells, season: str, problems: _Problems) -> np.ndarray:
+    text = cells.text("Date")
+    dates = _per_unique(text, _parse_dates)
+    blank = text == ""
+    problems.reject(blank, "Date", "missing date")
+    unreadable = np.isnat(dates) & ~blank
+    problems.reject(unreadable, "Date", "impossible or unreadable date " + cells.quoted("Date", unreadable))
+    window = _season_window(season)
+    if window is not None:
+        outside = ~np.isnat(dates) & ((dates < window[0]) | (dates > window[1]))
+        problems.reject(
+            outside, "Date", "date " + cells.quoted("Date", outside) + f" outside season {season}"
+        )
+    return dates
+
+
+def _check_time(cells: _Cells, problems: _Problems) -> np.ndarray:
+    """Time of day as timedelta64 (NaT where unknown); an unreadable time is dropped."""
+    if "Time" not in cells:
+        return np.full(cells.n, np.timedelta64("NaT"), dtype="timedelta64[ns]")
+    text = cells.text("Time")
+    times = _per_unique(text, _parse_times)
+    unreadable = np.isnat(times) & (text != "")
+    problems.drop(unreadable, "Time", "unreadable kickoff time " + cells.quoted("Time", unreadable))
+    return times
+
+
+def _count_problems(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """Cells that are given but not a whole number from 0 to :data:`MAX_COUNT`."""
+    with np.errstate(invalid="ignore"):
+        return ~blank & ~((values >= 0) & (values <= MAX_COUNT) & (values == np.floor(values)))
+
+
+def _count_reasons(cells: _Cells, column: str, mask: np.ndarray) -> np.ndarray | str:
+    if not mask.any():
+        return ""
+    return f"not a whole number from 0 to {MAX_COUNT}: " + cells.quoted(column, mask)
+
+
+def _check_result(cells: _Cells, goals: np.ndarray, blank: np.ndarray, problems: _Problems) -> np.ndarray:
+    """The result H/D/A ("" where unknown); bad goals or results reject the line."""
+    for j, column in enumerate(("FTHG", "FTAG")):
+        bad = _count_problems(goals[:, j], blank[:, j])
+        problems.reject(bad, column, _count_reasons(cells, column, bad))
+    problems.reject(blank[:, 0] ^ blank[:, 1], "FTHG,FTAG", "only one team's goals given")
+    home, away = goals[:, 0], goals[:, 1]
+    known = ~np.isnan(home) & ~np.isnan(away)
+    derived = np.where(known, np.select([home > away, home < away], ["H", "A"], "D"), "").astype(object)
+    given = cells.text("FTR")
+    valid = np.isin(given, _RESULTS)
+    other = ~valid & (given != "")
+    problems.reject(other, "FTR", "result not H, D or A: " + cells.quoted("FTR", other))
+    clash = valid & known & (given != derived)
+    if clash.any():
+        score = np.array(
+            [f" {h:g}-{a:g}" for h, a in zip(home[clash], away[clash], strict=True)], dtype=object
+        )
+        problems.reject(
+            clash, "FTR", "FTR " + cells.quoted("FTR", clash) + " disagrees with the goals" + score
+        )
+    problems.reject(valid & blank[:, 0] & blank[:, 1], "FTR", "result given without goals")
+    return derived
+
+
+def _none_if_blank(texts: np.ndarray) -> np.ndarray:
+    out = texts.astype(object)
+    out[texts == ""] = None
+    return out
+
+
+def _nullable_ints(values: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
+    usable = keep & ~np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(usable, values, 0).astype("int64"), ~usable)
+
+
+# --- odds ----------------------------------------------------------------------------------------------
+
+
+def _odds(cells: _Cells, ok: np.ndarray, specs: list[OddsColumn], matches: pd.DataFrame,
+          problems: _Problems) -> pd.DataFrame:  # fmt: skip
+    """Long-format odds of the ``ok`` lines; invalid prices and handicap lines are dropped and recorded."""
+    if not specs or not ok.any():
+        return empty_odds()
+    prices, blank = cells.numbers([spec.column for spec in specs])
+    with np.errstate(invalid="ignore"):
+        invalid = ~blank & ~((prices > 1) & np.isfinite(prices)) & ok[:, None]
+    for bad in np.flatnonzero(invalid.any(axis=0)):
+        column, mask = specs[bad].column, invalid[:, bad]
+        problems.drop(mask, column, "invalid price " + cells.quoted(column, mask) + " (must be a number > 1)")
+    lines = np.repeat(
+        np.array([np.nan if spec.line is None else spec.line for spec in specs])[None, :], cells.n, 0
+    )
+    line_names = sorted({spec.line_column for spec in specs if spec.line_column})
+    if line_names:
+        line_values, line_blank = cells.numbers(line_names)
+        unreadable = ~line_blank & ~np.isfinite(line_values) & ok[:, None]
+        for k in np.flatnonzero(unreadable.any(axis=0)):
+            mask = unreadable[:, k]
+            reason = "unreadable handicap line " + cells.quoted(line_names[k], mask) + "; its prices dropped"
+            problems.drop(mask, line_names[k], reason)
+        position = {name: i for i, name in enumerate(line_names)}
+        for j, spec in enumerate(specs):
+            if spec.line_column:
+                lines[:, j] = line_values[:, position[spec.line_column]]
+                orphan = ok & ~blank[:, j] & ~invalid[:, j] & line_blank[:, position[spec.line_column]]
+                problems.drop(orphan, spec.column, f"price without a handicap line in {spec.line_column}")
+    valid = ~blank & ~invalid & ~np.isnan(lines)
+    kept = np.flatnonzero(ok)
+    rows, cols = np.nonzero(valid[kept])  # rows index the match frame, which holds the ok lines in order
+    return _odds_frame(
+        {
+            c.LEAGUE: matches[c.LEAGUE].to_numpy(dtype=object)[rows],
+            c.DATE: matches[c.DATE].to_numpy()[rows],
+            c.HOME: matches[c.HOME].to_numpy(dtype=object)[rows],
+            c.AWAY: matches[c.AWAY].to_numpy(dtype=object)[rows],
+            c.BOOKMAKER: np.array([s.bookmaker for s in specs], dtype=object)[cols],
+            c.MARKET: np.array([s.market for s in specs], dtype=object)[cols],
+            c.LINE: lines[kept][rows, cols],
+            c.TIMING: np.array([s.timing for s in specs], dtype=object)[cols],
+            c.OUTCOME: np.array([s.outcome for s in specs], dtype=object)[cols],
+            c.PRICE: prices[kept][rows, cols],
+        },
+        len(rows),
+    )
+
+
+# --- the parser ----------------------------------------------------------------------------------------
+
+
+def _file_league(div: np.ndarray, league: str | None, source_file: str) -> str:
+    given = div[div != ""]
+    if len(given):
+        values, counts = np.unique(given.astype(str), return_counts=True)
+        found = str(values[np.argmax(counts)])
+        if league is not None and league != found:
+            logger.warning(
+                "%s: Div column says %s, caller says %s; using %s", source_file, found, league, found
+            )
+        return found
+    if league is not None:
+        return league
+    return PurePosixPath(source_file).parent.name or PurePosixPath(source_file).stem
+
+
+@lru_cache(maxsize=512)
+def _classify(header: tuple[str, ...]) -> tuple[list[OddsColumn], list[str]]:
+    """Price columns of a header (one per bookmaker, market, line, timing and outcome) and unknown names."""
+    specs, unknown = classify_odds_columns(list(header), set(MATCH_SOURCE_COLUMNS))
+    seen: set[tuple[object, ...]] = set()
+    unique = []
+    for spec in specs:
+        key = (spec.bookmaker, spec.market, spec.timing, spec.outcome, spec.line)
+        if key in seen:
+            unknown.append(f"{spec.column} (second column for {spec.bookmaker} {spec.market} {spec.outcome})")
+        else:
+            seen.add(key)
+            unique.append(spec)
+    return unique, unknown
+
+
+def parse_football_data(
+    content: bytes, source_file: str, season: str, league: str | None = None
+) -> ParsedFile:
+    """Parse one football-data.co.uk CSV file (its bytes) into matches, odds and quarantine rows.
+
+    ``league`` is used when the file has no ``Div`` column; ``season`` (e.g. ``"2324"``) is taken as given.
+    Never raises on bad content: file-level problems give a single quarantine row (see the module docstring).
+    """
+    fallback_league = league or PurePosixPath(source_file).parent.name
+    if not content.strip():
+        return _file_problem(source_file, fallback_league, season, 0, FILE_FIELD, "empty file", "")
+    lines, undecodable = _split_lines(content)
+    first = next((i for i, line in enumerate(lines) if line.strip(" ,\t\r")), None)
+    if first is None:
+        return _file_problem(
+            source_file, fallback_league, season, 0, FILE_FIELD, "empty file (no header)", ""
+        )
+    header_line = lines[first]
+    header = _header_names(header_line)
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if undecodable[first] or missing or _CONTROL.search(header_line):
+        reason = f"not a football-data CSV: header lacks {', '.join(missing)}" if missing else (
+            "not a football-data CSV: header is not valid UTF-8 text")  # fmt: skip
+        return _file_problem(
+            source_file, fallback_league, season, first + 1, HEADER_FIELD, reason, header_line
+        )
+    return _parse_rows(lines, undecodable, first, header, source_file, season, league)
+
+
+def _parse_rows(
+    lines: list[str],
+    undecodable: np.ndarray,
+    header_index: int,
+    header: list[str],
+    source_file: str,
+    season: str,
+    league: str | None,
+) -> ParsedFile:
+    text, raw, line_problems = _read_lines(lines, undecodable, header_index, header)
+    cells = _Cells(raw)
+    div = cells.text("Div")
+    file_league = _file_league(div, league, source_file)
+    problems = _Problems(raw.index.to_numpy(dtype="int64"))
+    wrong_div = (div != "") & (div != file_league)
+    problems.reject(wrong_div, "Div", "league " + cells.quoted("Div", wrong_div) + f" is not {file_league}")
+
+    def canonical(names: np.ndarray) -> np.ndarray:
+        return np.array([canonical_team_name(name, file_league) for name in names], dtype=object)
+
+    home = _per_unique(cells.text("HomeTeam"), canonical)
+    away = _per_unique(cells.text("AwayTeam"), canonical)
+    problems.reject(home == "", "HomeTeam", "missing home team")
+    problems.reject(away == "", "AwayTeam", "missing away team")
+    same = (home == away) & (home != "")
+    problems.reject(same, "AwayTeam", "home and away are the same team " + cells.quoted("AwayTeam", same))
+    dates = _check_date(cells, season, problems)
+    times = _check_time(cells, problems)
+    values, blank = cells.numbers(list(COUNT_SOURCE_COLUMNS))
+    result = _check_result(cells, values[:, :2], blank[:, :2], problems)
+    keep_value = ~_count_problems(values, blank)
+    for j, column in enumerate(COUNT_SOURCE_COLUMNS[2:], start=2):
+        problems.drop(~keep_value[:, j], column, _count_reasons(cells, column, ~keep_value[:, j]))
+    with np.errstate(invalid="ignore"):
+        for j, column in ((2, "HTHG"), (3, "HTAG")):
+            over = keep_value[:, j] & (values[:, j] > values[:, j - 2])
+            problems.drop(over, column, "half-time goals exceed full-time goals")
+            keep_value[:, j] &= ~over
+
+    # duplicates of the natural key among otherwise valid lines: the later line is rejected
+    ok = ~problems.rejected()
+    key = pd.DataFrame({c.DATE: dates, c.HOME: home, c.AWAY: away, "line": problems.lines})[ok]
+    duplicate = key.duplicated([c.DATE, c.HOME, c.AWAY], keep="first").to_numpy()
+    if duplicate.any():
+        first_line = key.groupby([c.DATE, c.HOME, c.AWAY])["line"].transform("min").to_numpy()[duplicate]
+        mask = np.isin(problems.lines, key["line"].to_numpy()[duplicate])
+        problems.reject(
+            mask, "HomeTeam,AwayTeam,Date", "duplicate of line " + first_line.astype(str).astype(object)
+        )
+        ok &= ~mask
+
+    referee = cells.text("Referee")
+    data = {
+        c.LEAGUE: file_league,
+        c.SEASON: season,
+        c.DATE: dates[ok],
+        c.KICKOFF: (dates + np.where(np.isnat(times), np.timedelta64(0, "ns"), times))[ok],
+        c.HAS_TIME: ~np.isnat(times[ok]),
+        c.HOME: home[ok],
+        c.AWAY: away[ok],
+        c.RESULT: _none_if_blank(result)[ok],
+        c.REFEREE: _none_if_blank(referee)[ok],
+        c.SOURCE_FILE: source_file,
+        c.SOURCE_LINE: problems.lines[ok],
+    }
+    targets = (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, *STAT_SOURCE_COLUMNS.values())
+    for j, name in enumerate(targets):
+        data[name] = _nullable_ints(values[ok, j], keep_value[ok, j])
+    matches = _matches_frame(data, int(ok.sum()))
+    specs, unknown = _classify(tuple(raw.columns))
+    if unknown:
+        logger.debug("%s: ignored columns %s", source_file, ", ".join(unknown))
+    odds = _odds(cells, ok, specs, matches, problems)
+    entries = problems.entries(line_problems)
+    quarantine = _quarantine_frame(
+        {
+            c.SOURCE_FILE: source_file,
+            c.SOURCE_LINE: np.array([entry[0] for entry in entries], dtype="int64"),
+            c.LEAGUE: file_league,
+            c.SEASON: season,
+            c.FIELD: [entry[1] for entry in entries],
+            c.REASON: [entry[2] for entry in entries],
+            c.RAW: [text[entry[0]][:MAX_RAW_CHARS] for entry in entries],
+        },
+        len(entries),
+    )
+    logger.debug(
+        "%s: %d rows, %d matches, %d quarantine rows, %d prices",
+        *(source_file, len(text), len(matches), len(quarantine), len(odds)),
+    )
+    return ParsedFile(source_file, file_league, season, len(text), matches, odds, quarantine)

@@ -1,0 +1,114 @@
+"""Ordered schema migrations, applied once each on first use of a store.
+
+The ``schema_version`` table records every applied migration. :func:`migrate` runs the missing ones in order,
+in one transaction (both DuckDB and PostgreSQL have transactional DDL), so a store is either at the old or
+at the new version. On PostgreSQL a transaction-scoped advisory lock serialises concurrent first uses; a DuckDB
+file has a single writer anyway. Never edit a released migration: append a new one and update
+:mod:`scoreline.store.schema` to the resulting tables.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+logger = logging.getLogger(__name__)
+
+_ADVISORY_LOCK_KEY = 7_240_815_001  # arbitrary constant identifying scoreline's migration lock
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: statements for every backend, then statements for PostgreSQL only (indexes)."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+    postgresql_only: tuple[str, ...] = ()
+
+
+_STATS = ", ".join(
+    f"{name} SMALLINT"
+    for name in (
+        "home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target", "home_fouls", "away_fouls",
+        "home_corners", "away_corners", "home_yellow", "away_yellow", "home_red", "away_red",
+    )
+)  # fmt: skip
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="matches, odds, quarantine and ingested_files tables",
+        statements=(
+            f"""CREATE TABLE matches (
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date DATE NOT NULL,
+                kickoff TIMESTAMP NOT NULL, has_time BOOLEAN NOT NULL, home VARCHAR NOT NULL,
+                away VARCHAR NOT NULL, home_goals SMALLINT, away_goals SMALLINT, home_goals_ht SMALLINT,
+                away_goals_ht SMALLINT, result VARCHAR, referee VARCHAR, {_STATS},
+                source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL,
+                PRIMARY KEY (league, date, home, away))""",
+            """CREATE TABLE odds (
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date DATE NOT NULL, home VARCHAR NOT NULL,
+                away VARCHAR NOT NULL, bookmaker VARCHAR NOT NULL, market VARCHAR NOT NULL, line REAL,
+                timing VARCHAR NOT NULL, outcome VARCHAR NOT NULL, price DOUBLE PRECISION NOT NULL,
+                source_file VARCHAR NOT NULL)""",
+            """CREATE TABLE quarantine (
+                source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, league VARCHAR, season VARCHAR,
+                field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR,
+                PRIMARY KEY (source_file, source_line, field))""",
+            """CREATE TABLE ingested_files (
+                source_file VARCHAR NOT NULL PRIMARY KEY, league VARCHAR NOT NULL, season VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL, rows_read INTEGER NOT NULL, matches INTEGER NOT NULL,
+                odds_rows INTEGER NOT NULL, quarantined INTEGER NOT NULL, ingested_at TIMESTAMP NOT NULL)""",
+        ),
+        postgresql_only=(
+            "CREATE INDEX matches_source_file_idx ON matches (source_file)",
+            "CREATE INDEX matches_league_season_idx ON matches (league, season)",
+            "CREATE INDEX odds_source_file_idx ON odds (source_file)",
+            "CREATE INDEX odds_league_season_idx ON odds (league, season)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaVersionError(RuntimeError):
+    """The database was migrated by a newer scoreline than this one."""
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Bring the database at ``engine`` to :data:`LATEST_VERSION`; return the number of migrations applied."""
+    is_postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        if is_postgres:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        conn.execute(
+            sa.text(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, "
+                "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        )
+        current = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
+        if current > LATEST_VERSION:
+            raise SchemaVersionError(
+                f"store {engine.url.render_as_string()} is at schema version {current}, newer than this "
+                f"scoreline's {LATEST_VERSION}: upgrade scoreline"
+            )
+        pending = [m for m in MIGRATIONS if m.version > current]
+        for migration in pending:
+            logger.info("migrating store to schema version %d: %s", migration.version, migration.description)
+            for statement in migration.statements + (migration.postgresql_only if is_postgres else ()):
+                conn.execute(sa.text(statement))
+            conn.execute(
+                sa.text("INSERT INTO schema_version VALUES (:version, :description, :applied_at)"),
+                {
+                    "version": migration.version,
+                    "description": migration.description,
+                    "applied_at": datetime.now(UTC).replace(tzinfo=None),
+                },
+            )
+    return len(pending)

@@ -1,0 +1,94 @@
+"""The store's tables as SQLAlchemy Core objects, used to build queries on every backend.
+
+These objects describe the schema *after* all migrations (see :mod:`scoreline.store.migrations`, which is what
+creates and alters the tables). A test checks that a freshly migrated database matches them.
+
+Odds are kept long and narrow: one row per quoted price, small types (``REAL`` line, ``DOUBLE`` price) and
+low-cardinality strings that DuckDB dictionary-compresses. Odds carry ``season`` and ``source_file`` so reads
+filter without a join and a re-ingested file's rows are found without an index on DuckDB.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from scoreline import columns as c
+
+metadata = sa.MetaData()
+
+STAT_TYPE = sa.SmallInteger
+
+matches = sa.Table(
+    "matches",
+    metadata,
+    sa.Column(c.LEAGUE, sa.String, primary_key=True),
+    sa.Column(c.SEASON, sa.String, nullable=False),
+    sa.Column(c.DATE, sa.Date, primary_key=True),
+    sa.Column(c.KICKOFF, sa.DateTime, nullable=False),
+    sa.Column(c.HAS_TIME, sa.Boolean, nullable=False),
+    sa.Column(c.HOME, sa.String, primary_key=True),
+    sa.Column(c.AWAY, sa.String, primary_key=True),
+    sa.Column(c.HOME_GOALS, sa.SmallInteger),
+    sa.Column(c.AWAY_GOALS, sa.SmallInteger),
+    sa.Column(c.HOME_GOALS_HT, sa.SmallInteger),
+    sa.Column(c.AWAY_GOALS_HT, sa.SmallInteger),
+    sa.Column(c.RESULT, sa.String),
+    sa.Column(c.REFEREE, sa.String),
+    *(sa.Column(name, STAT_TYPE) for name in c.STAT_COLUMNS),
+    sa.Column(c.SOURCE_FILE, sa.String, nullable=False),
+    sa.Column(c.SOURCE_LINE, sa.Integer, nullable=False),
+)
+
+odds = sa.Table(
+    "odds",
+    metadata,
+    sa.Column(c.LEAGUE, sa.String, nullable=False),
+    sa.Column(c.SEASON, sa.String, nullable=False),
+    sa.Column(c.DATE, sa.Date, nullable=False),
+    sa.Column(c.HOME, sa.String, nullable=False),
+    sa.Column(c.AWAY, sa.String, nullable=False),
+    sa.Column(c.BOOKMAKER, sa.String, nullable=False),
+    sa.Column(c.MARKET, sa.String, nullable=False),
+    sa.Column(c.LINE, sa.REAL),
+    sa.Column(c.TIMING, sa.String, nullable=False),
+    sa.Column(c.OUTCOME, sa.String, nullable=False),
+    sa.Column(c.PRICE, sa.Double, nullable=False),
+    sa.Column(c.SOURCE_FILE, sa.String, nullable=False),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column(c.SOURCE_FILE, sa.String, primary_key=True),
+    sa.Column(c.SOURCE_LINE, sa.Integer, primary_key=True),
+    sa.Column(c.LEAGUE, sa.String),
+    sa.Column(c.SEASON, sa.String),
+    sa.Column(c.FIELD, sa.String, primary_key=True),
+    sa.Column(c.REASON, sa.String, nullable=False),
+    sa.Column(c.RAW, sa.String),
+)
+
+ingested_files = sa.Table(
+    "ingested_files",
+    metadata,
+    sa.Column(c.SOURCE_FILE, sa.String, primary_key=True),
+    sa.Column(c.LEAGUE, sa.String, nullable=False),
+    sa.Column(c.SEASON, sa.String, nullable=False),
+    sa.Column("sha256", sa.String, nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("matches", sa.Integer, nullable=False),
+    sa.Column("odds_rows", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column("ingested_at", sa.DateTime, nullable=False),
+)
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+ODDS_KEY = (c.LEAGUE, c.DATE, c.HOME, c.AWAY, c.BOOKMAKER, c.MARKET, c.LINE, c.TIMING, c.OUTCOME)
+QUARANTINE_KEY = (c.SOURCE_FILE, c.SOURCE_LINE, c.FIELD)

@@ -1,0 +1,512 @@
+"""The match store: canonical matches, long odds and quarantined rows in DuckDB or PostgreSQL.
+
+One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts
+(:mod:`scoreline.store.bulk`) and DuckDB's fast DataFrame fetch are backend-specific. Nothing connects until
+the first read or write, which also creates or migrates the schema (:mod:`scoreline.store.migrations`).
+
+Writes are per source file and transactional: :meth:`Store.write_parsed_file` replaces everything a file
+stored before (matches, odds, quarantined rows) in one transaction, so a crash leaves the previous state and
+re-ingesting is idempotent; an unchanged file (same SHA-256) is skipped.
+
+DuckDB allows a single process to open a database file for writing: from a store's first read or write until
+:meth:`Store.close` (or the end of its ``with`` block) this process holds the file lock, and another process
+opening the same file gets DuckDB's "could not set lock on file" error. Keep DuckDB stores short-lived in
+tools that share a file (open, work, close), and use PostgreSQL when several processes must read and write at
+once. Within one process any number of stores on the same file share one database instance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+
+from scoreline import columns as c
+from scoreline.settings import Settings, get_settings
+from scoreline.store import schema
+from scoreline.store.bulk import insert_frame
+from scoreline.store.migrations import migrate
+
+logger = logging.getLogger(__name__)
+
+INT_MATCH_COLUMNS = (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, *c.STAT_COLUMNS)
+STRING_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.HOME, c.AWAY, c.RESULT, c.REFEREE, c.SOURCE_FILE)
+READ_ODDS_COLUMNS = (c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:])
+SUMMARY_COLUMNS = (c.LEAGUE, c.SEASON, "matches", "matches_with_result", "odds_rows", "quarantined")
+DUPLICATE_FIELD = "match"
+
+
+class ParsedFileLike(Protocol):
+    """What the store needs from a parsed source file (``scoreline.sources.football_data_parser.ParsedFile``)."""
+
+    @property
+    def source_file(self) -> str: ...
+    @property
+    def league(self) -> str: ...
+    @property
+    def season(self) -> str: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def matches(self) -> pd.DataFrame: ...
+    @property
+    def odds(self) -> pd.DataFrame: ...
+    @property
+    def quarantine(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one :meth:`Store.write_parsed_file` call did.
+
+    ``skipped`` means the file was already stored with the same content hash and nothing was written;
+    ``replaced`` means an earlier version of the file was removed first. ``duplicates`` counts matches moved
+    to quarantine because another source file already stored the same match.
+    """
+
+    source_file: str
+    skipped: bool
+    replaced: bool
+    matches: int
+    odds_rows: int
+    quarantined: int
+    duplicates: int = 0
+
+
+class Store:
+    """Matches, odds and quarantined rows behind one SQLAlchemy engine (DuckDB or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: sa.Engine | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        """A store at the SQLAlchemy ``url`` (``duckdb:///path`` or ``postgresql+psycopg://...``); lazy."""
+        return cls(url)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        """The configured store: ``SCORELINE_DB_URL`` or the DuckDB file under ``SCORELINE_HOME``."""
+        return cls((settings or get_settings()).resolved_db_url)
+
+    def __repr__(self) -> str:
+        return f"Store({sa.make_url(self.url).render_as_string()!r})"
+
+    # --- connection lifecycle ------------------------------------------------------------------
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine, created and the schema migrated on first use."""
+        if self._engine is None:
+            self._engine = _create_engine(self.url)
+            migrate(self._engine)
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``duckdb`` or ``postgresql`` (from the URL, without connecting)."""
+        return sa.make_url(self.url).get_backend_name()
+
+    def close(self) -> None:
+        """Release every pooled connection (the store can be used again afterwards)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def ingested_hashes(self) -> dict[str, str]:
+        """SHA-256 of every stored source file, by source file name."""
+        table = schema.ingested_files
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(table.c[c.SOURCE_FILE], table.c.sha256)).all()
+        return {source_file: sha for source_file, sha in rows}
+
+    def write_parsed_file(self, parsed: ParsedFileLike, content_sha256: str) -> WriteResult:
+        """Store ``parsed`` in one transaction, replacing what the same source file stored before.
+
+        Skipped (nothing written) when the file is stored with the same ``content_sha256``. A match already
+        stored from *another* source file is quarantined with the reason rather than stored twice. Raises
+        ``ValueError`` naming the file when the parsed frames are inconsistent (wrong columns, a match key
+        twice in the file, odds for a match the file does not contain).
+        """
+        name = parsed.source_file
+        matches = _prepare_matches(parsed)
+        odds = _prepare_odds(parsed, matches)
+        quarantine = _prepare_quarantine(parsed)
+        try:
+            return self._write(parsed, content_sha256, matches, odds, quarantine)
+        except sa.exc.DBAPIError as exc:
+            exc.add_note(f"while writing {name} to {self!r} (rolled back)")
+            raise
+
+    def _write(
+        self,
+        parsed: ParsedFileLike,
+        content_sha256: str,
+        matches: pd.DataFrame,
+        odds: pd.DataFrame,
+        quarantine: pd.DataFrame,
+    ) -> WriteResult:
+        name = parsed.source_file
+        files = schema.ingested_files
+        with self.engine.begin() as conn:
+            previous = conn.execute(
+                sa.select(files.c.sha256).where(files.c[c.SOURCE_FILE] == name)
+            ).scalar_one_or_none()
+            if previous == content_sha256:
+                return WriteResult(name, skipped=True, replaced=False, matches=0, odds_rows=0, quarantined=0)
+            if previous is not None:
+                for table in (schema.matches, schema.odds, schema.quarantine, files):
+                    conn.execute(sa.delete(table).where(table.c[c.SOURCE_FILE] == name))
+            matches, odds, duplicates = _quarantine_duplicates(conn, parsed, matches, odds)
+            quarantine = pd.concat([quarantine, duplicates], ignore_index=True) if len(duplicates) else quarantine
+            insert_frame(conn, schema.matches, matches)
+            insert_frame(conn, schema.odds, odds)
+            insert_frame(conn, schema.quarantine, quarantine)
+            conn.execute(
+                sa.insert(files).values(
+                    source_file=name,
+                    league=parsed.league,
+                    season=parsed.season,
+                    sha256=content_sha256,
+                    rows_read=parsed.rows_read,
+                    matches=len(matches),
+                    odds_rows=len(odds),
+                    quarantined=len(quarantine),
+                    ingested_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+        logger.info(
+            "stored %s: %d matches, %d odds rows, %d quarantined", name, len(matches), len(odds), len(quarantine)
+        )
+        return WriteResult(
+            name,
+            skipped=False,
+            replaced=previous is not None,
+            matches=len(matches),
+            odds_rows=len(odds),
+            quarantined=len(quarantine),
+            duplicates=len(duplicates),
+        )
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def read_matches(
+        self,
+        leagues: Sequence[str] | None = None,
+        seasons: Sequence[str] | None = None,
+        before: pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """Matches with exactly ``columns.MATCH_COLUMNS``, sorted by kickoff (then league, home).
+
+        ``before`` keeps matches whose date is strictly before ``before``'s date, so matches on the cutoff day
+        are excluded even when their kickoff time is earlier (same-day matches never see each other).
+        Dtypes: ``date``/``kickoff`` datetime64[ns], goals and statistics nullable ``Int64``, ``has_time`` bool.
+        """
+        table = schema.matches
+        query = sa.select(*(table.c[name] for name in c.MATCH_COLUMNS))
+        query = _filter(query, table, leagues, seasons)
+        if before is not None:
+            query = query.where(table.c[c.DATE] < _cutoff_date(before))
+        query = query.order_by(table.c[c.KICKOFF], table.c[c.LEAGUE], table.c[c.HOME])
+        frame = self._fetch(query)
+        return _matches_dtypes(frame)
+
+    def read_odds(
+        self,
+        leagues: Sequence[str] | None = None,
+        seasons: Sequence[str] | None = None,
+        market: str | None = None,
+        timing: str | None = None,
+        bookmakers: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Odds in long format: ``league, season`` then ``columns.ODDS_COLUMNS[1:]``, sorted by match and key.
+
+        Filters: ``market`` (one of ``columns.MARKETS``), ``timing`` (``opening``/``closing``), bookmakers.
+        The whole table holds millions of rows: filter when you can.
+        """
+        table = schema.odds
+        query = sa.select(*(table.c[name] for name in READ_ODDS_COLUMNS))
+        query = _filter(query, table, leagues, seasons)
+        if market is not None:
+            query = query.where(table.c[c.MARKET] == market)
+        if timing is not None:
+            query = query.where(table.c[c.TIMING] == timing)
+        if bookmakers is not None:
+            query = query.where(table.c[c.BOOKMAKER].in_(list(bookmakers)))
+        query = query.order_by(*(table.c[name] for name in (c.DATE, c.LEAGUE, c.HOME, *schema.ODDS_KEY[3:])))
+        frame = self._fetch(query)
+        frame[c.DATE] = frame[c.DATE].astype("datetime64[ns]")
+        frame[c.LINE] = frame[c.LINE].astype("float64")
+        frame[c.PRICE] = frame[c.PRICE].astype("float64")
+        return frame
+
+    def read_quarantine(
+        self,
+        leagues: Sequence[str] | None = None,
+        seasons: Sequence[str] | None = None,
+        source_file: str | None = None,
+    ) -> pd.DataFrame:
+        """Quarantined rows (``columns.QUARANTINE_COLUMNS``), sorted by source file, line and field."""
+        table = schema.quarantine
+        query = sa.select(*(table.c[name] for name in c.QUARANTINE_COLUMNS))
+        query = _filter(query, table, leagues, seasons)
+        if source_file is not None:
+            query = query.where(table.c[c.SOURCE_FILE] == source_file)
+        query = query.order_by(table.c[c.SOURCE_FILE], table.c[c.SOURCE_LINE], table.c[c.FIELD])
+        frame = self._fetch(query)
+        frame[c.SOURCE_LINE] = frame[c.SOURCE_LINE].astype("int64")
+        return frame
+
+    def read_ingested_files(self) -> pd.DataFrame:
+        """One row per stored source file: hash, counts and when it was ingested."""
+        return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
+
+    def summary(self) -> pd.DataFrame:
+        """Per league and season: matches, matches with a result, odds rows and quarantined rows."""
+        m, o, q = schema.matches, schema.odds, schema.quarantine
+        parts = [
+            self._fetch(
+                sa.select(
+                    m.c[c.LEAGUE],
+                    m.c[c.SEASON],
+                    sa.func.count().label("matches"),
+                    sa.func.count(m.c[c.RESULT]).label("matches_with_result"),
+                ).group_by(m.c[c.LEAGUE], m.c[c.SEASON])
+            ),
+            self._fetch(
+                sa.select(o.c[c.LEAGUE], o.c[c.SEASON], sa.func.count().label("odds_rows")).group_by(
+                    o.c[c.LEAGUE], o.c[c.SEASON]
+                )
+            ),
+            self._fetch(_quarantine_counts()),
+        ]
+        frame = parts[0]
+        for part in parts[1:]:
+            frame = frame.merge(part, on=[c.LEAGUE, c.SEASON], how="outer")
+        frame = frame.reindex(columns=list(SUMMARY_COLUMNS))
+        counts = list(SUMMARY_COLUMNS[2:])
+        frame[counts] = frame[counts].fillna(0).astype("int64")
+        return frame.sort_values([c.LEAGUE, c.SEASON], kind="stable").reset_index(drop=True)
+
+    def _fetch(self, query: sa.Select[Any]) -> pd.DataFrame:
+        """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "duckdb":
+                result = conn.execute(query)
+                frame = result.cursor.fetch_df()  # type: ignore[union-attr]
+                result.close()
+                return frame
+            return pd.read_sql(query, conn)
+
+
+def _quarantine_counts() -> sa.Select[Any]:
+    """Quarantined rows per league and season, taking both from the file where the row itself has none."""
+    q, f = schema.quarantine, schema.ingested_files
+    league = sa.func.coalesce(q.c[c.LEAGUE], f.c[c.LEAGUE]).label(c.LEAGUE)
+    season = sa.func.coalesce(q.c[c.SEASON], f.c[c.SEASON]).label(c.SEASON)
+    return (
+        sa.select(league, season, sa.func.count().label("quarantined"))
+        .select_from(q.join(f, q.c[c.SOURCE_FILE] == f.c[c.SOURCE_FILE]))
+        .group_by(league, season)
+    )
+
+
+def _create_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a DuckDB file gets its folder created."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "duckdb":
+        return sa.create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(url)
+
+
+def _filter(
+    query: sa.Select[Any], table: sa.Table, leagues: Sequence[str] | None, seasons: Sequence[str] | None
+) -> sa.Select[Any]:
+    if leagues is not None:
+        query = query.where(table.c[c.LEAGUE].in_(list(leagues)))
+    if seasons is not None:
+        query = query.where(table.c[c.SEASON].in_(list(seasons)))
+    return query
+
+
+def _cutoff_date(before: pd.Timestamp) -> date:
+    stamp = pd.Timestamp(before)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(None)
+    return stamp.date()
+
+
+def _matches_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical dtypes for a match frame read back from either backend."""
+    out = frame.copy()
+    out[c.DATE] = _as_datetime(out[c.DATE])
+    out[c.KICKOFF] = _as_datetime(out[c.KICKOFF])
+    out[c.HAS_TIME] = out[c.HAS_TIME].astype(bool)
+    for name in INT_MATCH_COLUMNS:
+        out[name] = out[name].astype("Int64")
+    out[c.SOURCE_LINE] = out[c.SOURCE_LINE].astype("int64")
+    for name in STRING_MATCH_COLUMNS:
+        out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out.reset_index(drop=True)
+
+
+# --- preparing a parsed file for writing --------------------------------------------------------
+
+
+def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, source_file: str) -> None:
+    missing = [name for name in expected if name not in frame.columns]
+    extra = [name for name in frame.columns if name not in expected]
+    if missing or extra:
+        raise ValueError(f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}")
+
+
+def _prepare_matches(parsed: ParsedFileLike) -> pd.DataFrame:
+    _check_columns(parsed.matches, c.MATCH_COLUMNS, "matches", parsed.source_file)
+    matches = parsed.matches.loc[:, list(c.MATCH_COLUMNS)].copy()
+    matches[c.DATE] = _as_datetime(matches[c.DATE]).dt.normalize()
+    matches[c.KICKOFF] = _as_datetime(matches[c.KICKOFF])
+    for name in INT_MATCH_COLUMNS:
+        matches[name] = matches[name].astype("Int64")
+    duplicated = matches.duplicated(list(c.MATCH_KEY), keep=False)
+    if duplicated.any():
+        lines = matches.loc[duplicated, c.SOURCE_LINE].tolist()
+        raise ValueError(f"{parsed.source_file}: the same match appears more than once (lines {lines})")
+    return matches.reset_index(drop=True)
+
+
+def _prepare_odds(parsed: ParsedFileLike, matches: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(parsed.odds, c.ODDS_COLUMNS, "odds", parsed.source_file)
+    odds = parsed.odds.loc[:, list(c.ODDS_COLUMNS)].copy()
+    odds[c.DATE] = _as_datetime(odds[c.DATE]).dt.normalize()
+    if odds[c.PRICE].isna().any():
+        raise ValueError(f"{parsed.source_file}: odds rows without a price")
+    _check_odds_keys(parsed.source_file, odds, matches)
+    odds.insert(1, c.SEASON, parsed.season)
+    odds[c.SOURCE_FILE] = parsed.source_file
+    return odds.reset_index(drop=True)
+
+
+@cache
+def _validator() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for checking frames (opening one costs ~50 ms, a cursor on it microseconds)."""
+    return duckdb.connect()
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    """``values`` as datetime64[ns] (``pd.to_datetime`` only when they are not datetimes already)."""
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.astype("datetime64[ns]")
+    return pd.to_datetime(values).astype("datetime64[ns]")
+
+
+def _check_odds_keys(source_file: str, odds: pd.DataFrame, matches: pd.DataFrame) -> None:
+    """Every odds row belongs to a match of the file and no odds key repeats (checked by in-memory DuckDB)."""
+    match_key = ", ".join(c.MATCH_KEY)
+    odds_key = ", ".join(schema.ODDS_KEY)
+    example = "min(concat_ws(' ', {}))".format(", ".join(f"{name}::VARCHAR" for name in schema.ODDS_KEY))
+    with _validator().cursor() as db:
+        db.register("odds", odds)
+        db.register("matches", matches[list(c.MATCH_KEY)])
+        orphans = db.execute(f"SELECT count(*), {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone()
+        duplicates = db.execute(
+            f"SELECT count(*), {example} FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+    assert orphans is not None and duplicates is not None
+    if orphans[0]:
+        raise ValueError(f"{source_file}: {orphans[0]} odds rows for matches not in the file, e.g. {orphans[1]}")
+    if duplicates[0]:
+        raise ValueError(f"{source_file}: {duplicates[0]} duplicate odds keys, e.g. {duplicates[1]}")
+
+
+def _prepare_quarantine(parsed: ParsedFileLike) -> pd.DataFrame:
+    _check_columns(parsed.quarantine, c.QUARANTINE_COLUMNS, "quarantine", parsed.source_file)
+    quarantine = parsed.quarantine.loc[:, list(c.QUARANTINE_COLUMNS)].copy()
+    wrong_file = quarantine[c.SOURCE_FILE] != parsed.source_file
+    if wrong_file.any():
+        raise ValueError(f"{parsed.source_file}: quarantined rows name another source file")
+    duplicated = quarantine.duplicated(list(schema.QUARANTINE_KEY))
+    if duplicated.any():
+        first = quarantine.loc[duplicated, [c.SOURCE_LINE, c.FIELD]].iloc[0].tolist()
+        raise ValueError(f"{parsed.source_file}: quarantined (line, field) twice, e.g. {first}")
+    return quarantine.reset_index(drop=True)
+
+
+def _quarantine_duplicates(
+    conn: sa.Connection, parsed: ParsedFileLike, matches: pd.DataFrame, odds: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split off matches another source file already stored: they go to quarantine, with their odds dropped."""
+    empty = pd.DataFrame(columns=list(c.QUARANTINE_COLUMNS))
+    if matches.empty:
+        return matches, odds, empty
+    table = schema.matches
+    existing = pd.DataFrame(
+        conn.execute(
+            sa.select(
+                *(table.c[name] for name in c.MATCH_KEY),
+                table.c[c.SOURCE_FILE].label("other_file"),
+                table.c[c.SOURCE_LINE].label("other_line"),
+            ).where(
+                table.c[c.LEAGUE].in_(matches[c.LEAGUE].unique().tolist()),
+                table.c[c.DATE].between(matches[c.DATE].min().date(), matches[c.DATE].max().date()),
+            )
+        ).all(),
+        columns=[*c.MATCH_KEY, "other_file", "other_line"],
+    )
+    if existing.empty:
+        return matches, odds, empty
+    existing[c.DATE] = _as_datetime(existing[c.DATE])
+    clash = matches.merge(existing, on=list(c.MATCH_KEY), how="inner")
+    if clash.empty:
+        return matches, odds, empty
+    key = list(c.MATCH_KEY)
+    clash_index = pd.MultiIndex.from_frame(clash[key])
+    keep_matches = ~pd.MultiIndex.from_frame(matches[key]).isin(clash_index)
+    keep_odds = ~pd.MultiIndex.from_frame(odds[key]).isin(clash_index)
+    reasons = (
+        "duplicate match "
+        + clash[c.HOME]
+        + " v "
+        + clash[c.AWAY]
+        + " on "
+        + clash[c.DATE].dt.strftime("%Y-%m-%d")
+        + ": already stored from "
+        + clash["other_file"]
+        + " line "
+        + clash["other_line"].astype(str)
+    )
+    quarantined = pd.DataFrame(
+        {
+            c.SOURCE_FILE: parsed.source_file,
+            c.SOURCE_LINE: clash[c.SOURCE_LINE].to_numpy(),
+            c.LEAGUE: clash[c.LEAGUE].to_numpy(),
+            c.SEASON: clash[c.SEASON].to_numpy(),
+            c.FIELD: DUPLICATE_FIELD,
+            c.REASON: reasons.to_numpy(),
+            c.RAW: None,
+        }
+    )
+    logger.warning("%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash))
+    return matches[keep_matches].reset_index(drop=True), odds[keep_odds].reset_index(drop=True), quarantined
