@@ -7,6 +7,7 @@ import logging
 import typer
 
 from scoreline import __version__
+from scoreline.cli.serve import predict_command, serve_command
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -33,3 +34,5 @@ def main(
     """scoreline: football match prediction you can check against the market."""
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app.command("serve")(serve_command)
+app.command("predict")(predict_command)
