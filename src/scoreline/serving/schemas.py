@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from scoreline.serving.provider import MODEL_REF_PATTERN
 from scoreline.serving.service import ModelHandle, Prediction
@@ -16,6 +24,20 @@ LATEST_KICKOFF_YEAR = 2200
 LEAGUE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
 
 Probability = Field(ge=0.0, le=1.0)
+
+LocalKickoff = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+            "description": "Kickoff without offset: the league's local time as stored (inputs with an offset "
+            "were converted to UTC).",
+            "examples": ["2025-08-16T15:00:00"],
+        }
+    ),
+]
 
 
 class _In(BaseModel):
@@ -129,7 +151,7 @@ class PredictionOut(BaseModel):
     league: str
     home: str
     away: str
-    kickoff: datetime
+    kickoff: LocalKickoff
     probabilities: OutcomeProbabilities
     expected_goals: ExpectedGoals | None
     most_likely_scores: list[ScoreProbability]

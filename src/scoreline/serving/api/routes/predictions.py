@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,7 @@ from scoreline.serving.state import ServingState
 router = APIRouter(prefix="/v1", tags=["predictions"])
 
 INLINE_BATCH = 20  # larger batches are predicted in a worker thread so the event loop keeps answering
+MAX_PROBLEMS = 20  # unknown names reported (with suggestions) per request; bounds the work a bad batch costs
 MAX_UPCOMING = 1000
 
 
@@ -56,6 +57,8 @@ async def predict(
 ) -> PredictionResponse:
     fixtures, problems = [], []
     for index, item in enumerate(body.fixtures):
+        if len(problems) >= MAX_PROBLEMS:
+            break
         try:
             league, home, away = snapshot.catalogue.resolve(item.league, item.home, item.away)
         except UnknownNamesError as error:
@@ -64,7 +67,8 @@ async def predict(
         fixtures.append(Fixture(league, home, away, item.kickoff))
     if problems:
         names = ", ".join(f"{p.kind} {p.name!r}" for p in problems[:5])
-        raise ApiError(404, f"unknown {names}", problems)
+        more = f" and more (at most {MAX_PROBLEMS} are listed)" if len(problems) > 5 else ""
+        raise ApiError(404, f"unknown {names}{more}", problems)
     predictions = await _predict(state, service, fixtures)
     return PredictionResponse(
         predictions=[PredictionOut.of(p) for p in predictions], model=ModelOut.of(service.handle)
@@ -99,5 +103,7 @@ async def upcoming(
     ]
     predictions = await _predict(state, service, fixtures) if fixtures else []
     return UpcomingResponse(
-        fixtures=[PredictionOut.of(p) for p in predictions], model=ModelOut.of(service.handle), as_of=now
+        fixtures=[PredictionOut.of(p) for p in predictions],
+        model=ModelOut.of(service.handle),
+        as_of=datetime.now(UTC),
     )
