@@ -179,6 +179,7 @@ def load_monitor(path: Path) -> Monitor:
         monitor.lines.append(Line(label, colour, _svg_points(xy, CHART_WIDTH, CHART_HEIGHT, monitor.y_range)))
     last = series[-1]
     monitor.latest = {
+        "first_date": series[0].get("date"),
         "date": last.get("date"),
         "n": last.get("n"),
         "model_rps": _number(last.get("model_rps")),
