@@ -182,7 +182,7 @@ def _odds_from_probabilities(
     """Decimal odds for ``probabilities`` (rows sum to 1) with a bookmaker ``margin`` and log-noise."""
     noisy = probabilities * np.exp(rng.normal(0, noise, probabilities.shape))
     noisy /= noisy.sum(axis=1, keepdims=True)
-    return np.asarray(np.round(1 / (noisy * (1 + margin)), 2))
+    return np.asarray(np.maximum(np.round(1 / (noisy * (1 + margin)), 2), 1.01))
 
 
 def football_data_frame(matches: pd.DataFrame, seed: int = 0, with_time: bool = True) -> pd.DataFrame:

@@ -203,7 +203,7 @@ class TeamStrengthModel(GoalModel):
         late = frame.index[dates > reference]
         if len(late):
             raise ValueError(
-                f"{len(late)} training match(es) after reference_date {reference.date()} (first row {late[0]!r})"
+                f"{len(late)} training match(es) after reference_date {reference.date()} (first row {late[0]})"
             )
         days = ((reference - dates).dt.total_seconds() / 86400.0).to_numpy()
         return np.exp(-self.xi * days), reference
@@ -214,8 +214,8 @@ class TeamStrengthModel(GoalModel):
         bad = ~np.isfinite(goals) | (goals < 0) | (goals != np.round(goals))
         if bad.any():
             row = frame.index[np.flatnonzero(bad)[0]]
-            raise ValueError(f"row {row!r}: field {column!r} must be a non-negative whole number, got "
-                             f"{frame.at[row, column]!r}")  # fmt: skip
+            value = frame.at[row, column]
+            raise ValueError(f"row {row}: field {column!r} must be a non-negative whole number, got {value}")
         return goals
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TeamStrengthModel:

@@ -2,18 +2,23 @@
 
 For every file: read its bytes, hash them, skip the file when the store already holds that exact content,
 otherwise parse it and write it (replacing the file's previous rows). A file that cannot be read or parsed is
-reported with its error and the others go on; nothing of a failed file is written.
+reported with its error and the others go on; nothing of a failed file is written. Database errors (server
+gone, disk full) stop the run: the files written so far stay, the current one is rolled back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import islice
 from typing import Protocol
 
+from scoreline.sources.football_data import SourceUnavailableError
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.store import Store
 
@@ -33,6 +38,7 @@ class SourceFileLike(Protocol):
 
 
 Parser = Callable[..., ParsedFile]
+READ_AHEAD = 2  # files parsed ahead of the writer
 
 
 class FileStatus(StrEnum):
@@ -97,15 +103,28 @@ def ingest(
     files: Sequence[SourceFileLike],
     progress: Callable[[FileOutcome], None] | None = None,
     parse: Parser = parse_football_data,
+    read_ahead: int = READ_AHEAD,
 ) -> IngestReport:
-    """Ingest ``files`` into ``store`` one transaction per file; ``progress`` is called after each file."""
+    """Ingest ``files`` into ``store``, one transaction per file; ``progress`` is called after each file.
+
+    A background thread reads, hashes and parses up to ``read_ahead`` files ahead while this thread writes
+    (writes release the GIL while DuckDB works and syncs), in file order.
+    """
     known = store.ingested_hashes()
     outcomes = []
-    for source in files:
-        outcome = _ingest_one(store, source, known.get(source.source_file), parse)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoreline-parse") as reader:
+        queue: deque[Future[_Read]] = deque()
+        upcoming = iter(files)
+        for source in islice(upcoming, max(read_ahead, 1)):
+            queue.append(reader.submit(_read, source, known.get(source.source_file), parse))
+        while queue:
+            read = queue.popleft().result()
+            for source in islice(upcoming, 1):
+                queue.append(reader.submit(_read, source, known.get(source.source_file), parse))
+            outcome = _write(store, read)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
     report = IngestReport(tuple(outcomes))
     logger.info(
         "ingested %d files: %d stored, %d replaced, %d unchanged, %d failed",
@@ -118,16 +137,38 @@ def ingest(
     return report
 
 
-def _ingest_one(store: Store, source: SourceFileLike, known_sha: str | None, parse: Parser) -> FileOutcome:
+@dataclass(frozen=True)
+class _Read:
+    """A source file read, hashed and (unless unchanged) parsed; or the error that stopped it."""
+
+    source_file: str
+    sha256: str | None = None
+    parsed: ParsedFile | None = None
+    error: str | None = None
+
+
+def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read:
     name = source.source_file
     try:
         content = source.read_bytes()
         sha = content_sha256(content)
         if sha == known_sha:
-            return FileOutcome(name, FileStatus.UNCHANGED)
-        parsed = parse(content, source_file=name, season=source.season, league=source.league)
-        result = store.write_parsed_file(parsed, sha)
-    except (OSError, ValueError) as exc:
+            return _Read(name, sha)
+        return _Read(name, sha, parse(content, source_file=name, season=source.season, league=source.league))
+    except (OSError, ValueError, SourceUnavailableError) as exc:
+        return _Read(name, error=f"{type(exc).__name__}: {exc}")
+
+
+def _write(store: Store, read: _Read) -> FileOutcome:
+    name = read.source_file
+    if read.parsed is None or read.sha256 is None:
+        if read.error is not None:
+            logger.error("%s: not ingested: %s", name, read.error)
+            return FileOutcome(name, FileStatus.FAILED, error=read.error)
+        return FileOutcome(name, FileStatus.UNCHANGED)
+    try:
+        result = store.write_parsed_file(read.parsed, read.sha256)
+    except ValueError as exc:
         logger.error("%s: not ingested: %s", name, exc)
         return FileOutcome(name, FileStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     if result.skipped:
@@ -135,7 +176,7 @@ def _ingest_one(store: Store, source: SourceFileLike, known_sha: str | None, par
     return FileOutcome(
         name,
         FileStatus.REPLACED if result.replaced else FileStatus.STORED,
-        rows_read=parsed.rows_read,
+        rows_read=read.parsed.rows_read,
         matches=result.matches,
         odds_rows=result.odds_rows,
         quarantined=result.quarantined,

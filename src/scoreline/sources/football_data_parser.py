@@ -42,6 +42,7 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.sources.odds_columns import OddsColumn, classify_odds_columns, normalise_column_name
+from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.sources.team_names import canonical_team_name
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ MATCH_SOURCE_COLUMNS: Final = frozenset(
      "Attendance", "HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC", "HTT", "ATT"}
 )  # fmt: skip
 
-_FOUR_DIGIT_SEASON = re.compile(r"\d{4}")
 _DATE_FORMATS: Final = (
     (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%d/%m/%y"),
     (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%d/%m/%Y"),
@@ -77,7 +77,8 @@ _DATE_FORMATS: Final = (
 _TIME = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::00)?")
 _RESULTS: Final = ("H", "D", "A")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BLANK_BYTES: Final = np.frombuffer(b" ,\t\r", dtype=np.uint8)
+_CONTROL_BYTES: Final = np.array([(i < 32 and i not in (9, 10)) or i == 127 for i in range(256)])
+_OTHER_BLANK_BYTES: Final = np.array([i in (9, 13, 32) for i in range(256)])  # tab, CR, space
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,9 @@ class ParsedFile:
 
 
 def count_rejected_lines(quarantine: pd.DataFrame) -> int:
-    """Distinct data lines (line >= 2) of ``quarantine`` that were rejected, not just lost a value."""
-    rejected = (quarantine[c.SOURCE_LINE] >= 2) & ~quarantine[c.REASON].str.startswith(VALUE_DROPPED)
+    """Distinct data lines of ``quarantine`` rejected whole (not file-level problems, not dropped values)."""
+    file_level = quarantine[c.FIELD].isin([HEADER_FIELD, FILE_FIELD])
+    rejected = ~file_level & ~quarantine[c.REASON].str.startswith(VALUE_DROPPED)
     return int(quarantine.loc[rejected, [c.SOURCE_FILE, c.SOURCE_LINE]].drop_duplicates().shape[0])
 
 
@@ -132,18 +134,24 @@ _QUARANTINE_DTYPES: Final = {c.SOURCE_LINE: "int64"}
 
 def _frame(data: dict[str, Any], n: int, names: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
     """A frame of exactly ``names``: scalars repeated, absent columns empty, object unless in ``dtypes``."""
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in names:
         value = data.get(name)
-        dtype = dtypes.get(name, object)
+        dtype = dtypes.get(name, "object")
         if value is None or np.isscalar(value):
-            fill = (
-                pd.NA if dtype == "Int64" else (np.datetime64("NaT") if "datetime" in str(dtype) else value)
-            )
-            columns[name] = pd.Series([fill] * n, dtype=dtype)
+            if dtype == "Int64":
+                columns[name] = pd.array([pd.NA] * n, dtype="Int64")
+            elif dtype.startswith("datetime"):
+                columns[name] = np.full(n, np.datetime64("NaT"), dtype=dtype)
+            else:
+                columns[name] = np.full(n, value, dtype=dtype)
+        elif isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype):
+            columns[name] = value
         else:
-            columns[name] = pd.Series(value, dtype=dtype)
-    return pd.DataFrame(columns, columns=list(names))
+            columns[name] = (
+                pd.array(value, dtype=dtype) if dtype == "Int64" else np.asarray(value, dtype=dtype)
+            )
+    return pd.DataFrame(columns, columns=list(names), copy=False)
 
 
 def _matches_frame(data: dict[str, Any], n: int) -> pd.DataFrame:
@@ -214,23 +222,22 @@ class _LineStats:
 
     @classmethod
     def of(cls, lines: list[str]) -> _LineStats:
-        data = np.frombuffer("\n".join(lines).encode("utf-8", errors="replace"), dtype=np.uint8)
-        newlines = np.flatnonzero(data == ord("\n"))
-        starts = np.concatenate([[0], newlines + 1])
-        ends = np.concatenate([newlines, [len(data)]])
-
-        def per_line(mask: np.ndarray) -> np.ndarray:
-            total = np.concatenate([[0], np.cumsum(mask)])
-            return total[ends] - total[starts]
-
         if not lines:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty, empty, empty)
+        data = np.frombuffer("\n".join(lines).encode("utf-8", errors="replace"), dtype=np.uint8)
+        newlines = np.flatnonzero(data == ord("\n"))
+        lengths = np.diff(np.concatenate([[-1], newlines, [len(data)]])) - 1
+
+        def per_line(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(np.searchsorted(newlines, np.flatnonzero(mask)), minlength=len(lines))
+
+        commas = per_line(data == ord(","))
         return cls(
-            commas=per_line(data == ord(",")),
+            commas=commas,
             quotes=per_line(data == ord('"')),
-            controls=per_line(((data < 32) & (data != ord("\t")) & (data != ord("\n"))) | (data == 127)),
-            content=per_line(~np.isin(data, _BLANK_BYTES) & (data != ord("\n"))),
+            controls=per_line(_CONTROL_BYTES[data]),
+            content=lengths - commas - per_line(_OTHER_BLANK_BYTES[data]),
         )
 
 
@@ -365,6 +372,8 @@ class _Cells:
 
     def quoted(self, column: str, mask: np.ndarray) -> np.ndarray:
         """The masked cells of ``column`` as quoted strings, for reasons."""
+        if column not in self or not mask.any():
+            return np.full(int(mask.sum()), "''", dtype=object)
         values = self.raw[column].to_numpy(dtype=object)[mask]
         return np.array([f"'{str(value)[:40]}'" for value in values], dtype=object)
 
@@ -452,9 +461,9 @@ def _parse_times(texts: np.ndarray) -> np.ndarray:
 
 def _season_window(season: str) -> tuple[np.datetime64, np.datetime64] | None:
     """1 June of the start year to 31 August of the end year, for seasons written ``YYyy``."""
-    if not _FOUR_DIGIT_SEASON.fullmatch(season) or (int(season[:2]) + 1) % 100 != int(season[2:]):
+    if not is_season_code(season):
         return None
-    start_year = int(season[:2]) + (1900 if int(season[:2]) >= 70 else 2000)
+    start_year = season_start_year(season)
     return np.datetime64(f"{start_year}-06-01", "ns"), np.datetime64(f"{start_year + 1}-08-31", "ns")
 
 
@@ -499,12 +508,12 @@ def _count_reasons(cells: _Cells, column: str, mask: np.ndarray) -> np.ndarray |
 
 def _check_result(cells: _Cells, goals: np.ndarray, blank: np.ndarray, problems: _Problems) -> np.ndarray:
     """The result H/D/A ("" where unknown); bad goals or results reject the line."""
+    bad = _count_problems(goals, blank)
     for j, column in enumerate(("FTHG", "FTAG")):
-        bad = _count_problems(goals[:, j], blank[:, j])
-        problems.reject(bad, column, _count_reasons(cells, column, bad))
+        problems.reject(bad[:, j], column, _count_reasons(cells, column, bad[:, j]))
     problems.reject(blank[:, 0] ^ blank[:, 1], "FTHG,FTAG", "only one team's goals given")
     home, away = goals[:, 0], goals[:, 1]
-    known = ~np.isnan(home) & ~np.isnan(away)
+    known = ~np.isnan(home) & ~np.isnan(away) & ~bad.any(axis=1)
     derived = np.where(known, np.select([home > away, home < away], ["H", "A"], "D"), "").astype(object)
     given = cells.text("FTR")
     valid = np.isin(given, _RESULTS)
@@ -564,7 +573,8 @@ def _odds(cells: _Cells, ok: np.ndarray, specs: list[OddsColumn], matches: pd.Da
                 lines[:, j] = line_values[:, position[spec.line_column]]
                 orphan = ok & ~blank[:, j] & ~invalid[:, j] & line_blank[:, position[spec.line_column]]
                 problems.drop(orphan, spec.column, f"price without a handicap line in {spec.line_column}")
-    valid = ~blank & ~invalid & ~np.isnan(lines)
+    needs_line = np.array([spec.line_column is not None for spec in specs])
+    valid = ~blank & ~invalid & ~(needs_line[None, :] & np.isnan(lines))
     kept = np.flatnonzero(ok)
     rows, cols = np.nonzero(valid[kept])  # rows index the match frame, which holds the ok lines in order
     return _odds_frame(

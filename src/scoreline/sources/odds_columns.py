@@ -63,7 +63,7 @@ _SUFFIX = re.compile(
     r"(?P<closing>C?)(?:(?P<side>[HDA])|(?P<ou>[<>])(?P<goals>\d+(?:\.\d+)?)|AH(?P<ah>[HA]))"
 )
 _GENERIC = re.compile(r"(?P<code>[A-Za-z0-9]+?)" + _SUFFIX.pattern)
-_PANDAS_OU = re.compile(r"(?P<code>.+)_(?P<whole>\d+)_(?P<frac>\d+)(?P<under>_1)?")
+_PANDAS_OU = re.compile(r"(?P<code>.+?)_(?P<whole>\d+)_(?P<frac>\d+)(?P<under>_1)?")
 _SIDES: Final = {"H": "home", "D": "draw", "A": "away"}
 
 

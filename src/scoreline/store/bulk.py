@@ -1,6 +1,6 @@
 """Fast bulk inserts of a DataFrame inside the caller's SQLAlchemy transaction.
 
-DuckDB: the frame is registered on the raw DuckDB connection and copied with one ``INSERT ... SELECT``
+Frames are converted to Arrow once. DuckDB: the table is registered on the raw DuckDB connection and copied with one ``INSERT ... SELECT``
 (vectorised, millions of rows per second). PostgreSQL: the frame is written as CSV by Arrow and streamed with
 ``COPY ... FROM STDIN`` through psycopg. Both use the connection SQLAlchemy already holds, so the insert
 commits or rolls back with the rest of the transaction. Other dialects fall back to ``executemany``.
@@ -21,38 +21,50 @@ import sqlalchemy as sa
 _COPY_CHUNK = 1 << 20
 
 
-def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame | pa.Table) -> int:
     """Insert every row of ``frame`` (columns named as ``table``'s, in any order) into ``table``."""
-    if frame.empty:
+    if frame.num_rows == 0 if isinstance(frame, pa.Table) else frame.empty:
         return 0
-    names = [column.name for column in table.columns if column.name in frame.columns]
+    arrow = frame if isinstance(frame, pa.Table) else to_arrow(frame)
+    names = [column.name for column in table.columns if column.name in arrow.column_names]
+    arrow = arrow.select(names)
     dialect = conn.dialect.name
     if dialect == "duckdb":
-        _insert_duckdb(conn, table.name, frame[names])
+        _insert_duckdb(conn, table.name, arrow)
     elif dialect == "postgresql":
-        _copy_postgresql(conn, table, frame[names])
+        _copy_postgresql(conn, table, arrow)
     else:
-        conn.execute(table.insert(), frame[names].astype(object).where(frame[names].notna(), None).to_dict("records"))
-    return len(frame)
+        conn.execute(table.insert(), arrow.to_pylist())
+    return arrow.num_rows
 
 
-def _insert_duckdb(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table (converted once, then scanned without copies by DuckDB)."""
+    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+
+
+def _insert_duckdb(conn: sa.Connection, table: str, arrow: pa.Table) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     view = f"_scoreline_insert_{table}"
-    names = ", ".join(f'"{name}"' for name in frame.columns)
+    names = ", ".join(f'"{name}"' for name in arrow.column_names)
     statement = f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
-    raw.register(view, frame)
+    raw.register(view, arrow)
     try:
         raw.execute(statement)
     except duckdb.Error as exc:
-        raise sa.exc.DBAPIError(statement, None, exc) from exc  # as SQLAlchemy would have raised it
+        raise _as_sqlalchemy_error(statement, exc, duckdb.ConstraintException) from exc
     raw.unregister(view)
 
 
-def _arrow_for_copy(table: sa.Table, frame: pd.DataFrame) -> pa.Table:
-    """``frame`` as Arrow with dates as ``date32`` and timestamps in microseconds, as PostgreSQL reads them."""
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+def _as_sqlalchemy_error(statement: str, exc: Exception, integrity: type[Exception]) -> sa.exc.DBAPIError:
+    """The error SQLAlchemy would have raised for a driver error (``IntegrityError`` for constraints)."""
+    kind = sa.exc.IntegrityError if isinstance(exc, integrity) else sa.exc.DBAPIError
+    return kind(statement, None, exc)
+
+
+def _arrow_for_copy(table: sa.Table, arrow: pa.Table) -> pa.Table:
+    """``arrow`` with dates as ``date32`` and timestamps in microseconds, as PostgreSQL reads them."""
     for i, name in enumerate(arrow.column_names):
         sql_type = table.columns[name].type
         column = arrow.column(i)
@@ -63,10 +75,10 @@ def _arrow_for_copy(table: sa.Table, frame: pd.DataFrame) -> pa.Table:
     return arrow
 
 
-def _copy_postgresql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+def _copy_postgresql(conn: sa.Connection, table: sa.Table, arrow: pa.Table) -> None:
     buffer = io.BytesIO()
-    pa_csv.write_csv(_arrow_for_copy(table, frame), buffer, pa_csv.WriteOptions(include_header=False))
-    names = ", ".join(f'"{name}"' for name in frame.columns)
+    pa_csv.write_csv(_arrow_for_copy(table, arrow), buffer, pa_csv.WriteOptions(include_header=False))
+    names = ", ".join(f'"{name}"' for name in arrow.column_names)
     raw = conn.connection.driver_connection
     assert raw is not None
     statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)"
@@ -76,4 +88,4 @@ def _copy_postgresql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) 
             for start in range(0, len(data), _COPY_CHUNK):
                 copy.write(data[start : start + _COPY_CHUNK])
     except psycopg.Error as exc:
-        raise sa.exc.DBAPIError(statement, None, exc) from exc  # as SQLAlchemy would have raised it
+        raise _as_sqlalchemy_error(statement, exc, psycopg.IntegrityError) from exc

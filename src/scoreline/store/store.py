@@ -28,12 +28,14 @@ from typing import Any, Protocol, Self
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
+from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
-from scoreline.store.bulk import insert_frame
+from scoreline.store.bulk import insert_frame, to_arrow
 from scoreline.store.migrations import migrate
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ STRING_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.HOME, c.AWAY, c.RESULT, c.REFEREE,
 READ_ODDS_COLUMNS = (c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:])
 SUMMARY_COLUMNS = (c.LEAGUE, c.SEASON, "matches", "matches_with_result", "odds_rows", "quarantined")
 DUPLICATE_FIELD = "match"
+DUCKDB_CHECKPOINT_THRESHOLD = "256MB"  # DuckDB's default is 16MB
 
 
 class ParsedFileLike(Protocol):
@@ -148,24 +151,18 @@ class Store:
         ``ValueError`` naming the file when the parsed frames are inconsistent (wrong columns, a match key
         twice in the file, odds for a match the file does not contain).
         """
-        name = parsed.source_file
-        matches = _prepare_matches(parsed)
-        odds = _prepare_odds(parsed, matches)
-        quarantine = _prepare_quarantine(parsed)
+        rows = _prepare(parsed)
         try:
-            return self._write(parsed, content_sha256, matches, odds, quarantine)
+            try:
+                return self._write(parsed, content_sha256, rows, handle_duplicates=False)
+            except sa.exc.IntegrityError:
+                # most likely a match another file stored (rare): redo, quarantining such matches
+                return self._write(parsed, content_sha256, rows, handle_duplicates=True)
         except sa.exc.DBAPIError as exc:
-            exc.add_note(f"while writing {name} to {self!r} (rolled back)")
+            exc.add_note(f"while writing {parsed.source_file} to {self!r} (rolled back)")
             raise
 
-    def _write(
-        self,
-        parsed: ParsedFileLike,
-        content_sha256: str,
-        matches: pd.DataFrame,
-        odds: pd.DataFrame,
-        quarantine: pd.DataFrame,
-    ) -> WriteResult:
+    def _write(self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool) -> WriteResult:
         name = parsed.source_file
         files = schema.ingested_files
         with self.engine.begin() as conn:
@@ -177,11 +174,12 @@ class Store:
             if previous is not None:
                 for table in (schema.matches, schema.odds, schema.quarantine, files):
                     conn.execute(sa.delete(table).where(table.c[c.SOURCE_FILE] == name))
-            matches, odds, duplicates = _quarantine_duplicates(conn, parsed, matches, odds)
-            quarantine = pd.concat([quarantine, duplicates], ignore_index=True) if len(duplicates) else quarantine
-            insert_frame(conn, schema.matches, matches)
-            insert_frame(conn, schema.odds, odds)
-            insert_frame(conn, schema.quarantine, quarantine)
+            duplicates = 0
+            if handle_duplicates:
+                rows, duplicates = _quarantine_duplicates(conn, parsed, rows)
+            insert_frame(conn, schema.matches, rows.matches_arrow)
+            insert_frame(conn, schema.odds, rows.odds_arrow)
+            insert_frame(conn, schema.quarantine, rows.quarantine)
             conn.execute(
                 sa.insert(files).values(
                     source_file=name,
@@ -189,24 +187,23 @@ class Store:
                     season=parsed.season,
                     sha256=content_sha256,
                     rows_read=parsed.rows_read,
-                    matches=len(matches),
-                    odds_rows=len(odds),
-                    quarantined=len(quarantine),
+                    matches=rows.matches_arrow.num_rows,
+                    odds_rows=rows.odds_arrow.num_rows,
+                    quarantined=len(rows.quarantine),
                     ingested_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
-        logger.info(
-            "stored %s: %d matches, %d odds rows, %d quarantined", name, len(matches), len(odds), len(quarantine)
-        )
-        return WriteResult(
+        result = WriteResult(
             name,
             skipped=False,
             replaced=previous is not None,
-            matches=len(matches),
-            odds_rows=len(odds),
-            quarantined=len(quarantine),
-            duplicates=len(duplicates),
+            matches=rows.matches_arrow.num_rows,
+            odds_rows=rows.odds_arrow.num_rows,
+            quarantined=len(rows.quarantine),
+            duplicates=duplicates,
         )
+        logger.debug("stored %s", result)
+        return result
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -282,7 +279,7 @@ class Store:
         return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
 
     def summary(self) -> pd.DataFrame:
-        """Per league and season: matches, matches with a result, odds rows and quarantined rows."""
+        """Per league and season (chronological): matches, matches with a result, odds and quarantined rows."""
         m, o, q = schema.matches, schema.odds, schema.quarantine
         parts = [
             self._fetch(
@@ -306,7 +303,9 @@ class Store:
         frame = frame.reindex(columns=list(SUMMARY_COLUMNS))
         counts = list(SUMMARY_COLUMNS[2:])
         frame[counts] = frame[counts].fillna(0).astype("int64")
-        return frame.sort_values([c.LEAGUE, c.SEASON], kind="stable").reset_index(drop=True)
+        order = frame[c.SEASON].map(lambda code: season_start_year(code) if is_season_code(code) else 0)
+        frame = frame.assign(_order=order).sort_values([c.LEAGUE, "_order", c.SEASON], kind="stable")
+        return frame.drop(columns="_order").reset_index(drop=True)
 
     def _fetch(self, query: sa.Select[Any]) -> pd.DataFrame:
         """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
@@ -339,7 +338,14 @@ def _create_engine(url: str) -> sa.Engine:
     database = parsed.database or ":memory:"
     if database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url)
+    engine = sa.create_engine(url)
+    sa.event.listen(engine, "connect", _tune_duckdb)
+    return engine
+
+
+def _tune_duckdb(dbapi_connection: Any, connection_record: Any) -> None:
+    """Checkpoint less often: per-file appends are small, and every checkpoint rewrites the last row groups."""
+    dbapi_connection.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
 
 
 def _filter(
@@ -383,36 +389,60 @@ def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, sour
         raise ValueError(f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}")
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """A parsed file's rows, checked, with the Arrow tables that get inserted."""
+
+    matches: pd.DataFrame
+    odds: pd.DataFrame
+    quarantine: pd.DataFrame
+    matches_arrow: pa.Table
+    odds_arrow: pa.Table
+
+    @classmethod
+    def of(cls, matches: pd.DataFrame, odds: pd.DataFrame, quarantine: pd.DataFrame) -> _Rows:
+        return cls(matches, odds, quarantine, to_arrow(matches), to_arrow(odds))
+
+
+def _prepare(parsed: ParsedFileLike) -> _Rows:
+    """Check ``parsed`` and shape its frames as the tables; ``ValueError`` naming the file when inconsistent."""
+    rows = _Rows.of(_prepare_matches(parsed), _prepare_odds(parsed), _prepare_quarantine(parsed))
+    _check_odds_keys(parsed.source_file, rows.odds_arrow, rows.matches_arrow)
+    return rows
+
+
 def _prepare_matches(parsed: ParsedFileLike) -> pd.DataFrame:
     _check_columns(parsed.matches, c.MATCH_COLUMNS, "matches", parsed.source_file)
-    matches = parsed.matches.loc[:, list(c.MATCH_COLUMNS)].copy()
+    matches = parsed.matches.loc[:, list(c.MATCH_COLUMNS)].reset_index(drop=True)
     matches[c.DATE] = _as_datetime(matches[c.DATE]).dt.normalize()
     matches[c.KICKOFF] = _as_datetime(matches[c.KICKOFF])
     for name in INT_MATCH_COLUMNS:
-        matches[name] = matches[name].astype("Int64")
+        if matches[name].dtype != "Int64":
+            matches[name] = matches[name].astype("Int64")
     duplicated = matches.duplicated(list(c.MATCH_KEY), keep=False)
     if duplicated.any():
         lines = matches.loc[duplicated, c.SOURCE_LINE].tolist()
         raise ValueError(f"{parsed.source_file}: the same match appears more than once (lines {lines})")
-    return matches.reset_index(drop=True)
+    return matches
 
 
-def _prepare_odds(parsed: ParsedFileLike, matches: pd.DataFrame) -> pd.DataFrame:
+def _prepare_odds(parsed: ParsedFileLike) -> pd.DataFrame:
     _check_columns(parsed.odds, c.ODDS_COLUMNS, "odds", parsed.source_file)
-    odds = parsed.odds.loc[:, list(c.ODDS_COLUMNS)].copy()
+    odds = parsed.odds.loc[:, list(c.ODDS_COLUMNS)].reset_index(drop=True)
     odds[c.DATE] = _as_datetime(odds[c.DATE]).dt.normalize()
     if odds[c.PRICE].isna().any():
         raise ValueError(f"{parsed.source_file}: odds rows without a price")
-    _check_odds_keys(parsed.source_file, odds, matches)
     odds.insert(1, c.SEASON, parsed.season)
     odds[c.SOURCE_FILE] = parsed.source_file
-    return odds.reset_index(drop=True)
+    return odds
 
 
 @cache
 def _validator() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for checking frames (opening one costs ~50 ms, a cursor on it microseconds)."""
-    return duckdb.connect()
+    connection = duckdb.connect()
+    connection.execute("SET threads = 1")  # frames of one file are small: threads cost more than they save
+    return connection
 
 
 def _as_datetime(values: pd.Series) -> pd.Series:
@@ -422,23 +452,28 @@ def _as_datetime(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).astype("datetime64[ns]")
 
 
-def _check_odds_keys(source_file: str, odds: pd.DataFrame, matches: pd.DataFrame) -> None:
+def _check_odds_keys(source_file: str, odds: pa.Table, matches: pa.Table) -> None:
     """Every odds row belongs to a match of the file and no odds key repeats (checked by in-memory DuckDB)."""
     match_key = ", ".join(c.MATCH_KEY)
     odds_key = ", ".join(schema.ODDS_KEY)
     example = "min(concat_ws(' ', {}))".format(", ".join(f"{name}::VARCHAR" for name in schema.ODDS_KEY))
     with _validator().cursor() as db:
         db.register("odds", odds)
-        db.register("matches", matches[list(c.MATCH_KEY)])
-        orphans = db.execute(f"SELECT count(*), {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone()
-        duplicates = db.execute(
-            f"SELECT count(*), {example} FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1)"
+        db.register("matches", matches)
+        found = db.execute(
+            f"SELECT (SELECT count(*) FROM odds ANTI JOIN matches USING ({match_key})), "
+            f"(SELECT count(*) FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1))"
         ).fetchone()
-    assert orphans is not None and duplicates is not None
-    if orphans[0]:
-        raise ValueError(f"{source_file}: {orphans[0]} odds rows for matches not in the file, e.g. {orphans[1]}")
-    if duplicates[0]:
-        raise ValueError(f"{source_file}: {duplicates[0]} duplicate odds keys, e.g. {duplicates[1]}")
+        assert found is not None
+        orphans, duplicates = found
+        if orphans:
+            (first,) = db.execute(f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone() or ("",)
+            raise ValueError(f"{source_file}: {orphans} odds rows for matches not in the file, e.g. {first}")
+        if duplicates:
+            (first,) = db.execute(
+                f"SELECT {example} FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1)"
+            ).fetchone() or ("",)
+            raise ValueError(f"{source_file}: {duplicates} duplicate odds keys, e.g. {first}")
 
 
 def _prepare_quarantine(parsed: ParsedFileLike) -> pd.DataFrame:
@@ -454,13 +489,11 @@ def _prepare_quarantine(parsed: ParsedFileLike) -> pd.DataFrame:
     return quarantine.reset_index(drop=True)
 
 
-def _quarantine_duplicates(
-    conn: sa.Connection, parsed: ParsedFileLike, matches: pd.DataFrame, odds: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Split off matches another source file already stored: they go to quarantine, with their odds dropped."""
-    empty = pd.DataFrame(columns=list(c.QUARANTINE_COLUMNS))
+def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _Rows) -> tuple[_Rows, int]:
+    """Move matches another source file already stored to quarantine, with the reason; drop their odds."""
+    matches, odds = rows.matches, rows.odds
     if matches.empty:
-        return matches, odds, empty
+        return rows, 0
     table = schema.matches
     existing = pd.DataFrame(
         conn.execute(
@@ -475,13 +508,11 @@ def _quarantine_duplicates(
         ).all(),
         columns=[*c.MATCH_KEY, "other_file", "other_line"],
     )
-    if existing.empty:
-        return matches, odds, empty
     existing[c.DATE] = _as_datetime(existing[c.DATE])
-    clash = matches.merge(existing, on=list(c.MATCH_KEY), how="inner")
-    if clash.empty:
-        return matches, odds, empty
     key = list(c.MATCH_KEY)
+    clash = matches.merge(existing, on=key, how="inner")
+    if clash.empty:
+        return rows, 0
     clash_index = pd.MultiIndex.from_frame(clash[key])
     keep_matches = ~pd.MultiIndex.from_frame(matches[key]).isin(clash_index)
     keep_odds = ~pd.MultiIndex.from_frame(odds[key]).isin(clash_index)
@@ -509,4 +540,9 @@ def _quarantine_duplicates(
         }
     )
     logger.warning("%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash))
-    return matches[keep_matches].reset_index(drop=True), odds[keep_odds].reset_index(drop=True), quarantined
+    updated = _Rows.of(
+        matches[keep_matches].reset_index(drop=True),
+        odds[keep_odds].reset_index(drop=True),
+        pd.concat([rows.quarantine, quarantined], ignore_index=True),
+    )
+    return updated, len(clash)

@@ -1,0 +1,101 @@
+"""``scoreline ingest``: football-data.co.uk files (downloaded or from a folder) into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url, summary_document
+from scoreline.pipelines.ingest import FileOutcome, FileStatus, IngestReport, ingest
+from scoreline.sources.football_data import (
+    DEFAULT_LEAGUES,
+    SourceFile,
+    SourceUnavailableError,
+    discover_local,
+    fetch_football_data,
+)
+from scoreline.sources.seasons import parse_season_range
+from scoreline.store import Store
+
+DEFAULT_SEASONS = "1516-2425"
+
+
+def _split(values: str | None) -> list[str] | None:
+    if values is None:
+        return None
+    parts = [part.strip() for part in values.split(",") if part.strip()]
+    return parts or None
+
+
+def _sources(from_dir: Path | None, leagues: list[str] | None, seasons: str | None) -> list[SourceFile]:
+    if from_dir is not None:
+        return discover_local(from_dir, leagues, parse_season_range(seasons) if seasons else None)
+    return fetch_football_data(leagues or DEFAULT_LEAGUES, parse_season_range(seasons or DEFAULT_SEASONS))
+
+
+def _print_report(console: Console, report: IngestReport, store: Store) -> None:
+    totals = report.totals()
+    console.print(
+        f"{len(report.files)} files: {report.count(FileStatus.STORED)} stored, "
+        f"{report.count(FileStatus.REPLACED)} replaced, {report.count(FileStatus.UNCHANGED)} unchanged, "
+        f"{report.count(FileStatus.FAILED)} failed; {totals['matches']:,} matches, "
+        f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written."
+    )
+    for outcome in report.failed:
+        console.print(f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False)
+    stored = summary_document(store.summary())["totals"]
+    assert isinstance(stored, dict)
+    console.print(
+        f"Store now holds {stored['matches']:,} matches ({stored['matches_with_result']:,} with results), "
+        f"{stored['odds_rows']:,} odds rows, {stored['quarantined']:,} quarantined rows."
+    )
+
+
+def ingest_command(
+    from_dir: Path | None = typer.Option(
+        None,
+        "--from-dir",
+        help="Read <DIR>/<DIV>/<SEASON>.csv files instead of downloading from football-data.co.uk.",
+        file_okay=False,
+    ),
+    leagues: str | None = typer.Option(
+        None, "--leagues", help="Comma-separated division codes, e.g. E0,SP1 (default: all)."
+    ),
+    seasons: str | None = typer.Option(
+        None,
+        "--seasons",
+        help=f"Seasons as 2324, 1516,1617 or 1516-2425 (default: all found locally, {DEFAULT_SEASONS} when downloading).",
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
+) -> None:
+    """Ingest football-data.co.uk season files into the store (unchanged files are skipped)."""
+    console = Console(stderr=True)
+    try:
+        files = _sources(from_dir, _split(leagues), seasons)
+    except (SourceUnavailableError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if not files:
+        console.print("[yellow]no files to ingest[/yellow]")
+        raise typer.Exit(1)
+    with Store.from_url(resolve_db_url(db)) as store:
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("ingesting", total=len(files))
+
+            def advance(outcome: FileOutcome) -> None:
+                bar.update(task, advance=1, description=f"{outcome.source_file} {outcome.status.value}")
+
+            report = ingest(store, files, progress=advance)
+        _print_report(console, report, store)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,147 @@
+"""The MLflow pyfunc flavour of a scoreline estimator: fixtures in, outcome probabilities out.
+
+:class:`ScorelineModel` is a stateless ``PythonModel``; the fitted estimator travels beside it as a
+cloudpickled artefact (``estimator``), so the registry can hand back both the pyfunc and the estimator
+itself. Input: one row per fixture with ``league, home, away, kickoff``. Output: ``p_home, p_draw, p_away``
+and, for goal models (estimators with ``predict_grid``), expected goals and the main goal markets.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel, PythonModelContext
+
+from scoreline import columns as c
+
+FIXTURE_COLUMNS = (c.LEAGUE, c.HOME, c.AWAY, c.KICKOFF)
+ESTIMATOR_ARTIFACT = "estimator"
+MODEL_ARTIFACT_PATH = "model"
+TOTAL_LINES = (1.5, 2.5, 3.5)  # over/under goal lines in the output of goal models
+SEASON_START_MONTH = 7  # a fixture in July or later belongs to the season starting that year
+
+
+def season_code(dates: pd.Series) -> pd.Series:
+    """football-data season code ("2425") of each date; seasons start in July."""
+    start = dates.dt.year - (dates.dt.month < SEASON_START_MONTH).astype(int)
+    return (start % 100).map("{:02d}".format) + ((start + 1) % 100).map("{:02d}".format)
+
+
+def fixtures_frame(model_input: pd.DataFrame) -> pd.DataFrame:
+    """A match frame for ``model_input`` fixtures: the four fixture columns plus date, season and has_time.
+
+    Raises ``ValueError`` naming the missing columns or the rows without a usable kickoff.
+    """
+    missing = [name for name in FIXTURE_COLUMNS if name not in model_input.columns]
+    if missing:
+        raise ValueError(f"fixtures need columns {list(FIXTURE_COLUMNS)}; missing {missing}")
+    kickoff = pd.to_datetime(model_input[c.KICKOFF], errors="coerce")
+    bad = kickoff.isna() | model_input[list(FIXTURE_COLUMNS[:3])].isna().any(axis=1)
+    if bad.any():
+        rows = [int(i) for i in np.flatnonzero(bad.to_numpy())[:5]]
+        raise ValueError(f"fixtures rows {rows}: league, home, away and a valid kickoff are required")
+    frame = pd.DataFrame(
+        {
+            c.LEAGUE: model_input[c.LEAGUE].astype(str).to_numpy(),
+            c.SEASON: season_code(kickoff).to_numpy(),
+            c.DATE: kickoff.dt.normalize().to_numpy(),
+            c.KICKOFF: kickoff.to_numpy(),
+            c.HAS_TIME: (kickoff != kickoff.dt.normalize()).to_numpy(),
+            c.HOME: model_input[c.HOME].astype(str).to_numpy(),
+            c.AWAY: model_input[c.AWAY].astype(str).to_numpy(),
+        }
+    )
+    if c.SEASON in model_input.columns:
+        frame[c.SEASON] = model_input[c.SEASON].astype(str).to_numpy()
+    return frame
+
+
+def goal_columns(grid: Any) -> dict[str, np.ndarray]:
+    """Expected goals and the main goal markets of a :class:`~scoreline.models.grid.ScoreGrid`."""
+    expected = np.asarray(grid.expected_goals)
+    likely = grid.most_likely_scores(1)
+    out = {"expected_home_goals": expected[:, 0], "expected_away_goals": expected[:, 1]}
+    for line in TOTAL_LINES:
+        out[f"p_over_{line:g}".replace(".", "_")] = np.asarray(grid.totals(line).over)
+    out["p_btts"] = np.asarray(grid.both_teams_to_score())
+    out["most_likely_home_goals"] = np.asarray(likely.home_goals[:, 0], dtype=np.int64)
+    out["most_likely_away_goals"] = np.asarray(likely.away_goals[:, 0], dtype=np.int64)
+    out["p_most_likely_score"] = np.asarray(likely.probability[:, 0])
+    return out
+
+
+def predict_frame(estimator: Any, fixtures: pd.DataFrame) -> pd.DataFrame:
+    """What the pyfunc returns for ``fixtures`` (a frame from :func:`fixtures_frame`).
+
+    Always ``p_home, p_draw, p_away`` (from ``predict_proba``); for goal models also :func:`goal_columns`.
+    """
+    probs = np.asarray(estimator.predict_proba(fixtures), dtype=float)
+    if probs.shape != (len(fixtures), len(c.OUTCOMES)):
+        raise ValueError(f"predict_proba must return shape ({len(fixtures)}, 3), got {probs.shape}")
+    out = pd.DataFrame(probs, columns=list(c.PROBABILITY_COLUMNS))
+    if hasattr(estimator, "predict_grid"):
+        for name, values in goal_columns(estimator.predict_grid(fixtures)).items():
+            out[name] = values
+    return out
+
+
+class ScorelineModel(PythonModel):
+    """Pyfunc wrapper: loads the pickled estimator and predicts fixtures with it."""
+
+    def __init__(self) -> None:
+        self.estimator: Any = None
+
+    def load_context(self, context: PythonModelContext) -> None:
+        with Path(context.artifacts[ESTIMATOR_ARTIFACT]).open("rb") as handle:
+            self.estimator = cloudpickle.load(handle)
+
+    def predict(
+        self,
+        context: PythonModelContext | None,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        if self.estimator is None:
+            raise RuntimeError("the estimator is not loaded; load the model with mlflow.pyfunc.load_model")
+        return predict_frame(self.estimator, fixtures_frame(pd.DataFrame(model_input)))
+
+
+def _requirements() -> list[str]:
+    """Pinned requirements of the environment the model was logged from (no inference subprocess)."""
+    pins = []
+    for name in ("scoreline", "mlflow", "cloudpickle", "numpy", "pandas", "scipy", "scikit-learn"):
+        try:
+            pins.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return pins
+
+
+def log_pyfunc(estimator: Any, example: pd.DataFrame, folder: Path) -> str:
+    """Log ``estimator`` as a pyfunc to the active run, with signature and input example; its model URI.
+
+    ``example`` holds a few fixtures (at least the fixture columns); ``folder`` is a scratch folder for the
+    pickled estimator.
+    """
+    from mlflow.models import infer_signature
+
+    example = example[list(FIXTURE_COLUMNS)].reset_index(drop=True)
+    output = predict_frame(estimator, fixtures_frame(example))
+    path = folder / f"{ESTIMATOR_ARTIFACT}.pkl"
+    with path.open("wb") as handle:
+        cloudpickle.dump(estimator, handle)
+    info = mlflow.pyfunc.log_model(
+        name=MODEL_ARTIFACT_PATH,
+        python_model=ScorelineModel(),
+        artifacts={ESTIMATOR_ARTIFACT: str(path)},
+        signature=infer_signature(example, output),
+        input_example=example,
+        pip_requirements=_requirements(),
+    )
+    return str(info.model_uri)

@@ -1,0 +1,231 @@
+"""Where football-data.co.uk files come from: a local mirror or the website (with an on-disk cache).
+
+Both give :class:`SourceFile` objects, so the ingest pipeline treats them alike: ``source.read_bytes()`` and
+hand the bytes to :func:`scoreline.sources.football_data_parser.parse_football_data`.
+
+Downloads go to ``settings.cache_dir/<DIV>/<SEASON>.csv`` with the response's ETag/Last-Modified in
+``<SEASON>.json`` next to it; later runs send ``If-None-Match``/``If-Modified-Since`` and keep the cached
+file on ``304 Not Modified``. Timeouts and 5xx answers are retried with exponential backoff; ``404`` means
+the season does not exist (skipped with a log line); when the site cannot be reached a cached copy is used
+with a warning, and without one :class:`SourceUnavailableError` says so in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import httpx
+
+from scoreline.settings import Settings, get_settings
+from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
+from scoreline.sources.seasons import is_season_code
+
+logger = logging.getLogger(__name__)
+
+# every division football-data.co.uk publishes with odds (the ones in the shared mirror)
+DEFAULT_LEAGUES: Final = (
+    "E0", "E1", "E2", "E3", "EC", "SC0", "SC1", "SC2", "SC3", "D1", "D2", "SP1", "SP2", "I1", "I2",
+    "F1", "F2", "N1", "B1", "P1", "T1", "G1",
+)  # fmt: skip
+BACKOFF_SECONDS: Final = 0.5  # first retry delay; doubles on every further retry
+_LEAGUE = re.compile(r"[A-Z]{1,3}\d?")
+
+
+class SourceUnavailableError(RuntimeError):
+    """The source cannot be read (offline, server error after retries, missing folder)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One season file of one league, wherever it lives."""
+
+    league: str
+    season: str
+    source_file: str  # "E0/2324.csv": the name recorded with every parsed row
+    path: Path  # the file in the local mirror or the download cache
+
+    def read_bytes(self) -> bytes:
+        """The file's content."""
+        return self.path.read_bytes()
+
+
+def parse_source(source: SourceFile) -> ParsedFile:
+    """Read and parse one source file (the league from its ``Div`` column, else from ``source.league``)."""
+    return parse_football_data(source.read_bytes(), source.source_file, source.season, source.league)
+
+
+def source_file_name(league: str, season: str) -> str:
+    """The canonical name of a season file, e.g. ``"E0/2324.csv"``."""
+    return f"{league}/{season}.csv"
+
+
+# --- local mirror ----------------------------------------------------------------------------------------
+
+
+def discover_local(
+    root: Path, leagues: Sequence[str] | None = None, seasons: Sequence[str] | None = None
+) -> list[SourceFile]:
+    """Season files under ``root`` laid out as ``<DIV>/<SEASON>.csv`` (any season found; other files ignored).
+
+    ``leagues``/``seasons`` restrict the result when given. Sorted by league, then season.
+    """
+    if not root.is_dir():
+        raise SourceUnavailableError(f"no football-data folder at {root}")
+    wanted_leagues = set(leagues) if leagues else None
+    wanted_seasons = set(seasons) if seasons else None
+    found = []
+    for path in root.glob("*/*.csv"):
+        league, season = path.parent.name, path.stem
+        if not is_season_code(season) or not path.is_file():
+            continue
+        if (wanted_leagues is None or league in wanted_leagues) and (
+            wanted_seasons is None or season in wanted_seasons
+        ):
+            found.append(SourceFile(league, season, source_file_name(league, season), path))
+    return sorted(found, key=lambda source: (source.league, source.season))
+
+
+# --- HTTP with cache -------------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class _CacheEntry:
+    csv: Path
+    meta: Path
+
+    def validators(self) -> dict[str, str]:
+        """Conditional-request headers from the stored ETag/Last-Modified (none without a cached file)."""
+        if not self.csv.is_file() or not self.meta.is_file():
+            return {}
+        try:
+            meta = json.loads(self.meta.read_text())
+        except (OSError, ValueError):
+            return {}
+        headers = {}
+        if meta.get("etag"):
+            headers["If-None-Match"] = str(meta["etag"])
+        if meta.get("last_modified"):
+            headers["If-Modified-Since"] = str(meta["last_modified"])
+        return headers
+
+    def store(self, response: httpx.Response) -> None:
+        _write_atomic(self.csv, response.content)
+        meta = {
+            "url": str(response.request.url),
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+            "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _write_atomic(self.meta, json.dumps(meta, indent=2).encode())
+
+
+def _get_with_retries(
+    client: httpx.Client, url: str, headers: dict[str, str], retries: int, sleep: Callable[[float], None]
+) -> httpx.Response:
+    """GET ``url``, retrying timeouts and 5xx answers with exponential backoff; connect errors propagate."""
+    for attempt in range(retries + 1):
+        try:
+            response = client.get(url, headers=headers)
+        except httpx.TimeoutException as error:
+            if attempt == retries:
+                raise
+            logger.info("%s: %s, retry %d/%d", url, type(error).__name__, attempt + 1, retries)
+        else:
+            if response.status_code < 500 or attempt == retries:
+                return response
+            logger.info("%s: HTTP %d, retry %d/%d", url, response.status_code, attempt + 1, retries)
+        sleep(BACKOFF_SECONDS * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host or url
+    except httpx.InvalidURL:
+        return url
+
+
+def fetch_football_data(
+    leagues: Iterable[str],
+    seasons: Iterable[str],
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[SourceFile]:
+    """Download (or revalidate the cached copy of) ``<url>/<SEASON>/<DIV>.csv`` for every league and season.
+
+    Returns the files that exist, backed by the cache. Seasons the site does not have (404) are skipped.
+    Raises :class:`SourceUnavailableError` when a file can be neither downloaded nor found in the cache.
+    ``client`` and ``sleep`` are for tests (``httpx.MockTransport``, no waiting).
+    """
+    settings = settings or get_settings()
+    own_client = client is None
+    http = client or httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=True)
+    try:
+        return [
+            source
+            for league in leagues
+            for season in seasons
+            if (source := _fetch_one(http, league, season, settings, sleep)) is not None
+        ]
+    finally:
+        if own_client:
+            http.close()
+
+
+def _fetch_one(
+    client: httpx.Client, league: str, season: str, settings: Settings, sleep: Callable[[float], None]
+) -> SourceFile | None:
+    if not _LEAGUE.fullmatch(league) or not is_season_code(season):
+        raise ValueError(f"not a football-data league and season: {league!r} {season!r}")
+    url = f"{settings.football_data_url.rstrip('/')}/{season}/{league}.csv"
+    entry = _CacheEntry(
+        settings.cache_dir / league / f"{season}.csv", settings.cache_dir / league / f"{season}.json"
+    )
+    source = SourceFile(league, season, source_file_name(league, season), entry.csv)
+    try:
+        response = _get_with_retries(client, url, entry.validators(), settings.http_retries, sleep)
+    except httpx.TimeoutException as error:
+        return _cached_or_raise(source, f"{url} timed out after {settings.http_retries} retries: {error}")
+    except httpx.TransportError as error:
+        return _cached_or_raise(source, f"cannot reach {_host(url)} (offline?): {error}")
+    if response.status_code == httpx.codes.NOT_MODIFIED and entry.csv.is_file():
+        logger.debug("%s: not modified, using %s", url, entry.csv)
+        return source
+    if response.status_code == httpx.codes.NOT_FOUND:
+        logger.info("%s: no such season on %s (404), skipped", source.source_file, _host(url))
+        return None
+    if response.status_code != httpx.codes.OK:
+        return _cached_or_raise(source, f"{url} answered HTTP {response.status_code}")
+    entry.store(response)
+    logger.info("%s: downloaded %d bytes from %s", source.source_file, len(response.content), url)
+    return source
+
+
+def _cached_or_raise(source: SourceFile, reason: str) -> SourceFile:
+    if source.path.is_file():
+        logger.warning("%s; using the cached copy %s", reason, source.path)
+        return source
+    raise SourceUnavailableError(reason)

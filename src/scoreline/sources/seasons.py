@@ -1,0 +1,47 @@
+"""football-data.co.uk season codes: ``YYyy`` of the start and end year, e.g. ``"2324"`` for 2023/24."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_SEASON = re.compile(r"\d{4}")
+CENTURY_PIVOT: Final = 70  # two-digit years from 70 are 19xx, below 20xx
+
+
+def is_season_code(code: str) -> bool:
+    """True for codes like ``"2324"`` (two consecutive two-digit years)."""
+    return bool(_SEASON.fullmatch(code)) and (int(code[:2]) + 1) % 100 == int(code[2:])
+
+
+def season_start_year(code: str) -> int:
+    """The calendar year a season starts in (``"2324"`` -> 2023, ``"9900"`` -> 1999)."""
+    if not is_season_code(code):
+        raise ValueError(f"not a season code (expected e.g. '2324'): {code!r}")
+    short = int(code[:2])
+    return short + (1900 if short >= CENTURY_PIVOT else 2000)
+
+
+def season_code(start_year: int) -> str:
+    """The code of the season starting in ``start_year`` (2023 -> ``"2324"``)."""
+    return f"{start_year % 100:02d}{(start_year + 1) % 100:02d}"
+
+
+def parse_season_range(spec: str) -> list[str]:
+    """Season codes from ``"2324"``, ``"1516,1617"`` or ``"1516-2425"`` (inclusive), or a mix of them."""
+    seasons: list[str] = []
+    for part in (piece.strip() for piece in spec.split(",")):
+        if not part:
+            continue
+        if "-" in part:
+            first, last = (piece.strip() for piece in part.split("-", 1))
+            start, end = season_start_year(first), season_start_year(last)
+            if end < start:
+                raise ValueError(f"season range runs backwards: {part!r}")
+            seasons += [season_code(year) for year in range(start, end + 1)]
+        else:
+            season_start_year(part)
+            seasons.append(part)
+    if not seasons:
+        raise ValueError(f"no seasons in {spec!r}")
+    return list(dict.fromkeys(seasons))
