@@ -1,6 +1,7 @@
 """The contract every match model follows (see ``scoreline.models.base``), checked on every model.
 
-To put a model under contract, add ONE line to ``MODELS``: ``pytest.param(lambda: YourModel(...), id="name")``.
+To put a model under contract, add ONE line to ``MODELS``:
+``pytest.param(lambda: YourModel(...), id="name")``.
 The factory must return an unfitted model with small, fast settings. Data: a small simulated league.
 """
 
@@ -23,10 +24,10 @@ from scoreline.models.poisson import PoissonGoalModel
 from scoreline.simulate import simulate_league
 
 MODELS = [
-    pytest.param(lambda: PoissonGoalModel(), id="poisson"),
-    pytest.param(lambda: DixonColesGoalModel(), id="dixon_coles"),
+    pytest.param(PoissonGoalModel, id="poisson"),
+    pytest.param(DixonColesGoalModel, id="dixon_coles"),
     pytest.param(lambda: DixonColesGoalModel(prior_weight=0.0, xi=0.0), id="dixon_coles_mle"),
-    pytest.param(lambda: BivariatePoissonGoalModel(), id="bivariate_poisson"),
+    pytest.param(BivariatePoissonGoalModel, id="bivariate_poisson"),
 ]
 
 Factory = Callable[[], MatchModel]
@@ -56,7 +57,9 @@ def _assert_valid(probabilities: np.ndarray, n: int) -> None:
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_probabilities_are_valid_and_ordered(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_probabilities_are_valid_and_ordered(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory().fit(train)
     probabilities = model.predict_proba(test)
@@ -71,7 +74,9 @@ def test_probabilities_are_valid_and_ordered(factory: Factory, split: tuple[pd.D
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_fit_returns_self_and_is_deterministic(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_fit_returns_self_and_is_deterministic(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory()
     assert model.fit(train) is model
@@ -80,7 +85,9 @@ def test_fit_returns_self_and_is_deterministic(factory: Factory, split: tuple[pd
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_init_stores_params_and_clone_works(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_init_stores_params_and_clone_works(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory()
     params = model.get_params()
@@ -96,7 +103,9 @@ def test_init_stores_params_and_clone_works(factory: Factory, split: tuple[pd.Da
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_learned_attributes_end_with_underscore(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_learned_attributes_end_with_underscore(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     model = factory()
     params = set(model.get_params())
     model.fit(split[0])
@@ -134,7 +143,9 @@ def test_rows_without_result_are_ignored(factory: Factory, split: tuple[pd.DataF
 
 
 @pytest.mark.parametrize("factory", MODELS)
-def test_unseen_teams_get_valid_probabilities(factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_unseen_teams_get_valid_probabilities(
+    factory: Factory, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     train, test = split
     model = factory().fit(train)
     fixtures = test.head(3).copy()

@@ -57,7 +57,9 @@ def test_poisson_and_bivariate_poisson_recover_simulated_parameters() -> None:
     assert bivariate.lambda3_ == pytest.approx(0.2, abs=0.05)
     assert bivariate.log_likelihood_ > independent_fit.log_likelihood_ + 10  # likelihood-ratio test, 1 dof
     truth = correlated.matches[["true_p_home", "true_p_draw", "true_p_away"]].to_numpy()
-    errors = [np.mean(np.abs(m.predict_proba(correlated.matches) - truth)) for m in (bivariate, independent_fit)]
+    errors = [
+        np.mean(np.abs(m.predict_proba(correlated.matches) - truth)) for m in (bivariate, independent_fit)
+    ]
     assert errors[0] < 0.025 and errors[0] < errors[1]
 
 
@@ -68,7 +70,8 @@ def test_log_likelihood_is_the_weighted_poisson_log_probability(simulated_league
     days = (matches[c.DATE].max() - matches[c.DATE]).dt.days.to_numpy()
     weights = np.exp(-0.01 * days)
     expected = weights @ (
-        poisson.logpmf(matches[c.HOME_GOALS], np.exp(eta_home)) + poisson.logpmf(matches[c.AWAY_GOALS], np.exp(eta_away))
+        poisson.logpmf(matches[c.HOME_GOALS], np.exp(eta_home))
+        + poisson.logpmf(matches[c.AWAY_GOALS], np.exp(eta_away))
     )
     assert model.log_likelihood_ == pytest.approx(expected, rel=1e-12)
     assert model.reference_date_ == matches[c.DATE].max()
@@ -131,7 +134,9 @@ def test_newcomers_are_detected_and_shrunk_toward_the_promoted_mean() -> None:
 def test_unseen_teams_play_with_the_newcomer_strength() -> None:
     matches, _ = _promotion_league()
     model = DixonColesGoalModel().fit(matches)
-    fixture = pd.DataFrame({c.LEAGUE: ["E0", "E0"], c.HOME: ["Nobody FC", "Arsenal"], c.AWAY: ["Arsenal", "Nobody FC"]})
+    fixture = pd.DataFrame(
+        {c.LEAGUE: ["E0", "E0"], c.HOME: ["Nobody FC", "Arsenal"], c.AWAY: ["Arsenal", "Nobody FC"]}
+    )
     eta_home, eta_away = model.predict_log_rates(fixture)
     base = model.intercept_["E0"]
     expected_home = base + model.home_advantage_ + model.unseen_attack_["E0"] + model.defence_["Arsenal"]
@@ -154,17 +159,19 @@ def test_single_league_without_newcomers_is_a_plain_ridge(simulated_league: Simu
 def test_two_leagues_fitted_jointly_keep_their_own_levels() -> None:
     top = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=3, intercept=0.3).matches
     second = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=4, intercept=-0.1).matches
-    second = second.assign(
-        **{c.LEAGUE: "E1", c.HOME: "E1 " + second[c.HOME], c.AWAY: "E1 " + second[c.AWAY]}
-    )
+    second = second.assign(**{c.LEAGUE: "E1", c.HOME: "E1 " + second[c.HOME], c.AWAY: "E1 " + second[c.AWAY]})
     joint = PoissonGoalModel(prior_weight=0.0).fit(pd.concat([top, second]))
     separate = sum(PoissonGoalModel(prior_weight=0.0).fit(part).log_likelihood_ for part in (top, second))
     # no team moved, so the joint fit differs from two separate fits only by sharing the home advantage:
     # one constraint, a likelihood-ratio statistic below chi2(1)'s 99% point
     assert 0 <= separate - joint.log_likelihood_ < 3.3
-    goals = joint.predict_grid(second).expected_goals.sum(axis=1).mean()
-    assert goals == pytest.approx((second[c.HOME_GOALS] + second[c.AWAY_GOALS]).mean(), rel=0.05)
-    assert joint.intercept_["E0"] - joint.intercept_["E1"] > 0.2
+    # each league keeps its own goal level (the split between intercept and strengths is not identified
+    # without movers, the predictions are)
+    levels = []
+    for part in (top, second):
+        levels.append(joint.predict_grid(part).expected_goals.sum(axis=1).mean())
+        assert levels[-1] == pytest.approx((part[c.HOME_GOALS] + part[c.AWAY_GOALS]).mean(), rel=0.03)
+    assert levels[0] > 1.3 * levels[1]
 
 
 def test_input_errors_name_the_row_and_field(simulated_league: SimulatedLeague) -> None:
@@ -188,13 +195,19 @@ def _fail(*args: object, **kwargs: object) -> OptimizeResult:
     return OptimizeResult(x=x0, fun=1e6, success=False, message="forced failure", nit=0)
 
 
-def test_non_convergence_raises_after_retries(simulated_league: SimulatedLeague, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_non_convergence_raises_after_retries(
+    simulated_league: SimulatedLeague, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_team_strength, "minimize", _fail)
-    with pytest.raises(ConvergenceError, match=r"DixonColesGoalModel did not converge on 760 matches.*attempt 3"):
+    with pytest.raises(
+        ConvergenceError, match=r"DixonColesGoalModel did not converge on 760 matches.*attempt 3"
+    ):
         DixonColesGoalModel().fit(simulated_league.matches)
 
 
-def test_a_failed_first_attempt_is_retried(simulated_league: SimulatedLeague, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_first_attempt_is_retried(
+    simulated_league: SimulatedLeague, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = _team_strength.minimize
 

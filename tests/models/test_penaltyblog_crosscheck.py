@@ -65,8 +65,15 @@ def test_dixon_coles_matches_penaltyblog(shared_data: Path, xi: float) -> None:
 
     fixtures = matches.iloc[::37]
     probabilities = ours.predict_proba(fixtures)
-    own_fit = np.array([theirs.predict(h, a).home_draw_away for h, a in zip(fixtures[c.HOME], fixtures[c.AWAY])])
+    own_fit = np.array(
+        [theirs.predict(h, a).home_draw_away for h, a in zip(fixtures[c.HOME], fixtures[c.AWAY], strict=True)]
+    )
     np.testing.assert_allclose(probabilities, own_fit, atol=2e-3)
     theirs._params = params  # penaltyblog's max_goals counts rows: 16 rows are our goals 0..15
-    same_params = np.array([theirs.predict(h, a, max_goals=16).home_draw_away for h, a in zip(fixtures[c.HOME], fixtures[c.AWAY])])
+    same_params = np.array(
+        [
+            theirs.predict(h, a, max_goals=16).home_draw_away
+            for h, a in zip(fixtures[c.HOME], fixtures[c.AWAY], strict=True)
+        ]
+    )
     np.testing.assert_allclose(probabilities, same_params, atol=1e-9)

@@ -2,8 +2,8 @@
 
 The scoring rates are log-linear in a parameter vector ``beta``: ``log(rate_home) = H @ beta`` and
 ``log(rate_away) = A @ beta`` for design matrices ``H`` and ``A`` built by the estimator. Model-specific
-parameters follow ``beta`` in ``theta``: nothing for Poisson, ``rho`` for Dixon-Coles, ``log(lambda3)`` for the
-bivariate Poisson. Every function returns ``(value, gradient)`` for ``scipy.optimize.minimize(jac=True)``.
+parameters follow ``beta`` in ``theta``: nothing for Poisson, ``rho`` for Dixon-Coles, ``log(lambda3)`` for
+the bivariate Poisson. Every function returns ``(value, gradient)`` for ``scipy.optimize.minimize(jac=True)``.
 The likelihood includes the ``log(x!)`` constants, so it equals penaltyblog's and is a true log-probability.
 """
 
@@ -35,11 +35,11 @@ class GoalData:
         return float(self.weights @ (gammaln(self.home_goals + 1) + gammaln(self.away_goals + 1)))
 
     @cached_property
-    def low_scores(self) -> dict[str, np.ndarray]:
-        """Indices of the matches that ended 0-0, 0-1, 1-0 and 1-1 (keys ``"00"``, ``"01"``, ...)."""
-        return {
-            f"{h}{a}": np.flatnonzero((self.home_goals == h) & (self.away_goals == a)) for h in (0, 1) for a in (0, 1)
-        }
+    def low_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Matches that ended 0-0, 0-1, 1-0 or 1-1: their indices and float masks for 0-0, 0-1 and 1-0."""
+        index = np.flatnonzero((self.home_goals <= 1) & (self.away_goals <= 1))
+        x, y = self.home_goals[index], self.away_goals[index]
+        return index, ((x == 0) & (y == 0)) * 1.0, ((x == 0) & (y == 1)) * 1.0, ((x == 1) & (y == 0)) * 1.0
 
     @cached_property
     def bivariate_coefficients(self) -> np.ndarray:
@@ -48,7 +48,12 @@ class GoalData:
 
 
 def _finish(
-    data: GoalData, theta: np.ndarray, loglik: float, d_home: np.ndarray, d_away: np.ndarray, d_extra: list[float]
+    data: GoalData,
+    theta: np.ndarray,
+    loglik: float,
+    d_home: np.ndarray,
+    d_away: np.ndarray,
+    d_extra: list[float],
 ) -> tuple[float, np.ndarray]:
     """Negative penalised log-likelihood and gradient from per-match derivatives w.r.t. the log rates."""
     grad = np.empty_like(theta)
@@ -75,37 +80,34 @@ def poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
 
 
 def dixon_coles_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
-    """Dixon & Coles (1997): Poisson times ``tau`` on the scores 0-0, 0-1, 1-0 and 1-1 (``rho = theta[-1]``)."""
-    low = data.low_scores
+    """Dixon & Coles (1997): Poisson times ``tau`` on the scores 0-0, 0-1, 1-0 and 1-1 (``rho = theta[-1]``).
+
+    Every factor is ``tau = 1 + rho * g`` with ``g = -lh*la`` (0-0), ``lh`` (0-1), ``la`` (1-0), ``-1`` (1-1).
+    """
+    index, is00, is01, is10 = data.low_scores
     beta, rho = theta[:-1], float(theta[-1])
     eta_h, eta_a, lam_h, lam_a = _poisson_parts(data, beta)
     x, y, w = data.home_goals, data.away_goals, data.weights
     loglik = float(w @ (x * eta_h - lam_h + y * eta_a - lam_a))
     d_home, d_away = x - lam_h, y - lam_a
-    d_rho = 0.0
-    i = low["00"]
-    lh, la = lam_h[i], lam_a[i]
-    # (cell indices, tau, d tau / d rho, d tau / d eta_home, d tau / d eta_away)
-    factors = (
-        (i, 1 - rho * lh * la, -lh * la, -rho * lh * la, -rho * lh * la),
-        (low["01"], 1 + rho * lam_h[low["01"]], lam_h[low["01"]], rho * lam_h[low["01"]], 0.0),
-        (low["10"], 1 + rho * lam_a[low["10"]], lam_a[low["10"]], 0.0, rho * lam_a[low["10"]]),
-        (low["11"], np.full(len(low["11"]), 1 - rho), np.full(len(low["11"]), -1.0), 0.0, 0.0),
-    )
-    for idx, tau, dtau_rho, dtau_h, dtau_a in factors:
-        ok = tau > TAU_FLOOR
-        safe = np.where(ok, tau, TAU_FLOOR)
-        wi = w[idx]
-        loglik += float(wi @ np.log(safe))
-        scale = np.where(ok, 1.0 / safe, 0.0)
-        d_rho += float(wi @ (dtau_rho * scale))
-        d_home[idx] += dtau_h * scale
-        d_away[idx] += dtau_a * scale
-    return _finish(data, theta, loglik, d_home, d_away, [d_rho])
+    lh, la = lam_h[index], lam_a[index]
+    both = -is00 * lh * la
+    g_home = both + is01 * lh  # d g / d eta_home
+    g_away = both + is10 * la  # d g / d eta_away
+    g = g_home + is10 * la - (1.0 - is00 - is01 - is10)
+    tau = 1.0 + rho * g
+    ok = tau > TAU_FLOOR
+    safe = np.where(ok, tau, TAU_FLOOR)
+    wi = w[index]
+    loglik += float(wi @ np.log(safe))
+    scale = np.where(ok, 1.0 / safe, 0.0)
+    d_home[index] += rho * g_home * scale
+    d_away[index] += rho * g_away * scale
+    return _finish(data, theta, loglik, d_home, d_away, [float(wi @ (g * scale))])
 
 
 def bivariate_coefficients(home_goals: np.ndarray, away_goals: np.ndarray) -> np.ndarray:
-    """``C(x, k) C(y, k) k!`` for ``k = 0..max(min(x, y))``, shape ``(n, K + 1)`` (zero beyond ``min(x, y)``)."""
+    """``C(x, k) C(y, k) k!`` for ``k = 0..max(min(x, y))``, shape ``(n, K + 1)``, zero past ``min(x, y)``."""
     both = np.minimum(home_goals, away_goals).astype(int)
     k = np.arange(int(both.max(initial=0)) + 1)
     log_coef = (
@@ -119,7 +121,10 @@ def bivariate_coefficients(home_goals: np.ndarray, away_goals: np.ndarray) -> np
 
 
 def bivariate_poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
-    """Bivariate Poisson (Karlis & Ntzoufras 2003): ``X = W1 + W3``, ``Y = W2 + W3``, ``lambda3 = exp(theta[-1])``."""
+    """Bivariate Poisson (Karlis-Ntzoufras): ``X = W1 + W3``, ``Y = W2 + W3``, ``lambda3 = exp(theta[-1])``.
+
+    ``P(x, y) = exp(-l1 - l2 - l3) l1^x/x! l2^y/y! sum_k C(x, k) C(y, k) k! (l3 / (l1 l2))^k``.
+    """
     coef = data.bivariate_coefficients
     beta, log_lam3 = theta[:-1], float(theta[-1])
     eta_1, eta_2, lam_1, lam_2 = _poisson_parts(data, beta)

@@ -97,9 +97,14 @@ def _sum_to_zero(n: int) -> np.ndarray:
 
 
 def team_groups(
-    league: np.ndarray, season: np.ndarray, date: np.ndarray, home: np.ndarray, away: np.ndarray, teams: np.ndarray
+    league: np.ndarray,
+    season: np.ndarray,
+    date: np.ndarray,
+    home: np.ndarray,
+    away: np.ndarray,
+    teams: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each team's league (that of its latest match) and whether it is a newcomer there, aligned with ``teams``.
+    """Each team's league (of its latest match) and whether it is a newcomer there, aligned with ``teams``.
 
     A team is a newcomer in a league when its first season there is preceded by another season of that league
     in the data (one in which it did not play).
@@ -108,10 +113,10 @@ def team_groups(
     latest: dict[str, str] = {}
     first: dict[tuple[str, str], str] = {}
     seasons: dict[str, set[str]] = {}
-    for i in order:
-        lg, ss = str(league[i]), str(season[i])
+    columns = (league[order].astype(str), season[order].astype(str), home[order], away[order])
+    for lg, ss, home_team, away_team in zip(*(col.tolist() for col in columns), strict=True):
         seasons.setdefault(lg, set()).add(ss)
-        for team in (str(home[i]), str(away[i])):
+        for team in (home_team, away_team):
             latest[team] = lg
             key = (team, lg)
             if key not in first or ss < first[key]:
@@ -183,7 +188,7 @@ class TeamStrengthModel(GoalModel):
     def _extra_bounds(self) -> list[tuple[float, float]]:
         return []
 
-    def _store_extra(self, extra: np.ndarray) -> None:  # noqa: B027 - optional hook
+    def _store_extra(self, extra: np.ndarray) -> None:
         """Store the model-specific parameters as learned attributes."""
 
     @abstractmethod
@@ -202,8 +207,9 @@ class TeamStrengthModel(GoalModel):
         reference = pd.Timestamp(self.reference_date) if self.reference_date is not None else dates.max()
         late = frame.index[dates > reference]
         if len(late):
+            first = str(late[0])
             raise ValueError(
-                f"{len(late)} training match(es) after reference_date {reference.date()} (first row {late[0]})"
+                f"{len(late)} training match(es) after reference_date {reference.date()}, row {first}"
             )
         days = ((reference - dates).dt.total_seconds() / 86400.0).to_numpy()
         return np.exp(-self.xi * days), reference
@@ -214,8 +220,10 @@ class TeamStrengthModel(GoalModel):
         bad = ~np.isfinite(goals) | (goals < 0) | (goals != np.round(goals))
         if bad.any():
             row = frame.index[np.flatnonzero(bad)[0]]
-            value = frame.at[row, column]
-            raise ValueError(f"row {row}: field {column!r} must be a non-negative whole number, got {value}")
+            value, label = str(frame.at[row, column]), str(row)
+            raise ValueError(
+                f"row {label}: field {column!r} must be a non-negative whole number, got {value}"
+            )
         return goals
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TeamStrengthModel:
@@ -228,13 +236,20 @@ class TeamStrengthModel(GoalModel):
         home_goals = self._validated_goals(frame, c.HOME_GOALS)
         away_goals = self._validated_goals(frame, c.AWAY_GOALS)
         weights, reference = self._weights(frame)
-        teams = np.unique(np.concatenate([frame[c.HOME].astype(str), frame[c.AWAY].astype(str)]))
+        home_names = frame[c.HOME].astype(str).tolist()
+        away_names = frame[c.AWAY].astype(str).tolist()
+        teams = np.array(sorted(set(home_names) | set(away_names)))
         if len(teams) < 2:
             raise ValueError(f"need at least two teams to fit, got {list(teams)}")
         leagues = np.unique(frame[c.LEAGUE].to_numpy())
         if c.SEASON in frame.columns and c.DATE in frame.columns:
             team_league, newcomer = team_groups(
-                *(frame[name].to_numpy() for name in (c.LEAGUE, c.SEASON, c.DATE, c.HOME, c.AWAY)), teams
+                frame[c.LEAGUE].to_numpy(),
+                frame[c.SEASON].to_numpy(),
+                frame[c.DATE].to_numpy(),
+                np.array(home_names),
+                np.array(away_names),
+                teams,
             )
         else:
             team_league, newcomer = np.full(len(teams), str(leagues[0])), np.zeros(len(teams), dtype=bool)
@@ -242,8 +257,9 @@ class TeamStrengthModel(GoalModel):
 
         layout = _Layout(len(leagues), len(teams), self._n_extra)
         basis = _sum_to_zero(len(teams))
-        home_idx = np.searchsorted(teams, frame[c.HOME].astype(str).to_numpy())
-        away_idx = np.searchsorted(teams, frame[c.AWAY].astype(str).to_numpy())
+        position = {team: i for i, team in enumerate(teams.tolist())}
+        home_idx = np.array([position[t] for t in home_names])
+        away_idx = np.array([position[t] for t in away_names])
         league_idx = np.searchsorted(leagues, frame[c.LEAGUE].to_numpy())
         n = len(frame)
         H = np.zeros((n, layout.n_beta))
@@ -264,7 +280,7 @@ class TeamStrengthModel(GoalModel):
             penalty[layout.defence, layout.defence] = strength_precision
         data = GoalData(H, A, home_goals, away_goals, weights, penalty)
 
-        theta = self._optimise(data, layout, leagues, league_idx)
+        theta = self._optimise(data, layout, self._start(data, layout, league_idx, home_idx, away_idx))
         beta = theta[: layout.n_beta]
         attack = basis @ beta[layout.attack]
         defence = basis @ beta[layout.defence]
@@ -298,10 +314,27 @@ class TeamStrengthModel(GoalModel):
             att[league], dfc[league] = att_means.get(key, 0.0), def_means.get(key, 0.0)
         return pd.Series(att, name="attack"), pd.Series(dfc, name="defence")
 
-    def _start(self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray) -> np.ndarray:
+    def _start(
+        self,
+        data: GoalData,
+        layout: _Layout,
+        league_idx: np.ndarray,
+        home_idx: np.ndarray,
+        away_idx: np.ndarray,
+    ) -> np.ndarray:
+        """Start values: league goal levels, home/away goal ratio, each team's log goals for and against."""
         theta = np.zeros(layout.size)
-        w = data.weights
-        for i in range(len(leagues)):
+        w, n = data.weights, layout.n_teams
+        x, y = w * data.home_goals, w * data.away_goals
+
+        def per_team(home_values: np.ndarray, away_values: np.ndarray) -> np.ndarray:
+            return np.bincount(home_idx, home_values, n) + np.bincount(away_idx, away_values, n)
+
+        played = per_team(w, w) + 1.0
+        for block, values in ((layout.attack, per_team(x, y)), (layout.defence, per_team(y, x))):
+            log_rate = np.log((values + 1.0) / played)
+            theta[block] = (log_rate - log_rate.mean())[:-1]  # the sum-to-zero basis keeps the first n-1
+        for i in range(int(league_idx.max()) + 1):
             m = league_idx == i
             goals = (w[m] @ (data.home_goals[m] + data.away_goals[m])) / (2 * w[m].sum())
             theta[i] = np.log(max(goals, 0.1))
@@ -310,9 +343,7 @@ class TeamStrengthModel(GoalModel):
         theta[layout.n_beta :] = self._extra_start()
         return theta
 
-    def _optimise(
-        self, data: GoalData, layout: _Layout, leagues: np.ndarray, league_idx: np.ndarray
-    ) -> np.ndarray:
+    def _optimise(self, data: GoalData, layout: _Layout, start: np.ndarray) -> np.ndarray:
         bounds = (
             [(-5.0, 5.0)] * layout.n_leagues
             + [(-3.0, 3.0)]
@@ -320,7 +351,6 @@ class TeamStrengthModel(GoalModel):
             + self._extra_bounds()
         )
         lower, upper = np.array(bounds).T
-        start = self._start(data, layout, leagues, league_idx)
         rng = np.random.default_rng(self.random_state)
         messages = []
         for attempt in range(MAX_ATTEMPTS):
@@ -343,7 +373,9 @@ class TeamStrengthModel(GoalModel):
             if finite and (result.success or np.max(np.abs(projected)) < ACCEPT_GRADIENT):
                 self.n_iter_ = int(result.nit)
                 return theta
-            messages.append(f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})")
+            messages.append(
+                f"attempt {attempt + 1}: {result.message} (max |gradient| {np.max(np.abs(projected)):.3g})"
+            )
             log.warning("%s fit did not converge, retrying: %s", type(self).__name__, messages[-1])
         raise ConvergenceError(
             f"{type(self).__name__} did not converge on {len(data.weights)} matches: " + "; ".join(messages)
@@ -351,7 +383,7 @@ class TeamStrengthModel(GoalModel):
 
     # --- prediction ------------------------------------------------------------------------------
     def predict_log_rates(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Log-linear predictors ``(log rate_home, log rate_away)`` of every fixture (unseen teams: see module)."""
+        """``(log rate_home, log rate_away)`` of every fixture (unseen teams: see the module docstring)."""
         if not hasattr(self, "attack_"):
             from sklearn.exceptions import NotFittedError
 

@@ -5,10 +5,10 @@ A model is a scikit-learn estimator (:class:`MatchModel`, a ``BaseEstimator``):
 * ``__init__`` takes keyword hyper-parameters only and stores them unchanged (so ``get_params``,
   ``set_params`` and ``sklearn.base.clone`` work). Randomness is seeded by a ``random_state`` parameter.
 * ``fit(X, y=None) -> self``: ``X`` is a *match frame* of past matches (canonical columns of
-  :mod:`scoreline.columns`: league, season, date, kickoff, home, away, home_goals, away_goals, result, ... plus
-  any feature columns a model uses). Rows without a result (missing goals) are ignored. ``y`` is ignored: the
-  target is in ``X``. ``fit`` never mutates ``X``. Learned attributes end in ``_``; ``classes_`` is
-  ``np.array(["home", "draw", "away"])``.
+  :mod:`scoreline.columns`: league, season, date, kickoff, home, away, home_goals, away_goals, result, ...
+  plus any feature columns a model uses). Rows without a result (missing goals) are ignored. ``y`` is
+  ignored: the target is in ``X``. ``fit`` never mutates ``X``. Learned attributes end in ``_``;
+  ``classes_`` is ``np.array(["home", "draw", "away"])``.
 * ``predict_proba(X) -> np.ndarray`` of shape ``(n, 3)``: probabilities of home win, draw, away win (order
   :data:`scoreline.columns.OUTCOMES`), finite, in ``[0, 1]``, rows summing to one. Teams unseen in training
   never raise (each model documents what it predicts for them).
@@ -39,7 +39,7 @@ class ConvergenceError(RuntimeError):
     """A model's optimiser did not converge (after its retries); the message says which fit and why."""
 
 
-class MatchModel(BaseEstimator, ABC):  # type: ignore[misc]
+class MatchModel(BaseEstimator, ABC):
     """Base class of all match models: see the module docstring for the contract."""
 
     classes_: np.ndarray
@@ -77,5 +77,5 @@ def played(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_frame(model: MatchModel, X: pd.DataFrame) -> pd.DataFrame:
-    """``model``'s probabilities for ``X`` as a frame (``p_home``, ``p_draw``, ``p_away``) on ``X``'s index."""
+    """``model``'s probabilities for ``X`` as a frame (``p_home``, ``p_draw``, ``p_away``), ``X``'s index."""
     return pd.DataFrame(model.predict_proba(X), index=X.index, columns=list(c.PROBABILITY_COLUMNS))

@@ -1,14 +1,14 @@
 """Score-probability grids: every goal market for many fixtures at once.
 
-A :class:`ScoreGrid` holds ``P(home goals = i, away goals = j)`` for ``i, j = 0..G`` and ``n`` fixtures as an
-``(n, G + 1, G + 1)`` array. Goal models truncate at ``G = MAX_GOALS = 15`` goals per side and renormalise each
-fixture's grid to sum to one; the mass lost beyond 15 goals is below 1e-8 for scoring rates up to 4 goals per
-match, far under any price's precision. Every market below is vectorised over the fixtures and returns arrays
-of shape ``(n,)`` (or ``(n, k)``).
+A :class:`ScoreGrid` holds ``P(home goals = i, away goals = j)`` for ``i, j = 0..G`` and ``n`` fixtures as
+an ``(n, G + 1, G + 1)`` array. Goal models truncate at ``G = MAX_GOALS = 15`` goals per side and renormalise
+each fixture's grid to sum to one; the mass lost beyond 15 goals is below 1e-5 for a scoring rate of 4 and
+below 1e-8 for rates up to 2.5, far under any price's precision. Every market below is vectorised over the
+fixtures and returns arrays of shape ``(n,)`` (or ``(n, k)``).
 
-Asian handicaps and goal lines are settled like bookmakers do: whole lines can push, half lines cannot, and
-quarter lines (``x.25``, ``x.75``) split the stake in two halves on the neighbouring whole and half lines, so a
-bet can win or lose half its stake. :class:`Settlement` gives the five outcome probabilities and the fair
+Asian handicaps and goal lines are settled like bookmakers do: whole lines can push, half lines cannot,
+and quarter lines (``x.25``, ``x.75``) split the stake in two halves on the neighbouring whole and half lines,
+so a bet can win or lose half its stake. :class:`Settlement` gives the five outcome probabilities and the fair
 (zero-margin) decimal price.
 """
 
@@ -49,7 +49,7 @@ class Settlement:
 
     @property
     def expected_return(self) -> np.ndarray:
-        """Expected profit per unit stake at even money (odds 2.0): ``win - loss`` with halves counted half."""
+        """Expected profit per unit stake at even money (odds 2.0): ``win - loss``, halves counted half."""
         return np.asarray(self.win + 0.5 * self.half_win - 0.5 * self.half_loss - self.loss)
 
     def opposite(self) -> Settlement:
@@ -155,15 +155,17 @@ class ScoreGrid:
         return np.column_stack([self.home_goal_distribution @ goals, self.away_goal_distribution @ goals])
 
     def totals(self, line: float) -> Totals:
-        """Over / push / under probabilities for a whole or half goal ``line`` (quarter lines: :meth:`over`)."""
+        """Over / push / under probabilities for a whole or half goal ``line`` (quarter lines: ``over``)."""
         if not _is_multiple(line, 0.5):
             raise ValueError(f"totals() takes whole or half lines, got {line}; use over() for quarter lines")
         return Totals(
-            self._mass(self._total > line), self._mass(np.isclose(self._total, line)), self._mass(self._total < line)
+            self._mass(self._total > line),
+            self._mass(np.isclose(self._total, line)),
+            self._mass(self._total < line),
         )
 
     def over(self, line: float) -> Settlement:
-        """Settlement of an *over* bet on any goal line including quarter lines (``under = over(l).opposite()``)."""
+        """Settlement of an *over* bet on any goal line, quarter lines too (under: ``over(l).opposite()``)."""
         return self._settle(self._total.astype(float), -line)
 
     def both_teams_to_score(self) -> np.ndarray:
@@ -173,7 +175,7 @@ class ScoreGrid:
 
     # --- handicaps ---------------------------------------------------------------------------
     def asian_handicap(self, line: float) -> Settlement:
-        """Settlement of a bet on the *home* team with handicap ``line`` (``-0.25``: home gives a quarter goal).
+        """Settlement of a bet on the *home* team with handicap ``line`` (-0.25: home gives a quarter goal).
 
         The away side of the same market is ``asian_handicap(line).opposite()``.
         """
@@ -183,12 +185,9 @@ class ScoreGrid:
         """Settle a bet that wins when ``margin + line > 0`` for every cell, splitting quarter lines."""
         if not _is_multiple(line, 0.25):
             raise ValueError(f"lines must be multiples of 0.25, got {line}")
-        if _is_multiple(line, 0.5):
-            halves = (line, line)
-        else:
-            halves = (line - 0.25, line + 0.25)
+        halves = (line, line) if _is_multiple(line, 0.5) else (line - 0.25, line + 0.25)
         # score of each half stake: +1 win, 0 push, -1 loss; summed over both halves: -2..2
-        score = sum(np.sign(np.round(margin + h, 9)) for h in halves)
+        score = np.sign(np.round(margin + halves[0], 9)) + np.sign(np.round(margin + halves[1], 9))
         probabilities = [self._mass(score == s) for s in (2, 1, 0, -1, -2)]
         return Settlement(*probabilities)
 
