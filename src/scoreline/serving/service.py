@@ -73,17 +73,19 @@ def season_code(kickoff: datetime) -> str:
 
 def fixtures_frame(fixtures: Sequence[Fixture]) -> pd.DataFrame:
     """A canonical match frame (key columns, season, date, kickoff) for ``fixtures``, results missing."""
-    kickoff = pd.to_datetime([f.kickoff for f in fixtures])
+    kickoff = np.array([f.kickoff for f in fixtures], dtype="datetime64[ns]")
+    date = kickoff.astype("datetime64[D]").astype("datetime64[ns]")
     return pd.DataFrame(
         {
-            c.LEAGUE: [f.league for f in fixtures],
-            c.SEASON: [season_code(f.kickoff) for f in fixtures],
-            c.DATE: kickoff.normalize(),
+            c.LEAGUE: np.array([f.league for f in fixtures], dtype=object),
+            c.SEASON: np.array([season_code(f.kickoff) for f in fixtures], dtype=object),
+            c.DATE: date,
             c.KICKOFF: kickoff,
-            c.HAS_TIME: kickoff != kickoff.normalize(),
-            c.HOME: [f.home for f in fixtures],
-            c.AWAY: [f.away for f in fixtures],
-        }
+            c.HAS_TIME: kickoff != date,
+            c.HOME: np.array([f.home for f in fixtures], dtype=object),
+            c.AWAY: np.array([f.away for f in fixtures], dtype=object),
+        },
+        copy=False,
     )
 
 
