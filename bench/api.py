@@ -163,7 +163,10 @@ def _in_process(repeats: int = 300) -> dict[str, float]:
     for _ in range(repeats):
         provider.model.predict_grid(frame)
     grid_ms = 1000 * (time.perf_counter() - started) / repeats
-    fixtures = [Fixture("E0", "Arsenal", "Chelsea", datetime(2026, 12, 5) + timedelta(minutes=i)) for i in range(repeats)]
+    fixtures = [
+        Fixture("E0", "Arsenal", "Chelsea", datetime(2026, 12, 5) + timedelta(minutes=i))
+        for i in range(repeats)
+    ]
     service = PredictionService(ModelHandle(provider.model, "dixon_coles", "1"))
     started = time.perf_counter()
     for f in fixtures:
@@ -189,10 +192,22 @@ def main() -> None:
     app, app_url = _start(_serve_scoreline)
     scenarios = [
         ("bare FastAPI endpoint, 1 fixture", bare_url + "/bare", _bodies(teams, 1, args.requests, True)),
-        ("predictions, 1 fixture, distinct", app_url + "/v1/predictions", _bodies(teams, 1, args.requests, True)),
-        ("predictions, 1 fixture, repeated", app_url + "/v1/predictions", _bodies(teams, 1, args.requests, False)),
+        (
+            "predictions, 1 fixture, distinct",
+            app_url + "/v1/predictions",
+            _bodies(teams, 1, args.requests, True),
+        ),
+        (
+            "predictions, 1 fixture, repeated",
+            app_url + "/v1/predictions",
+            _bodies(teams, 1, args.requests, False),
+        ),
         ("bare FastAPI endpoint, 50 fixtures", bare_url + "/bare", _bodies(teams, 50, args.requests, True)),
-        ("predictions, 50 fixtures, distinct", app_url + "/v1/predictions", _bodies(teams, 50, args.requests, True)),
+        (
+            "predictions, 50 fixtures, distinct",
+            app_url + "/v1/predictions",
+            _bodies(teams, 50, args.requests, True),
+        ),
     ]
     results = {}
     try:
@@ -203,9 +218,14 @@ def main() -> None:
             process.terminate()
             process.join(10)
     print(f"{args.concurrency} concurrent clients, python {sys.version.split()[0]}, one uvicorn worker each")
-    print(f"{'scenario':38s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'vs bare':>8s}")
+    print(
+        f"{'scenario':38s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
+        f"{'vs bare':>8s}"
+    )
     for name, r in results.items():
-        peer = results["bare FastAPI endpoint, 50 fixtures" if "50" in name else "bare FastAPI endpoint, 1 fixture"]
+        peer = results[
+            "bare FastAPI endpoint, 50 fixtures" if "50" in name else "bare FastAPI endpoint, 1 fixture"
+        ]
         print(
             f"{name:38s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
             f"{r['rps']:8.0f} {r['rps'] / peer['rps']:8.2f}"

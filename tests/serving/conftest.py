@@ -2,7 +2,8 @@
 
 The league's kickoffs are shifted so that its last three rounds lie in the future; those fixtures have no
 result. Models are fitted on the played matches only. ``ModelsInMemory`` implements the ``ModelProvider``
-protocol over fitted estimators (aliases, versions, a promotion rule), so the API can be driven without MLflow.
+protocol over fitted estimators (aliases, versions, a promotion rule): the HTTP layer is tested without MLflow
+(``test_registry_provider.py`` covers the real registry).
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ class ModelsInMemory:
         if version is None or version not in self._versions:
             raise ModelNotFoundError(f"no version or alias {ref!r}")
         name, estimator = self._versions[version]
-        return ModelHandle(estimator=estimator, name=name, version=str(version), alias=None if ref.isdigit() else ref)
+        return ModelHandle(
+            estimator=estimator, name=name, version=str(version), alias=None if ref.isdigit() else ref
+        )
 
     def versions(self) -> list[dict[str, Any]]:
         by_version: dict[int, list[str]] = {}

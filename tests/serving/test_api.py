@@ -105,9 +105,10 @@ def test_predictions_are_the_models_own_markets(client: TestClient, fitted_model
     assert (answers[0]["home"], answers[1]["away"]) == ("Arsenal", "Liverpool")
     # the stronger side per the fitted strengths is favoured
     model = fitted_models["dixon_coles"]
-    stronger_home = model.attack_["Arsenal"] - model.defence_["Arsenal"] > model.attack_["Chelsea"] - model.defence_[
-        "Chelsea"
-    ]
+    stronger_home = (
+        model.attack_["Arsenal"] - model.defence_["Arsenal"]
+        > model.attack_["Chelsea"] - model.defence_["Chelsea"]
+    )
     assert (answers[0]["probabilities"]["home"] > answers[0]["probabilities"]["away"]) == stronger_home
 
 
@@ -119,13 +120,16 @@ def test_team_names_are_matched_case_insensitively(client: TestClient) -> None:
 
 
 def test_aware_kickoffs_are_converted_to_utc(client: TestClient) -> None:
-    response = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"), kickoff="2030-01-05T15:00:00+02:00"))
+    response = client.post(
+        "/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"), kickoff="2030-01-05T15:00:00+02:00")
+    )
     assert response.json()["predictions"][0]["kickoff"] == "2030-01-05T13:00:00"
 
 
 def test_unknown_teams_are_404_with_every_problem_and_suggestions(client: TestClient) -> None:
     response = client.post(
-        "/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"), ("E0", "Arsenl", "Man Utd"), ("E1", "Leeds", "Hull"))
+        "/v1/predictions",
+        json=body(("E0", "Arsenal", "Chelsea"), ("E0", "Arsenl", "Man Utd"), ("E1", "Leeds", "Hull")),
     )
     assert response.status_code == 404
     problems = {tuple(p["loc"]): p for p in response.json()["problems"]}
@@ -144,12 +148,38 @@ def test_unknown_teams_are_404_with_every_problem_and_suggestions(client: TestCl
     ("payload", "loc"),
     [
         ({"fixtures": []}, ["body", "fixtures"]),
-        ({"fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "soon"}]}, ["body", "fixtures", 0, "kickoff"]),
-        ({"fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "9999-01-01T00:00:00"}]}, ["body", "fixtures", 0, "kickoff"]),
-        ({"fixtures": [{"league": "E0", "home": "Arsenal", "kickoff": KICKOFF}]}, ["body", "fixtures", 0, "away"]),
-        ({"fixtures": [{"league": "E 0", "home": "Arsenal", "away": "Chelsea", "kickoff": KICKOFF}]}, ["body", "fixtures", 0, "league"]),
-        ({"fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": KICKOFF, "x": 1}]}, ["body", "fixtures", 0, "x"]),
-        ({"fixtures": [{"league": "E0", "home": "Arsenal", "away": "arsenal", "kickoff": KICKOFF}]}, ["body", "fixtures", 0]),
+        (
+            {"fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "soon"}]},
+            ["body", "fixtures", 0, "kickoff"],
+        ),
+        (
+            {
+                "fixtures": [
+                    {"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "9999-01-01T00:00:00"}
+                ]
+            },
+            ["body", "fixtures", 0, "kickoff"],
+        ),
+        (
+            {"fixtures": [{"league": "E0", "home": "Arsenal", "kickoff": KICKOFF}]},
+            ["body", "fixtures", 0, "away"],
+        ),
+        (
+            {"fixtures": [{"league": "E 0", "home": "Arsenal", "away": "Chelsea", "kickoff": KICKOFF}]},
+            ["body", "fixtures", 0, "league"],
+        ),
+        (
+            {
+                "fixtures": [
+                    {"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": KICKOFF, "x": 1}
+                ]
+            },
+            ["body", "fixtures", 0, "x"],
+        ),
+        (
+            {"fixtures": [{"league": "E0", "home": "Arsenal", "away": "arsenal", "kickoff": KICKOFF}]},
+            ["body", "fixtures", 0],
+        ),
         ({"fixtures": "E0"}, ["body", "fixtures"]),
     ],
 )
@@ -169,14 +199,18 @@ def test_batches_hold_at_most_500_fixtures(client: TestClient, league_matches: p
     assert client.post("/v1/predictions", json=body(*fixtures, fixtures[0])).status_code == 422
 
 
-def test_a_model_without_score_grid_answers_1x2_only(settings: Settings, fitted_models: dict[str, Any]) -> None:
+def test_a_model_without_score_grid_answers_1x2_only(
+    settings: Settings, fitted_models: dict[str, Any]
+) -> None:
     class OutcomeOnly:
         def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
             return fitted_models["poisson"].predict_proba(X)
 
     provider = ModelsInMemory({7: ("outcome_only", OutcomeOnly())}, {"champion": 7})
     with TestClient(create_app(settings, provider)) as client:
-        answer = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"))).json()["predictions"][0]
+        answer = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"))).json()[
+            "predictions"
+        ][0]
     assert answer["expected_goals"] is None and answer["over_under"] is None
     assert answer["most_likely_scores"] == []
     assert sum(answer["probabilities"].values()) == pytest.approx(1.0)
@@ -192,7 +226,9 @@ def test_upcoming_fixtures_are_the_stores_scheduled_fixtures_with_predictions(
     response = client.get("/v1/fixtures/upcoming", params={"league": "E0"})
     assert response.status_code == 200
     fixtures = response.json()["fixtures"]
-    assert [(f["home"], f["away"]) for f in fixtures] == list(zip(expected[c.HOME], expected[c.AWAY], strict=True))
+    assert [(f["home"], f["away"]) for f in fixtures] == list(
+        zip(expected[c.HOME], expected[c.AWAY], strict=True)
+    )
     frame = expected.assign(**{c.LEAGUE: "E0"})
     probs = fitted_models["dixon_coles"].predict_proba(frame)
     got = np.array([[f["probabilities"][k] for k in c.OUTCOMES] for f in fixtures])
@@ -225,7 +261,9 @@ def test_models_lists_versions_aliases_metrics_and_the_served_one(client: TestCl
     assert document["serving"]["version"] == "2"
 
 
-def test_without_a_model_the_app_starts_but_is_not_ready(settings: Settings, fitted_models: dict[str, Any]) -> None:
+def test_without_a_model_the_app_starts_but_is_not_ready(
+    settings: Settings, fitted_models: dict[str, Any]
+) -> None:
     provider = ModelsInMemory({1: ("poisson", fitted_models["poisson"])}, {})
     with TestClient(create_app(settings, provider)) as client:
         assert client.get("/health").status_code == 200
@@ -252,9 +290,16 @@ def test_a_named_version_can_be_served(settings: Settings, provider: ModelsInMem
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"X-API-Key": "wrong"}, 403), ({"X-API-Key": API_KEY + "x"}, 403), ({"X-API-Key": "é".encode("latin-1")}, 403)],
+    [
+        ({}, 401),
+        ({"X-API-Key": "wrong"}, 403),
+        ({"X-API-Key": API_KEY + "x"}, 403),
+        ({"X-API-Key": "é".encode("latin-1")}, 403),
+    ],
 )
-def test_admin_needs_the_right_key(client: TestClient, provider: ModelsInMemory, headers: dict, status: int) -> None:
+def test_admin_needs_the_right_key(
+    client: TestClient, provider: ModelsInMemory, headers: dict, status: int
+) -> None:
     for path in ("/v1/admin/reload", "/v1/admin/promote"):
         response = client.post(path, headers=headers)
         assert response.status_code == status
@@ -328,16 +373,23 @@ def test_reload_does_not_drop_requests_in_flight(client: TestClient, provider: M
         seen = [item for f in futures for item in f.result()]
     assert swap.status_code == 200
     assert {status for status, _ in seen} == {200}
-    assert {version for _, version in seen} == {"1", "2"}  # served the old model during the load, then the new
+    assert {version for _, version in seen} == {
+        "1",
+        "2",
+    }  # served the old model during the load, then the new
 
 
 # --- settings, observability ---------------------------------------------------------------------------
 
 
-def test_settings_given_to_create_app_override_the_dependency(settings: Settings, provider: ModelsInMemory) -> None:
+def test_settings_given_to_create_app_override_the_dependency(
+    settings: Settings, provider: ModelsInMemory
+) -> None:
     app = create_app(settings, provider)
     assert app.dependency_overrides[get_settings]() is settings
-    other = create_app(Settings(home=settings.home, db_url=settings.db_url, api_key=SecretStr("other")), provider)
+    other = create_app(
+        Settings(home=settings.home, db_url=settings.db_url, api_key=SecretStr("other")), provider
+    )
     with TestClient(app) as first, TestClient(other) as second:
         assert first.post("/v1/admin/reload", headers={"X-API-Key": API_KEY}).status_code == 200
         assert second.post("/v1/admin/reload", headers={"X-API-Key": API_KEY}).status_code == 403
@@ -355,7 +407,9 @@ def test_access_log_is_json_with_request_id_model_version_and_latency(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="scoreline.serving.access"):
-        client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")), headers={"X-Request-ID": "log-1"})
+        client.post(
+            "/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")), headers={"X-Request-ID": "log-1"}
+        )
     (record,) = [r for r in caplog.records if r.name == "scoreline.serving.access"]
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "log-1"
@@ -372,13 +426,19 @@ def test_metrics_count_requests_and_predictions_per_model_version(client: TestCl
     text = client.get("/metrics").text
     assert 'scoreline_predictions_total{model="dixon_coles",version="2"} 3.0' in text
     assert 'scoreline_http_requests_total{method="POST",route="/v1/predictions",status="200"} 2.0' in text
-    assert 'scoreline_http_requests_total{method="GET",route="/v1/leagues/{league}/teams",status="404"} 1.0' in text
+    assert (
+        'scoreline_http_requests_total{method="GET",route="/v1/leagues/{league}/teams",status="404"} 1.0'
+        in text
+    )
     assert 'scoreline_http_request_duration_seconds_count{method="POST",route="/v1/predictions"} 2.0' in text
     assert 'scoreline_model_loaded{model="dixon_coles",version="2"} 1.0' in text
 
 
 def test_two_apps_in_one_process_keep_separate_metrics(settings: Settings, provider: ModelsInMemory) -> None:
-    with TestClient(create_app(settings, provider)) as first, TestClient(create_app(settings, provider)) as second:
+    with (
+        TestClient(create_app(settings, provider)) as first,
+        TestClient(create_app(settings, provider)) as second,
+    ):
         first.get("/health")
         first.get("/health")
         second.get("/health")
@@ -396,7 +456,9 @@ def test_an_unexpected_error_is_a_json_500_with_the_request_id(
     broken = ModelsInMemory({3: ("exploding", Exploding())}, {"champion": 3})
     app = create_app(settings, broken, fixtures=FrameFixtureSource(league_matches))
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")), headers={"X-Request-ID": "r-500"})
+        response = client.post(
+            "/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")), headers={"X-Request-ID": "r-500"}
+        )
     assert response.status_code == 500
     assert response.json() == {"detail": "internal server error", "problems": [], "request_id": "r-500"}
     assert response.headers["X-Request-ID"] == "r-500"

@@ -32,12 +32,16 @@ def test_predict_fixture_gives_the_same_answer_as_the_api(
 ) -> None:
     fixture = FixtureIn(league="E0", home="arsenal", away="Chelsea", kickoff=datetime(2030, 1, 5, 15))
     answer = predict_fixture(provider, StoreFixtureSource(store_url), fixture, "champion")
-    payload = {"fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "2030-01-05T15:00:00"}]}
+    payload = {
+        "fixtures": [{"league": "E0", "home": "Arsenal", "away": "Chelsea", "kickoff": "2030-01-05T15:00:00"}]
+    }
     from_api = client.post("/v1/predictions", json=payload).json()["predictions"][0]
     assert answer.model_dump(mode="json") == from_api
 
 
-def test_predict_names_unknown_teams_with_suggestions(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_predict_names_unknown_teams_with_suggestions(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SCORELINE_DB_URL", store_url)
     result = CliRunner().invoke(cli, ["predict", "Arsenl", "Chelsea", "--league", "E0"])
     assert result.exit_code == 2
@@ -65,7 +69,12 @@ def test_serve_starts_logs_json_and_is_live_but_not_ready_without_a_registered_m
     isolated_home: Path, store_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(SRC), "SCORELINE_HOME": str(isolated_home), "SCORELINE_DB_URL": store_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "SCORELINE_HOME": str(isolated_home),
+        "SCORELINE_DB_URL": store_url,
+    }
     log = tmp_path / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
@@ -92,7 +101,9 @@ def test_serve_starts_logs_json_and_is_live_but_not_ready_without_a_registered_m
         finally:
             process.terminate()
             process.wait(timeout=20)
-    lines: list[dict[str, Any]] = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines: list[dict[str, Any]] = [
+        json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")
+    ]
     access = [line for line in lines if line["logger"] == "scoreline.serving.access"]
     assert any(line["request_id"] == "cli-1" and line["status"] == 200 for line in access)
     assert any(line["level"] == "ERROR" and "could not load model" in line["message"] for line in lines)

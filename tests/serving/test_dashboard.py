@@ -1,4 +1,4 @@
-"""The dashboard page: fixtures with probabilities, leaderboard and calibration, staging monitor, empty states."""
+"""The dashboard: fixtures with probabilities, leaderboard and calibration, staging monitor, empty states."""
 
 from __future__ import annotations
 
@@ -64,7 +64,10 @@ def fixture_rows(html: str) -> list[str]:
 
 def test_empty_states_say_what_is_missing(client: TestClient, settings: Settings) -> None:
     html = client.get("/").text
-    assert f"no backtest yet: {settings.home_dir / 'backtests' / 'latest' / 'metrics.json'} does not exist" in html
+    assert (
+        f"no backtest yet: {settings.home_dir / 'backtests' / 'latest' / 'metrics.json'} does not exist"
+        in html
+    )
     assert "No reliability data" in html
     assert "no staging monitor yet" in html
     assert 'id="calibration"' not in html and 'id="monitor-chart"' not in html

@@ -30,7 +30,9 @@ OPERATIONS = 9
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory, store_url: str, fitted_models: dict[str, Any]) -> Any:
+def api_schema(
+    tmp_path_factory: pytest.TempPathFactory, store_url: str, fitted_models: dict[str, Any]
+) -> Any:
     home: Path = tmp_path_factory.mktemp("schema_home")
     provider = ModelsInMemory(
         {1: ("poisson", fitted_models["poisson"]), 2: ("dixon_coles", fitted_models["dixon_coles"])},
@@ -51,7 +53,9 @@ def test_every_operation_conforms_to_the_schema_and_never_fails_on_the_server(ap
         )
 
         @given(case=strategy)
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def conforms(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
 

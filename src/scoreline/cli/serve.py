@@ -1,4 +1,4 @@
-"""``scoreline serve`` (the API and dashboard under uvicorn) and ``scoreline predict`` (one fixture, same code)."""
+"""``scoreline serve`` (API and dashboard under uvicorn), ``scoreline predict`` (one fixture, same code)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def predict_fixture(
 
 def _table(prediction: PredictionOut) -> Table:
     table = Table(
-        title=f"{prediction.home} v {prediction.away} ({prediction.league}, {prediction.kickoff:%Y-%m-%d %H:%M})",
+        title=f"{prediction.home} v {prediction.away} "
+        f"({prediction.league}, {prediction.kickoff:%Y-%m-%d %H:%M})",
         caption=f"model {prediction.model.name} version {prediction.model.version}",
     )
     table.add_column("Market")
@@ -69,11 +70,15 @@ def _table(prediction: PredictionOut) -> Table:
     p = prediction.probabilities
     table.add_row("Home / draw / away", f"{p.home:.1%} / {p.draw:.1%} / {p.away:.1%}")
     if prediction.expected_goals is not None:
-        table.add_row("Expected goals", f"{prediction.expected_goals.home:.2f} - {prediction.expected_goals.away:.2f}")
+        table.add_row(
+            "Expected goals", f"{prediction.expected_goals.home:.2f} - {prediction.expected_goals.away:.2f}"
+        )
     for score in prediction.most_likely_scores:
         table.add_row(f"Score {score.home}-{score.away}", f"{score.probability:.1%}")
     if prediction.over_under is not None:
-        table.add_row("Over / under 2.5", f"{prediction.over_under.over:.1%} / {prediction.over_under.under:.1%}")
+        table.add_row(
+            "Over / under 2.5", f"{prediction.over_under.over:.1%} / {prediction.over_under.under:.1%}"
+        )
     if prediction.both_teams_to_score is not None:
         table.add_row("Both teams to score", f"{prediction.both_teams_to_score:.1%}")
     return table
@@ -90,7 +95,8 @@ def predict_command(
     """Predict one fixture with the registered model (the API's prediction code, without a server)."""
     settings = get_settings()
     try:
-        fixture = FixtureIn(league=league, home=home, away=away, kickoff=kickoff or datetime.now().replace(microsecond=0))
+        when = kickoff or datetime.now().replace(microsecond=0).isoformat()
+        fixture = FixtureIn.model_validate({"league": league, "home": home, "away": away, "kickoff": when})
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         typer.echo(f"error: {problems}", err=True)

@@ -1,8 +1,9 @@
 """The FastAPI app factory: the prediction API, the dashboard, metrics; nothing is built at import time.
 
-``create_app`` wires a :class:`~scoreline.serving.state.ServingState` (model provider, fixture source, metrics)
-into a new app. The model (``champion`` unless told otherwise) is loaded in the lifespan start-up; if that
-fails the app still starts, ``/ready`` answers 503 and prediction endpoints 503 until an admin reload works.
+``create_app`` wires a :class:`~scoreline.serving.state.ServingState` (model provider, fixture source,
+metrics) into a new app. The model (``champion`` unless told otherwise) is loaded in the lifespan start-up;
+if that fails the app still starts, ``/ready`` and prediction endpoints answer 503 until an admin reload
+works.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def create_app(
         try:
             await run_in_threadpool(state.reload)
         except Exception as error:
-            logger.error("start-up: could not load model %r: %s; /ready answers 503 until a reload", model, error)
+            logger.error(
+                "start-up: could not load model %r: %s; /ready answers 503 until a reload", model, error
+            )
         yield
 
     app = FastAPI(

@@ -3,9 +3,9 @@
 A :class:`Snapshot` is built from a match frame: each league's teams are those of its latest season in the
 store (the season whose matches kick off last), and the *upcoming* fixtures are those without a result whose
 kickoff is in the future. :class:`StoreFixtureSource` rebuilds the snapshot from the store at most every
-``ttl_seconds`` (opening the store only for the read, so it never holds DuckDB's file lock), and keeps the last
-good snapshot when the store cannot be read. Unknown names raise :class:`UnknownNameError` with the closest
-known names (difflib).
+``ttl_seconds`` (opening the store only for the read, so it never holds DuckDB's file lock), and keeps
+the last good snapshot when the store cannot be read. Unknown names raise :class:`UnknownNameError` with the
+closest known names (difflib).
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ class StoreUnavailableError(RuntimeError):
 def closest(name: str, candidates: Sequence[str]) -> list[str]:
     """Up to three known names closest to ``name`` (case-insensitive), best first."""
     by_folded = {candidate.casefold(): candidate for candidate in candidates}
-    matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=MAX_SUGGESTIONS, cutoff=SUGGESTION_CUTOFF)
+    matches = difflib.get_close_matches(
+        name.casefold(), list(by_folded), n=MAX_SUGGESTIONS, cutoff=SUGGESTION_CUTOFF
+    )
     return [by_folded[m] for m in matches]
 
 
@@ -76,7 +78,9 @@ class Catalogue:
     """Leagues and teams with O(1) exact and case-insensitive lookups."""
 
     def __init__(self, leagues: Sequence[League]) -> None:
-        self.leagues: dict[str, League] = {league.code: league for league in sorted(leagues, key=lambda x: x.code)}
+        self.leagues: dict[str, League] = {
+            league.code: league for league in sorted(leagues, key=lambda x: x.code)
+        }
         self._folded_leagues = {code.casefold(): code for code in self.leagues}
         self._teams: dict[str, dict[str, str]] = {
             league.code: {team.casefold(): team for team in league.teams} for league in leagues
@@ -131,7 +135,9 @@ class Snapshot:
             teams = sorted(set(rows[c.HOME].astype(str)) | set(rows[c.AWAY].astype(str)))
             leagues.append(League(str(league), str(season), tuple(teams)))
         unplayed = matches[matches[c.HOME_GOALS].isna() | matches[c.AWAY_GOALS].isna()]
-        fixtures = unplayed.loc[:, list(UPCOMING_COLUMNS)].sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable")
+        fixtures = unplayed.loc[:, list(UPCOMING_COLUMNS)].sort_values(
+            [c.KICKOFF, c.LEAGUE, c.HOME], kind="stable"
+        )
         return cls(Catalogue(leagues), fixtures.reset_index(drop=True), taken_at)
 
     def upcoming(self, now: datetime, league: str | None = None) -> pd.DataFrame:
@@ -208,7 +214,9 @@ class StoreFixtureSource:
             except Exception as error:
                 if self._snapshot is None:
                     raise StoreUnavailableError(f"cannot read the store: {error}") from error
-                logger.warning("store read failed, serving the snapshot of %s: %s", self._snapshot.taken_at, error)
+                logger.warning(
+                    "store read failed, serving the snapshot of %s: %s", self._snapshot.taken_at, error
+                )
             self._read_at = self._clock()
             return self._snapshot
 
@@ -233,4 +241,3 @@ def _empty_matches() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in c.MATCH_COLUMNS}).astype(
         {c.KICKOFF: "datetime64[ns]", c.DATE: "datetime64[ns]"}
     )
-

@@ -3,8 +3,9 @@
 Files (all optional; a missing or malformed file gives an empty state with the reason):
 
 * ``<backtest dir>/metrics.json``: the evaluation's scores, ``{"pooled": {model: {"n", "rps", "logloss",
-  "brier", "accuracy", "ece"}}, ...}``; its optional key ``"reliability"``, or a ``reliability.json`` beside it,
-  holds reliability-diagram rows ``{"model", "outcome", "mean_predicted", "observed_frequency", "count"}``.
+  "brier", "accuracy", "ece"}}, ...}``; its optional key ``"reliability"``, or a ``reliability.json``
+  beside it, holds reliability-diagram rows ``{"model", "outcome", "mean_predicted",
+  "observed_frequency", "count"}``.
 * ``<home>/staging/monitor.json``: ``{"updated", "model", "version", "window", "series": [{"date", "n",
   "model_rps", "market_rps"}, ...]}`` (rolling RPS of the served model and of the market).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +119,7 @@ def _number(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None
+    return number if math.isfinite(number) else None
 
 
 def _reliability_panels(rows: list[Any], models: list[str]) -> tuple[list[Panel], list[Line]]:
@@ -135,16 +137,22 @@ def _reliability_panels(rows: list[Any], models: list[str]) -> tuple[list[Panel]
     panels = []
     for i, outcome in enumerate(c.OUTCOMES):
         lines = [
-            Line(model, colours[model], _svg_points(sorted(points[(model, outcome)]), PANEL, PANEL, (0.0, 1.0)))
+            Line(
+                model, colours[model], _svg_points(sorted(points[(model, outcome)]), PANEL, PANEL, (0.0, 1.0))
+            )
             for model in models
             if (model, outcome) in points
         ]
         panels.append(Panel(outcome, MARGIN + i * (PANEL + MARGIN), lines))
-    legend = [Line(model, colours[model], "") for model in models if any((model, o) in points for o in c.OUTCOMES)]
+    legend = [
+        Line(model, colours[model], "") for model in models if any((model, o) in points for o in c.OUTCOMES)
+    ]
     return panels, legend
 
 
-def _svg_points(xy: list[tuple[float, float]], width: float, height: float, y_range: tuple[float, float]) -> str:
+def _svg_points(
+    xy: list[tuple[float, float]], width: float, height: float, y_range: tuple[float, float]
+) -> str:
     """SVG points for values with x in [0, 1] and y in ``y_range`` (y grows upwards)."""
     low, high = y_range
     span = (high - low) or 1.0

@@ -14,7 +14,10 @@ from scoreline.serving.schemas import ErrorOut, NameProblem
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "No X-API-Key header."},
     403: {"model": ErrorOut, "description": "Wrong key, or admin endpoints disabled (no key configured)."},
-    404: {"model": ErrorOut, "description": "Unknown league, team or model version (with the closest names)."},
+    404: {
+        "model": ErrorOut,
+        "description": "Unknown league, team or model version (with the closest names).",
+    },
     503: {"model": ErrorOut, "description": "No model loaded, or the store or registry is unavailable."},
 }
 
@@ -41,7 +44,9 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def error_response(status: int, detail: str, problems: Sequence[NameProblem] = (), headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, detail: str, problems: Sequence[NameProblem] = (), headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     body = ErrorOut(detail=detail, problems=list(problems), request_id=current_request_id())
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=dict(headers or {}))
 

@@ -1,4 +1,4 @@
-"""Request ids, JSON logs and request metrics, as one pure ASGI middleware (cheaper than ``BaseHTTPMiddleware``).
+"""Request ids, JSON logs and request metrics in one pure ASGI middleware (cheaper than BaseHTTPMiddleware).
 
 Each request gets an id: the client's ``X-Request-ID`` when it is a sane token, else a new one; it is returned
 in the response's ``X-Request-ID`` and attached to every log record emitted while the request runs. One JSON

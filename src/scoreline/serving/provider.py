@@ -1,4 +1,4 @@
-"""Where the served model comes from: the :class:`ModelProvider` protocol and its MLflow-registry implementation.
+"""Where the served model comes from: the :class:`ModelProvider` protocol and its MLflow registry version.
 
 A provider loads a model by alias (``champion``, ``challenger``, ``previous_champion``) or version number,
 lists the registered versions with their aliases and metrics, and runs the promotion gate. The API and the
@@ -28,7 +28,9 @@ class RegistryUnavailableError(RuntimeError):
 def check_model_ref(ref: str) -> str:
     """``ref`` if it is an alias or a version number, else ``ValueError``."""
     if not re.fullmatch(MODEL_REF_PATTERN, ref):
-        raise ValueError(f"model must be champion, challenger, previous_champion or a version number, got {ref!r}")
+        raise ValueError(
+            f"model must be champion, challenger, previous_champion or a version number, got {ref!r}"
+        )
     return ref
 
 
@@ -49,7 +51,7 @@ class ModelProvider(Protocol):
 
 
 class RegistryModelProvider:
-    """The MLflow registry ``scoreline-match-outcome`` configured by ``settings`` (:mod:`scoreline.registry`)."""
+    """The MLflow registry ``scoreline-match-outcome`` set up by ``settings`` (:mod:`scoreline.registry`)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

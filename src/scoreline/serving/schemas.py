@@ -64,7 +64,9 @@ class FixtureIn(_In):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         if not EARLIEST_KICKOFF_YEAR <= value.year <= LATEST_KICKOFF_YEAR:
-            raise ValueError(f"kickoff year must be between {EARLIEST_KICKOFF_YEAR} and {LATEST_KICKOFF_YEAR}")
+            raise ValueError(
+                f"kickoff year must be between {EARLIEST_KICKOFF_YEAR} and {LATEST_KICKOFF_YEAR}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -168,11 +170,15 @@ class PredictionOut(BaseModel):
             home=fixture.home,
             away=fixture.away,
             kickoff=fixture.kickoff,
-            probabilities=OutcomeProbabilities(home=prediction.home, draw=prediction.draw, away=prediction.away),
+            probabilities=OutcomeProbabilities(
+                home=prediction.home, draw=prediction.draw, away=prediction.away
+            ),
             expected_goals=None
             if prediction.expected_goals is None
             else ExpectedGoals(home=prediction.expected_goals[0], away=prediction.expected_goals[1]),
-            most_likely_scores=[ScoreProbability(home=h, away=a, probability=p) for h, a, p in prediction.most_likely_scores],
+            most_likely_scores=[
+                ScoreProbability(home=h, away=a, probability=p) for h, a, p in prediction.most_likely_scores
+            ],
             over_under=None if over is None else OverUnder(line=2.5, over=over, under=max(0.0, 1.0 - over)),
             both_teams_to_score=prediction.both_teams_to_score,
             model=ModelRef(name=prediction.model_name, version=prediction.model_version),

@@ -1,10 +1,10 @@
 """Predictions of one loaded model: fixtures in, probabilities and goal markets out.
 
-:class:`ModelHandle` is an immutable loaded model (estimator plus where it came from); :class:`PredictionService`
-wraps one handle and answers batches of :class:`Fixture`. Goal models (estimators with ``predict_grid``) also
-give expected goals, the most likely scores, over/under 2.5 and both teams to score; other models give the
-1X2 probabilities only. Answers are cached per fixture (the model never changes under a handle), so the
-fixtures many clients ask about are computed once.
+:class:`ModelHandle` is an immutable loaded model (estimator plus where it came from);
+:class:`PredictionService` wraps one handle and answers batches of :class:`Fixture`. Goal models
+(estimators with ``predict_grid``) also give expected goals, the most likely scores, over/under 2.5 and both
+teams to score; other models give the 1X2 probabilities only. Answers are cached per fixture (the model never
+changes under a handle), so the fixtures many clients ask about are computed once.
 """
 
 from __future__ import annotations
@@ -135,7 +135,9 @@ class PredictionService:
             scores = [
                 tuple(
                     (int(h), int(a), float(p))
-                    for h, a, p in zip(likely.home_goals[i], likely.away_goals[i], likely.probability[i], strict=True)
+                    for h, a, p in zip(
+                        likely.home_goals[i], likely.away_goals[i], likely.probability[i], strict=True
+                    )
                 )
                 for i in range(n)
             ]
@@ -166,5 +168,11 @@ class ModelOutputError(RuntimeError):
 def _check_probabilities(probs: np.ndarray, n: int) -> None:
     if probs.shape != (n, len(c.OUTCOMES)):
         raise ModelOutputError(f"model returned shape {probs.shape}, expected ({n}, 3)")
-    if not np.all(np.isfinite(probs)) or np.any(probs < 0) or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-6):
-        raise ModelOutputError("model returned probabilities that are not finite, non-negative rows summing to 1")
+    if (
+        not np.all(np.isfinite(probs))
+        or np.any(probs < 0)
+        or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    ):
+        raise ModelOutputError(
+            "model returned probabilities that are not finite, non-negative rows summing to 1"
+        )

@@ -31,12 +31,12 @@ StateDep = Annotated[ServingState, Depends(get_state)]
 
 
 async def get_service(request: Request, state: StateDep) -> PredictionService:
-    """The served model's service, read once per request (a reload never changes it mid-request); 503 if none."""
+    """The served model's service, read once per request (reloads never swap it mid-request); 503 if none."""
     service = state.service
     if service is None:
         reason = f": {state.last_error}" if state.last_error else ""
         raise ApiError(503, f"no model loaded ({state.model_ref}){reason}")
-    request.state.__setattr__(MODEL_VERSION_KEY, service.handle.version)
+    setattr(request.state, MODEL_VERSION_KEY, service.handle.version)
     return service
 
 
@@ -44,7 +44,7 @@ ServiceDep = Annotated[PredictionService, Depends(get_service)]
 
 
 async def get_snapshot(state: StateDep) -> Snapshot:
-    """Leagues, teams and scheduled fixtures (cached; read from the store in a worker thread); 503 if unreadable."""
+    """Leagues, teams and scheduled fixtures (cached; store read in a worker thread); 503 if unreadable."""
     try:
         return await run_in_threadpool(state.fixtures.snapshot)
     except StoreUnavailableError as error:
@@ -58,7 +58,7 @@ async def require_admin(
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(description="The admin key (SCORELINE_API_KEY).")] = None,
 ) -> None:
-    """Admit the caller only with the configured key: 403 if none is configured or it differs, 401 if absent."""
+    """Admit only callers with the configured key: 403 if none is configured or it differs, 401 if absent."""
     expected = settings.api_key.get_secret_value() if settings.api_key is not None else ""
     if not expected:
         raise ApiError(403, "admin endpoints are disabled: no API key is configured (SCORELINE_API_KEY)")

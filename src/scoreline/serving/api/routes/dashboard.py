@@ -39,7 +39,9 @@ def _upcoming(state: ServingState) -> tuple[list[PredictionOut], str | None]:
         for r in rows.to_dict("records")
     ]
     predictions = service.predict(fixtures)
-    state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(len(fixtures))
+    state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(
+        len(fixtures)
+    )
     return [PredictionOut.of(p) for p in predictions], None
 
 

@@ -20,7 +20,12 @@ async def leagues(snapshot: SnapshotDep) -> LeaguesResponse:
     upcoming = snapshot.upcoming(datetime.now())[c.LEAGUE].value_counts()
     return LeaguesResponse(
         leagues=[
-            LeagueOut(league=code, season=league.season, teams=len(league.teams), upcoming=int(upcoming.get(code, 0)))
+            LeagueOut(
+                league=code,
+                season=league.season,
+                teams=len(league.teams),
+                upcoming=int(upcoming.get(code, 0)),
+            )
             for code, league in snapshot.catalogue.leagues.items()
         ]
     )
@@ -36,6 +41,8 @@ async def teams(league: str, snapshot: SnapshotDep) -> TeamsResponse:
     try:
         found = snapshot.catalogue.league(league)
     except UnknownNameError as error:
-        problem = NameProblem(loc=["path", "league"], kind="league", name=league, suggestions=error.suggestions)
+        problem = NameProblem(
+            loc=["path", "league"], kind="league", name=league, suggestions=error.suggestions
+        )
         raise ApiError(404, str(error), [problem]) from None
     return TeamsResponse(league=found.code, season=found.season, teams=list(found.teams))

@@ -33,16 +33,23 @@ MAX_UPCOMING = 1000
 
 def _problem(index: int, field: str, error: UnknownNameError) -> NameProblem:
     return NameProblem(
-        loc=["body", "fixtures", index, field], kind=error.kind, name=error.name, suggestions=error.suggestions
+        loc=["body", "fixtures", index, field],
+        kind=error.kind,
+        name=error.name,
+        suggestions=error.suggestions,
     )
 
 
-async def _predict(state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]) -> list[Prediction]:
+async def _predict(
+    state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]
+) -> list[Prediction]:
     if len(fixtures) > INLINE_BATCH:
         predictions = await run_in_threadpool(service.predict, fixtures)
     else:
         predictions = service.predict(fixtures)
-    state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(len(fixtures))
+    state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(
+        len(fixtures)
+    )
     return predictions
 
 
@@ -55,7 +62,8 @@ async def _predict(state: ServingState, service: PredictionService, fixtures: Se
 async def predict(
     body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
 ) -> PredictionResponse:
-    fixtures, problems = [], []
+    fixtures: list[Fixture] = []
+    problems: list[NameProblem] = []
     for index, item in enumerate(body.fixtures):
         if len(problems) >= MAX_PROBLEMS:
             break
@@ -94,7 +102,9 @@ async def upcoming(
         try:
             code = snapshot.catalogue.league(league).code
         except UnknownNameError as error:
-            problem = NameProblem(loc=["query", "league"], kind="league", name=league, suggestions=error.suggestions)
+            problem = NameProblem(
+                loc=["query", "league"], kind="league", name=league, suggestions=error.suggestions
+            )
             raise ApiError(404, str(error), [problem]) from None
     rows = snapshot.upcoming(now, code).head(limit)
     fixtures = [
