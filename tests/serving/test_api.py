@@ -242,6 +242,9 @@ def test_store_outage_is_503_not_500(settings: Settings, provider: ModelsInMemor
         def snapshot(self) -> Any:
             raise StoreUnavailableError("cannot read the store: locked")
 
+        def peek(self) -> None:
+            return None
+
     with TestClient(create_app(settings, provider, fixtures=Broken())) as client:
         assert client.get("/v1/leagues").status_code == 503
         assert client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"))).status_code == 503

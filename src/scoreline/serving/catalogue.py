@@ -175,7 +175,11 @@ class FixtureSource(Protocol):
     """Where the API gets its leagues, teams and scheduled fixtures."""
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot (may be cached); raises :class:`StoreUnavailableError` if there is none."""
+        """The current snapshot (may read the store); raises :class:`StoreUnavailableError` if there is none."""
+        ...
+
+    def peek(self) -> Snapshot | None:
+        """The current snapshot if it is fresh and needs no I/O, else ``None`` (then call :meth:`snapshot`)."""
         ...
 
 
@@ -186,6 +190,9 @@ class FrameFixtureSource:
         self._snapshot = Snapshot.from_matches(matches, datetime.now())
 
     def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def peek(self) -> Snapshot | None:
         return self._snapshot
 
 
@@ -202,9 +209,13 @@ class StoreFixtureSource:
         self._read_at = float("-inf")
         self._lock = threading.Lock()
 
-    def snapshot(self) -> Snapshot:
+    def peek(self) -> Snapshot | None:
         current = self._snapshot
-        if current is not None and self._clock() - self._read_at < self.ttl_seconds:
+        return current if current is not None and self._clock() - self._read_at < self.ttl_seconds else None
+
+    def snapshot(self) -> Snapshot:
+        current = self.peek()
+        if current is not None:
             return current
         with self._lock:
             if self._snapshot is not None and self._clock() - self._read_at < self.ttl_seconds:

@@ -45,6 +45,9 @@ ServiceDep = Annotated[PredictionService, Depends(get_service)]
 
 async def get_snapshot(state: StateDep) -> Snapshot:
     """Leagues, teams and scheduled fixtures (cached; store read in a worker thread); 503 if unreadable."""
+    fresh = state.fixtures.peek()
+    if fresh is not None:
+        return fresh
     try:
         return await run_in_threadpool(state.fixtures.snapshot)
     except StoreUnavailableError as error:
