@@ -175,11 +175,11 @@ class FixtureSource(Protocol):
     """Where the API gets its leagues, teams and scheduled fixtures."""
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot (may read the store); raises :class:`StoreUnavailableError` if there is none."""
+        """The current snapshot (may read the store); :class:`StoreUnavailableError` if there is none."""
         ...
 
     def peek(self) -> Snapshot | None:
-        """The current snapshot if it is fresh and needs no I/O, else ``None`` (then call :meth:`snapshot`)."""
+        """The current snapshot if fresh and no I/O is needed, else ``None`` (then call :meth:`snapshot`)."""
         ...
 
 
