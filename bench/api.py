@@ -56,19 +56,18 @@ class _Fitted:
 
 
 def _serve_scoreline(port: int) -> None:
+    import os
     import tempfile
-    from pathlib import Path
 
     import uvicorn
 
     from scoreline.serving import create_app
     from scoreline.serving.catalogue import FrameFixtureSource
-    from scoreline.settings import Settings
 
     provider = _Fitted()
-    home = Path(tempfile.mkdtemp(prefix="scoreline-bench-"))
-    app = create_app(Settings(home=home), provider, fixtures=FrameFixtureSource(provider.matches))
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(prefix="scoreline-bench-")  # as `serve` runs: env settings
+    app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches))
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
 
 
 def _serve_bare(port: int) -> None:
@@ -81,7 +80,7 @@ def _serve_bare(port: int) -> None:
     async def bare(body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "n": len(body.get("fixtures", []))}
 
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
 
 
 def _free_port() -> int:
@@ -136,7 +135,11 @@ async def _load(url: str, bodies: list[dict[str, Any]], concurrency: int, second
                 if time.perf_counter() > deadline:
                     return
                 started = time.perf_counter()
-                response = await client.post(url, json=body)
+                try:
+                    response = await client.post(url, json=body)
+                except httpx.TransportError:
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - started)
                 errors += response.status_code != 200
 
@@ -213,6 +216,7 @@ def main() -> None:
     try:
         for name, url, bodies in scenarios:
             results[name] = asyncio.run(_load(url, bodies, args.concurrency, args.seconds))
+            print(f"  {name}: {results[name]}", flush=True)
     finally:
         for process in (bare, app):
             process.terminate()

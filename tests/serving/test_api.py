@@ -390,6 +390,7 @@ def test_settings_given_to_create_app_override_the_dependency(
 ) -> None:
     app = create_app(settings, provider)
     assert app.dependency_overrides[get_settings]() is settings
+    assert create_app(provider=provider).dependency_overrides == {}  # the fast path: no override at all
     other = create_app(
         Settings(home=settings.home, db_url=settings.db_url, api_key=SecretStr("other")), provider
     )

@@ -49,7 +49,7 @@ def create_app(
 ) -> FastAPI:
     """A new app serving ``model`` (alias or version) from ``provider`` (default: the MLflow registry).
 
-    ``settings`` default to :func:`~scoreline.settings.get_settings` (and, when given, override that
+    ``settings`` default to :func:`~scoreline.settings.get_settings` (other settings override that
     dependency); ``fixtures`` default to the configured store; ``backtest_dir`` to
     ``<home>/backtests/latest``.
     """
@@ -83,7 +83,9 @@ def create_app(
     app.state.templates = Environment(
         loader=PackageLoader("scoreline.serving", "templates"), autoescape=select_autoescape(default=True)
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    if settings is not get_settings():
+        # only when needed: with any override set, FastAPI rebuilds every dependency graph per request
+        app.dependency_overrides[get_settings] = lambda: settings
     for module in (health, leagues, predictions, models, admin, metrics, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("scoreline.serving", "static")]), name="static")
