@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from scoreline.serving.provider import MODEL_REF_PATTERN
-from scoreline.serving.service import ModelHandle, Prediction
+from scoreline.serving.service import GOAL_LINE, ModelHandle, Prediction
 
 MAX_FIXTURES = 500
 EARLIEST_KICKOFF_YEAR = 1900
@@ -163,26 +163,31 @@ class PredictionOut(BaseModel):
 
     @classmethod
     def of(cls, prediction: Prediction) -> PredictionOut:
-        fixture = prediction.fixture
-        over = prediction.over_2_5
-        return cls(
-            league=fixture.league,
-            home=fixture.home,
-            away=fixture.away,
-            kickoff=fixture.kickoff,
-            probabilities=OutcomeProbabilities(
-                home=prediction.home, draw=prediction.draw, away=prediction.away
-            ),
-            expected_goals=None
-            if prediction.expected_goals is None
-            else ExpectedGoals(home=prediction.expected_goals[0], away=prediction.expected_goals[1]),
-            most_likely_scores=[
-                ScoreProbability(home=h, away=a, probability=p) for h, a, p in prediction.most_likely_scores
-            ],
-            over_under=None if over is None else OverUnder(line=2.5, over=over, under=max(0.0, 1.0 - over)),
-            both_teams_to_score=prediction.both_teams_to_score,
-            model=ModelRef(name=prediction.model_name, version=prediction.model_version),
-        )
+        return cls.model_validate(prediction_document(prediction))
+
+
+def prediction_document(prediction: Prediction) -> dict[str, Any]:
+    """The JSON form of :class:`PredictionOut`, built directly (the API's hot path skips model validation;
+    the schema tests check that these documents conform)."""
+    fixture = prediction.fixture
+    over = prediction.over_2_5
+    xg = prediction.expected_goals
+    return {
+        "league": fixture.league,
+        "home": fixture.home,
+        "away": fixture.away,
+        "kickoff": fixture.kickoff.isoformat(timespec="seconds"),
+        "probabilities": {"home": prediction.home, "draw": prediction.draw, "away": prediction.away},
+        "expected_goals": None if xg is None else {"home": xg[0], "away": xg[1]},
+        "most_likely_scores": [
+            {"home": h, "away": a, "probability": p} for h, a, p in prediction.most_likely_scores
+        ],
+        "over_under": None
+        if over is None
+        else {"line": GOAL_LINE, "over": over, "under": max(0.0, 1.0 - over)},
+        "both_teams_to_score": prediction.both_teams_to_score,
+        "model": {"name": prediction.model_name, "version": prediction.model_version},
+    }
 
 
 class PredictionResponse(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scoreline import columns as c
@@ -16,10 +17,10 @@ from scoreline.serving.schemas import (
     LEAGUE_PATTERN,
     ModelOut,
     NameProblem,
-    PredictionOut,
     PredictionRequest,
     PredictionResponse,
     UpcomingResponse,
+    prediction_document,
 )
 from scoreline.serving.service import Fixture, Prediction, PredictionService
 from scoreline.serving.state import ServingState
@@ -61,7 +62,7 @@ async def _predict(
 )
 async def predict(
     body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
-) -> PredictionResponse:
+) -> JSONResponse:
     fixtures: list[Fixture] = []
     problems: list[NameProblem] = []
     for index, item in enumerate(body.fixtures):
@@ -78,9 +79,11 @@ async def predict(
         more = f" and more (at most {MAX_PROBLEMS} are listed)" if len(problems) > 5 else ""
         raise ApiError(404, f"unknown {names}{more}", problems)
     predictions = await _predict(state, service, fixtures)
-    return PredictionResponse(
-        predictions=[PredictionOut.of(p) for p in predictions], model=ModelOut.of(service.handle)
-    )
+    document = {
+        "predictions": [prediction_document(p) for p in predictions],
+        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+    }
+    return JSONResponse(document)
 
 
 @router.get(
@@ -95,7 +98,7 @@ async def upcoming(
     state: StateDep,
     league: str | None = Query(default=None, pattern=LEAGUE_PATTERN, description="Only this league."),
     limit: int = Query(default=200, ge=1, le=MAX_UPCOMING, description="At most this many, soonest first."),
-) -> UpcomingResponse:
+) -> JSONResponse:
     now = datetime.now()
     code = None
     if league is not None:
@@ -112,8 +115,9 @@ async def upcoming(
         for r in rows.to_dict("records")
     ]
     predictions = await _predict(state, service, fixtures) if fixtures else []
-    return UpcomingResponse(
-        fixtures=[PredictionOut.of(p) for p in predictions],
-        model=ModelOut.of(service.handle),
-        as_of=datetime.now(UTC),
-    )
+    document = {
+        "fixtures": [prediction_document(p) for p in predictions],
+        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+        "as_of": datetime.now(UTC).isoformat(),
+    }
+    return JSONResponse(document)
