@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import socket
 import statistics
@@ -65,7 +66,9 @@ def _serve_scoreline(port: int) -> None:
     from scoreline.serving.catalogue import FrameFixtureSource
 
     provider = _Fitted()
-    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(prefix="scoreline-bench-")  # as `serve` runs: env settings
+    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(
+        prefix="scoreline-bench-"
+    )  # as `serve` runs: env settings
     app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches))
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
 
@@ -217,21 +220,33 @@ def main() -> None:
         for name, url, bodies in scenarios:
             results[name] = asyncio.run(_load(url, bodies, args.concurrency, args.seconds))
             print(f"  {name}: {results[name]}", flush=True)
+        single = [
+            ("bare, 1 fixture, ONE client", bare_url + "/bare"),
+            ("predictions, 1 fixture, distinct, ONE client", app_url + "/v1/predictions"),
+        ]
+        for name, url in single:
+            bodies = _bodies(teams, 1, min(args.requests, 500), True)
+            results[name] = asyncio.run(_load(url, bodies, 1, args.seconds))
+            print(f"  {name}: {results[name]}", flush=True)
     finally:
         for process in (bare, app):
             process.terminate()
             process.join(10)
-    print(f"{args.concurrency} concurrent clients, python {sys.version.split()[0]}, one uvicorn worker each")
+    load = os.getloadavg()[0]
+    python = sys.version.split()[0]
+    print(f"{args.concurrency} concurrent clients (unless ONE), python {python}, one uvicorn worker")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (the machine is shared)")
     print(
-        f"{'scenario':38s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
+        f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
         f"{'vs bare':>8s}"
     )
     for name, r in results.items():
-        peer = results[
-            "bare FastAPI endpoint, 50 fixtures" if "50" in name else "bare FastAPI endpoint, 1 fixture"
-        ]
+        if "ONE" in name:
+            peer = results["bare, 1 fixture, ONE client"]
+        else:
+            peer = results[f"bare FastAPI endpoint, {'50 fixtures' if '50' in name else '1 fixture'}"]
         print(
-            f"{name:38s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{name:46s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
             f"{r['rps']:8.0f} {r['rps'] / peer['rps']:8.2f}"
         )
 
