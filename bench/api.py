@@ -1,0 +1,255 @@
+"""Latency and throughput of ``POST /v1/predictions`` next to a bare FastAPI endpoint, on loopback.
+
+Each app runs under uvicorn (one worker) in its own process; 50 concurrent clients (httpx.AsyncClient) send a
+bounded number of requests (``--requests``, stopped after ``--seconds`` as well). Scenarios: the bare endpoint
+(same JSON body, constant answer), one fixture per request (distinct fixtures: every one is a cache miss;
+repeated fixtures: cache hits, like many clients asking about the same weekend), and 50 fixtures per request.
+Also prints the in-process cost of predicting one fixture (goal model alone and the full service).
+
+    PYTHONPATH=src python bench/api.py [--requests 3000] [--seconds 30] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+HOST = "127.0.0.1"
+SEED = 0
+
+
+def _league() -> Any:
+    from scoreline.simulate import simulate_league
+
+    return simulate_league(n_teams=20, seasons=("2324", "2425"), seed=SEED)
+
+
+class _Fitted:
+    """A one-model ``ModelProvider`` over a Dixon-Coles model fitted here (no registry needed)."""
+
+    def __init__(self) -> None:
+        from scoreline.models.dixon_coles import DixonColesGoalModel
+
+        self.matches = _league().matches
+        self.model = DixonColesGoalModel().fit(self.matches)
+
+    def load(self, ref: str) -> Any:
+        from scoreline.serving.service import ModelHandle
+
+        return ModelHandle(estimator=self.model, name="dixon_coles", version="1", alias=ref)
+
+    def versions(self) -> list[dict[str, Any]]:
+        return []
+
+    def promote(self, dry_run: bool = False) -> dict[str, Any]:
+        return {"promote": False, "reason": "benchmark"}
+
+
+def _serve_scoreline(port: int) -> None:
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from scoreline.serving import create_app
+    from scoreline.serving.catalogue import FrameFixtureSource
+
+    provider = _Fitted()
+    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(
+        prefix="scoreline-bench-"
+    )  # as `serve` runs: env settings
+    app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches))
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
+
+
+def _serve_bare(port: int) -> None:
+    import uvicorn
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/bare")
+    async def bare(body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "n": len(body.get("fixtures", []))}
+
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(target: Any) -> tuple[multiprocessing.Process, str]:
+    port = _free_port()
+    process = multiprocessing.get_context("spawn").Process(target=target, args=(port,), daemon=True)
+    process.start()
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/docs", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def _bodies(teams: list[str], batch: int, count: int, distinct: bool) -> list[dict[str, Any]]:
+    rng = random.Random(SEED)
+    start = datetime(2026, 12, 5, 12, 0)
+    bodies = []
+    for i in range(count):
+        fixtures = []
+        for j in range(batch):
+            home, away = rng.sample(teams, 2) if distinct else (teams[j % 20], teams[(j + 1) % 20])
+            kickoff = start + timedelta(minutes=(i * batch + j) if distinct else 0)
+            fixtures.append({"league": "E0", "home": home, "away": away, "kickoff": kickoff.isoformat()})
+        bodies.append({"fixtures": fixtures})
+    return bodies
+
+
+async def _load(url: str, bodies: list[dict[str, Any]], concurrency: int, seconds: float) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(bodies)
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        for body in bodies[:concurrency]:  # warm-up: open the connections, fill caches of the warm-up bodies
+            await client.post(url, json=body)
+
+        async def worker() -> None:
+            nonlocal errors
+            for body in queue:
+                if time.perf_counter() > deadline:
+                    return
+                started = time.perf_counter()
+                try:
+                    response = await client.post(url, json=body)
+                except httpx.TransportError:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+                errors += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": 1000 * quantiles[49],
+        "p99_ms": 1000 * quantiles[98],
+        "rps": len(latencies) / elapsed,
+    }
+
+
+def _in_process(repeats: int = 300) -> dict[str, float]:
+    from scoreline.serving.service import Fixture, ModelHandle, PredictionService, fixtures_frame
+
+    provider = _Fitted()
+    fixture = Fixture("E0", "Arsenal", "Chelsea", datetime(2026, 12, 5, 15))
+    frame = fixtures_frame([fixture])
+    started = time.perf_counter()
+    for _ in range(repeats):
+        provider.model.predict_grid(frame)
+    grid_ms = 1000 * (time.perf_counter() - started) / repeats
+    fixtures = [
+        Fixture("E0", "Arsenal", "Chelsea", datetime(2026, 12, 5) + timedelta(minutes=i))
+        for i in range(repeats)
+    ]
+    service = PredictionService(ModelHandle(provider.model, "dixon_coles", "1"))
+    started = time.perf_counter()
+    for f in fixtures:
+        service.predict([f])
+    miss_ms = 1000 * (time.perf_counter() - started) / repeats
+    started = time.perf_counter()
+    for f in fixtures:
+        service.predict([f])
+    hit_ms = 1000 * (time.perf_counter() - started) / repeats
+    return {"predict_grid_ms": grid_ms, "service_miss_ms": miss_ms, "service_hit_ms": hit_ms}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per scenario (at most)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="time limit per scenario")
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+
+    print(f"in-process, one fixture: {_in_process()}")
+    teams = list(_league().teams)
+    bare, bare_url = _start(_serve_bare)
+    app, app_url = _start(_serve_scoreline)
+    scenarios = [
+        ("bare FastAPI endpoint, 1 fixture", bare_url + "/bare", _bodies(teams, 1, args.requests, True)),
+        (
+            "predictions, 1 fixture, distinct",
+            app_url + "/v1/predictions",
+            _bodies(teams, 1, args.requests, True),
+        ),
+        (
+            "predictions, 1 fixture, repeated",
+            app_url + "/v1/predictions",
+            _bodies(teams, 1, args.requests, False),
+        ),
+        ("bare FastAPI endpoint, 50 fixtures", bare_url + "/bare", _bodies(teams, 50, args.requests, True)),
+        (
+            "predictions, 50 fixtures, distinct",
+            app_url + "/v1/predictions",
+            _bodies(teams, 50, args.requests, True),
+        ),
+    ]
+    results = {}
+    try:
+        for name, url, bodies in scenarios:
+            results[name] = asyncio.run(_load(url, bodies, args.concurrency, args.seconds))
+            print(f"  {name}: {results[name]}", flush=True)
+        single = [
+            ("bare, 1 fixture, ONE client", bare_url + "/bare"),
+            ("predictions, 1 fixture, distinct, ONE client", app_url + "/v1/predictions"),
+        ]
+        for name, url in single:
+            bodies = _bodies(teams, 1, min(args.requests, 500), True)
+            results[name] = asyncio.run(_load(url, bodies, 1, args.seconds))
+            print(f"  {name}: {results[name]}", flush=True)
+    finally:
+        for process in (bare, app):
+            process.terminate()
+            process.join(10)
+    load = os.getloadavg()[0]
+    python = sys.version.split()[0]
+    print(f"{args.concurrency} concurrent clients (unless ONE), python {python}, one uvicorn worker")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (the machine is shared)")
+    print(
+        f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
+        f"{'vs bare':>8s}"
+    )
+    for name, r in results.items():
+        if "ONE" in name:
+            peer = results["bare, 1 fixture, ONE client"]
+        else:
+            peer = results[f"bare FastAPI endpoint, {'50 fixtures' if '50' in name else '1 fixture'}"]
+        print(
+            f"{name:46s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{r['rps']:8.0f} {r['rps'] / peer['rps']:8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

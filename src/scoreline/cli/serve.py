@@ -1,0 +1,117 @@
+"""``scoreline serve`` (API and dashboard under uvicorn), ``scoreline predict`` (one fixture, same code)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from scoreline.serving.catalogue import StoreFixtureSource, UnknownNamesError
+from scoreline.serving.provider import (
+    DEFAULT_MODEL_REF,
+    ModelNotFoundError,
+    ModelProvider,
+    RegistryModelProvider,
+    RegistryUnavailableError,
+    check_model_ref,
+)
+from scoreline.serving.schemas import FixtureIn, PredictionOut
+from scoreline.serving.service import Fixture, PredictionService
+from scoreline.settings import get_settings
+
+MODEL_HELP = "Alias (champion, challenger, previous_champion) or version number of the registered model."
+
+
+def _model_ref(value: str) -> str:
+    try:
+        return check_model_ref(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    model: str = typer.Option(DEFAULT_MODEL_REF, "--model", callback=_model_ref, help=MODEL_HELP),
+) -> None:
+    """Serve the prediction API and the dashboard (JSON logs on stderr)."""
+    import uvicorn
+
+    from scoreline.serving import create_app
+    from scoreline.serving.observability import configure_json_logging
+
+    settings = get_settings()
+    configure_json_logging(settings.log_level)
+    uvicorn.run(create_app(settings, model=model), host=host, port=port, log_config=None, access_log=False)
+
+
+def predict_fixture(
+    provider: ModelProvider, source: StoreFixtureSource, fixture: FixtureIn, model: str
+) -> PredictionOut:
+    """The prediction of one fixture by ``model``, with the same name checks and code as the API."""
+    league, home, away = source.snapshot().catalogue.resolve(fixture.league, fixture.home, fixture.away)
+    service = PredictionService(provider.load(model))
+    (prediction,) = service.predict([Fixture(league, home, away, fixture.kickoff)])
+    return PredictionOut.of(prediction)
+
+
+def _table(prediction: PredictionOut) -> Table:
+    table = Table(
+        title=f"{prediction.home} v {prediction.away} "
+        f"({prediction.league}, {prediction.kickoff:%Y-%m-%d %H:%M})",
+        caption=f"model {prediction.model.name} version {prediction.model.version}",
+    )
+    table.add_column("Market")
+    table.add_column("Value", justify="right")
+    p = prediction.probabilities
+    table.add_row("Home / draw / away", f"{p.home:.1%} / {p.draw:.1%} / {p.away:.1%}")
+    if prediction.expected_goals is not None:
+        table.add_row(
+            "Expected goals", f"{prediction.expected_goals.home:.2f} - {prediction.expected_goals.away:.2f}"
+        )
+    for score in prediction.most_likely_scores:
+        table.add_row(f"Score {score.home}-{score.away}", f"{score.probability:.1%}")
+    if prediction.over_under is not None:
+        table.add_row(
+            "Over / under 2.5", f"{prediction.over_under.over:.1%} / {prediction.over_under.under:.1%}"
+        )
+    if prediction.both_teams_to_score is not None:
+        table.add_row("Both teams to score", f"{prediction.both_teams_to_score:.1%}")
+    return table
+
+
+def predict_command(
+    home: str = typer.Argument(..., help="Home team, as the store spells it."),
+    away: str = typer.Argument(..., help="Away team."),
+    league: str = typer.Option(..., "--league", help="football-data division code, e.g. E0."),
+    kickoff: str | None = typer.Option(None, "--kickoff", help="ISO 8601 kickoff (default: now)."),
+    model: str = typer.Option(DEFAULT_MODEL_REF, "--model", callback=_model_ref, help=MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the API's JSON answer instead of a table."),
+) -> None:
+    """Predict one fixture with the registered model (the API's prediction code, without a server)."""
+    settings = get_settings()
+    try:
+        when = kickoff or datetime.now().replace(microsecond=0).isoformat()
+        fixture = FixtureIn.model_validate({"league": league, "home": home, "away": away, "kickoff": when})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        typer.echo(f"error: {problems}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        prediction = predict_fixture(
+            RegistryModelProvider(settings), StoreFixtureSource(settings.resolved_db_url), fixture, model
+        )
+    except UnknownNamesError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except (ModelNotFoundError, RegistryUnavailableError) as error:
+        typer.echo(f"error: cannot load model {model!r}: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(prediction.model_dump(mode="json")))
+    else:
+        Console().print(_table(prediction))

@@ -1,0 +1,74 @@
+"""FastAPI dependencies: settings, the serving state, the served model, the catalogue, the admin key.
+
+Tests override any of these with ``app.dependency_overrides`` (or pass a provider to ``create_app``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
+
+from scoreline.serving.catalogue import Snapshot, StoreUnavailableError
+from scoreline.serving.errors import ApiError
+from scoreline.serving.observability import MODEL_VERSION_KEY
+from scoreline.serving.service import PredictionService
+from scoreline.serving.state import ServingState
+from scoreline.settings import Settings, get_settings
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_state(request: Request) -> ServingState:
+    """The app's serving state (built by ``create_app``)."""
+    state: ServingState = request.app.state.serving
+    return state
+
+
+StateDep = Annotated[ServingState, Depends(get_state)]
+
+
+async def get_service(request: Request, state: StateDep) -> PredictionService:
+    """The served model's service, read once per request (reloads never swap it mid-request); 503 if none."""
+    service = state.service
+    if service is None:
+        reason = f": {state.last_error}" if state.last_error else ""
+        raise ApiError(503, f"no model loaded ({state.model_ref}){reason}")
+    setattr(request.state, MODEL_VERSION_KEY, service.handle.version)
+    return service
+
+
+ServiceDep = Annotated[PredictionService, Depends(get_service)]
+
+
+async def get_snapshot(state: StateDep) -> Snapshot:
+    """Leagues, teams and scheduled fixtures (cached; store read in a worker thread); 503 if unreadable."""
+    fresh = state.fixtures.peek()
+    if fresh is not None:
+        return fresh
+    try:
+        return await run_in_threadpool(state.fixtures.snapshot)
+    except StoreUnavailableError as error:
+        raise ApiError(503, str(error)) from error
+
+
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+async def require_admin(
+    settings: SettingsDep,
+    x_api_key: Annotated[str | None, Header(description="The admin key (SCORELINE_API_KEY).")] = None,
+) -> None:
+    """Admit only callers with the configured key: 403 if none is configured or it differs, 401 if absent."""
+    expected = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+    if not expected:
+        raise ApiError(403, "admin endpoints are disabled: no API key is configured (SCORELINE_API_KEY)")
+    if x_api_key is None:
+        raise ApiError(401, "missing X-API-Key header", headers={"WWW-Authenticate": "X-API-Key"})
+    if not hmac.compare_digest(x_api_key.encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(403, "invalid API key")
+
+
+AdminDep = Depends(require_admin)

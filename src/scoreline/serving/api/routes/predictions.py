@@ -1,0 +1,123 @@
+"""Predictions for fixtures given by the client, and for the scheduled fixtures in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from scoreline import columns as c
+from scoreline.serving.api.deps import ServiceDep, SnapshotDep, StateDep
+from scoreline.serving.catalogue import UnknownNameError, UnknownNamesError
+from scoreline.serving.errors import ApiError, responses
+from scoreline.serving.schemas import (
+    LEAGUE_PATTERN,
+    ModelOut,
+    NameProblem,
+    PredictionRequest,
+    PredictionResponse,
+    UpcomingResponse,
+    prediction_document,
+)
+from scoreline.serving.service import Fixture, Prediction, PredictionService
+from scoreline.serving.state import ServingState
+
+router = APIRouter(prefix="/v1", tags=["predictions"])
+
+INLINE_BATCH = 20  # larger batches are predicted in a worker thread so the event loop keeps answering
+MAX_PROBLEMS = 20  # unknown names reported (with suggestions) per request; bounds the work a bad batch costs
+MAX_UPCOMING = 1000
+
+
+def _problem(index: int, field: str, error: UnknownNameError) -> NameProblem:
+    return NameProblem(
+        loc=["body", "fixtures", index, field],
+        kind=error.kind,
+        name=error.name,
+        suggestions=error.suggestions,
+    )
+
+
+async def _predict(
+    state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]
+) -> list[Prediction]:
+    if len(fixtures) > INLINE_BATCH:
+        predictions = await run_in_threadpool(service.predict, fixtures)
+    else:
+        predictions = service.predict(fixtures)
+    state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(
+        len(fixtures)
+    )
+    return predictions
+
+
+@router.post(
+    "/predictions",
+    response_model=PredictionResponse,
+    summary="Predict 1 to 500 fixtures.",
+    responses=responses(404, 503),
+)
+async def predict(
+    body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
+) -> JSONResponse:
+    fixtures: list[Fixture] = []
+    problems: list[NameProblem] = []
+    for index, item in enumerate(body.fixtures):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        try:
+            league, home, away = snapshot.catalogue.resolve(item.league, item.home, item.away)
+        except UnknownNamesError as error:
+            problems.extend(_problem(index, field, e) for field, e in error.problems)
+            continue
+        fixtures.append(Fixture(league, home, away, item.kickoff))
+    if problems:
+        names = ", ".join(f"{p.kind} {p.name!r}" for p in problems[:5])
+        more = f" and more (at most {MAX_PROBLEMS} are listed)" if len(problems) > 5 else ""
+        raise ApiError(404, f"unknown {names}{more}", problems)
+    predictions = await _predict(state, service, fixtures)
+    document = {
+        "predictions": [prediction_document(p) for p in predictions],
+        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+    }
+    return JSONResponse(document)
+
+
+@router.get(
+    "/fixtures/upcoming",
+    response_model=UpcomingResponse,
+    summary="Scheduled fixtures in the store (no result, kickoff ahead) with their predictions.",
+    responses=responses(404, 503),
+)
+async def upcoming(
+    service: ServiceDep,
+    snapshot: SnapshotDep,
+    state: StateDep,
+    league: str | None = Query(default=None, pattern=LEAGUE_PATTERN, description="Only this league."),
+    limit: int = Query(default=200, ge=1, le=MAX_UPCOMING, description="At most this many, soonest first."),
+) -> JSONResponse:
+    now = datetime.now()
+    code = None
+    if league is not None:
+        try:
+            code = snapshot.catalogue.league(league).code
+        except UnknownNameError as error:
+            problem = NameProblem(
+                loc=["query", "league"], kind="league", name=league, suggestions=error.suggestions
+            )
+            raise ApiError(404, str(error), [problem]) from None
+    rows = snapshot.upcoming(now, code).head(limit)
+    fixtures = [
+        Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
+        for r in rows.to_dict("records")
+    ]
+    predictions = await _predict(state, service, fixtures) if fixtures else []
+    document = {
+        "fixtures": [prediction_document(p) for p in predictions],
+        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+        "as_of": datetime.now(UTC).isoformat(),
+    }
+    return JSONResponse(document)

@@ -1,0 +1,94 @@
+"""The FastAPI app factory: the prediction API, the dashboard, metrics; nothing is built at import time.
+
+``create_app`` wires a :class:`~scoreline.serving.state.ServingState` (model provider, fixture source,
+metrics) into a new app. The model (``champion`` unless told otherwise) is loaded in the lifespan start-up;
+if that fails the app still starts, ``/ready`` and prediction endpoints answer 503 until an admin reload
+works.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from scoreline import __version__
+from scoreline.serving.api.routes import admin, dashboard, health, leagues, metrics, models, predictions
+from scoreline.serving.catalogue import FixtureSource, StoreFixtureSource
+from scoreline.serving.errors import install_error_handlers
+from scoreline.serving.metrics import ServingMetrics
+from scoreline.serving.observability import ObservabilityMiddleware
+from scoreline.serving.provider import DEFAULT_MODEL_REF, ModelProvider, RegistryModelProvider
+from scoreline.serving.state import ServingState
+from scoreline.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Predictions of the champion model for football fixtures: 1X2 probabilities, expected goals,
+most likely scores, over/under 2.5 and both teams to score. Admin endpoints need the `X-API-Key` header."""
+
+
+def default_backtest_dir(settings: Settings) -> Path:
+    """Where the dashboard looks for the latest backtest's ``metrics.json``."""
+    return settings.home_dir / "backtests" / "latest"
+
+
+def create_app(
+    settings: Settings | None = None,
+    provider: ModelProvider | None = None,
+    *,
+    fixtures: FixtureSource | None = None,
+    model: str = DEFAULT_MODEL_REF,
+    backtest_dir: Path | None = None,
+) -> FastAPI:
+    """A new app serving ``model`` (alias or version) from ``provider`` (default: the MLflow registry).
+
+    ``settings`` default to :func:`~scoreline.settings.get_settings` (other settings override that
+    dependency); ``fixtures`` default to the configured store; ``backtest_dir`` to
+    ``<home>/backtests/latest``.
+    """
+    settings = settings or get_settings()
+    state = ServingState(
+        provider=provider or RegistryModelProvider(settings),
+        fixtures=fixtures or StoreFixtureSource(settings.resolved_db_url),
+        model_ref=model,
+        metrics=ServingMetrics(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await run_in_threadpool(state.reload)
+        except Exception as error:
+            logger.error(
+                "start-up: could not load model %r: %s; /ready answers 503 until a reload", model, error
+            )
+        yield
+
+    app = FastAPI(
+        title="scoreline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.serving = state
+    app.state.settings = settings
+    app.state.backtest_dir = backtest_dir or default_backtest_dir(settings)
+    app.state.templates = Environment(
+        loader=PackageLoader("scoreline.serving", "templates"), autoescape=select_autoescape(default=True)
+    )
+    if settings is not get_settings():
+        # only when needed: with any override set, FastAPI rebuilds every dependency graph per request
+        app.dependency_overrides[get_settings] = lambda: settings
+    for module in (health, leagues, predictions, models, admin, metrics, dashboard):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(packages=[("scoreline.serving", "static")]), name="static")
+    install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
+    return app

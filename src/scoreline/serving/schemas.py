@@ -1,0 +1,273 @@
+"""Request and response bodies of the API (input and output models are separate)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from scoreline.serving.provider import MODEL_REF_PATTERN
+from scoreline.serving.service import GOAL_LINE, ModelHandle, Prediction
+
+MAX_FIXTURES = 500
+EARLIEST_KICKOFF_YEAR = 1900
+LATEST_KICKOFF_YEAR = 2200
+LEAGUE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+
+Probability = Field(ge=0.0, le=1.0)
+
+LocalKickoff = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+            "description": "Kickoff without offset: the league's local time as stored (inputs with an offset "
+            "were converted to UTC).",
+            "examples": ["2025-08-16T15:00:00"],
+        }
+    ),
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class FixtureIn(_In):
+    """A fixture to predict."""
+
+    league: str = Field(pattern=LEAGUE_PATTERN, examples=["E0"], description="football-data division code.")
+    home: str = Field(min_length=1, max_length=64, examples=["Arsenal"])
+    away: str = Field(min_length=1, max_length=64, examples=["Chelsea"])
+    kickoff: datetime = Field(
+        examples=["2025-08-16T15:00:00"],
+        description="ISO 8601; a time zone offset is converted to UTC, a naive time is taken as given.",
+    )
+
+    @field_validator("kickoff")
+    @classmethod
+    def _plausible_kickoff(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        if not EARLIEST_KICKOFF_YEAR <= value.year <= LATEST_KICKOFF_YEAR:
+            raise ValueError(
+                f"kickoff year must be between {EARLIEST_KICKOFF_YEAR} and {LATEST_KICKOFF_YEAR}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _two_teams(self) -> FixtureIn:
+        if self.home.casefold() == self.away.casefold():
+            raise ValueError("home and away must be different teams")
+        return self
+
+
+class PredictionRequest(_In):
+    """1 to 500 fixtures."""
+
+    fixtures: list[FixtureIn] = Field(min_length=1, max_length=MAX_FIXTURES)
+
+
+class ReloadRequest(_In):
+    """Which model to load; default the one the app serves (normally ``champion``)."""
+
+    model: str | None = Field(default=None, pattern=MODEL_REF_PATTERN, examples=["champion", "3"])
+
+
+class PromoteRequest(_In):
+    """Run the promotion gate; ``dry_run`` logs the decision without moving the aliases."""
+
+    dry_run: bool = False
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class ModelOut(BaseModel):
+    """The served model."""
+
+    name: str
+    version: str
+    alias: str | None = None
+    run_id: str | None = None
+    loaded_at: datetime
+
+    @classmethod
+    def of(cls, handle: ModelHandle) -> ModelOut:
+        return cls(
+            name=handle.name,
+            version=handle.version,
+            alias=handle.alias,
+            run_id=handle.run_id,
+            loaded_at=handle.loaded_at,
+        )
+
+
+class ModelRef(BaseModel):
+    """Which model made a prediction."""
+
+    name: str
+    version: str
+
+
+class OutcomeProbabilities(BaseModel):
+    home: float = Probability
+    draw: float = Probability
+    away: float = Probability
+
+
+class ExpectedGoals(BaseModel):
+    home: float = Field(ge=0.0)
+    away: float = Field(ge=0.0)
+
+
+class ScoreProbability(BaseModel):
+    home: int = Field(ge=0)
+    away: int = Field(ge=0)
+    probability: float = Probability
+
+
+class OverUnder(BaseModel):
+    line: float
+    over: float = Probability
+    under: float = Probability
+
+
+class PredictionOut(BaseModel):
+    """A model's prediction of one fixture; goal markets are null for models that only give 1X2."""
+
+    league: str
+    home: str
+    away: str
+    kickoff: LocalKickoff
+    probabilities: OutcomeProbabilities
+    expected_goals: ExpectedGoals | None
+    most_likely_scores: list[ScoreProbability]
+    over_under: OverUnder | None
+    both_teams_to_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    model: ModelRef
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> PredictionOut:
+        return cls.model_validate(prediction_document(prediction))
+
+
+def prediction_document(prediction: Prediction) -> dict[str, Any]:
+    """The JSON form of :class:`PredictionOut`, built directly (the API's hot path skips model validation;
+    the schema tests check that these documents conform)."""
+    fixture = prediction.fixture
+    over = prediction.over_2_5
+    xg = prediction.expected_goals
+    return {
+        "league": fixture.league,
+        "home": fixture.home,
+        "away": fixture.away,
+        "kickoff": fixture.kickoff.isoformat(timespec="seconds"),
+        "probabilities": {"home": prediction.home, "draw": prediction.draw, "away": prediction.away},
+        "expected_goals": None if xg is None else {"home": xg[0], "away": xg[1]},
+        "most_likely_scores": [
+            {"home": h, "away": a, "probability": p} for h, a, p in prediction.most_likely_scores
+        ],
+        "over_under": None
+        if over is None
+        else {"line": GOAL_LINE, "over": over, "under": max(0.0, 1.0 - over)},
+        "both_teams_to_score": prediction.both_teams_to_score,
+        "model": {"name": prediction.model_name, "version": prediction.model_version},
+    }
+
+
+class PredictionResponse(BaseModel):
+    predictions: list[PredictionOut]
+    model: ModelOut
+
+
+class UpcomingResponse(BaseModel):
+    """Scheduled fixtures in the store (no result, kickoff in the future) with their predictions."""
+
+    fixtures: list[PredictionOut]
+    model: ModelOut
+    as_of: datetime
+
+
+class LeagueOut(BaseModel):
+    league: str
+    season: str
+    teams: int
+    upcoming: int
+
+
+class LeaguesResponse(BaseModel):
+    leagues: list[LeagueOut]
+
+
+class TeamsResponse(BaseModel):
+    league: str
+    season: str
+    teams: list[str]
+
+
+class ModelVersionOut(BaseModel):
+    version: int
+    aliases: list[str]
+    model: str
+    metrics: dict[str, float | None]
+    run_id: str | None = None
+    created: str | None = None
+
+
+class ModelsResponse(BaseModel):
+    serving: ModelOut | None
+    versions: list[ModelVersionOut]
+
+
+class ReloadResponse(BaseModel):
+    previous: ModelOut | None
+    current: ModelOut
+
+
+class PromoteResponse(BaseModel):
+    promoted: bool
+    reason: str
+    decision: dict[str, Any]
+    serving: ModelOut | None
+
+
+class HealthResponse(BaseModel):
+    status: str
+
+
+class ReadyResponse(BaseModel):
+    status: str
+    model: ModelOut | None = None
+    detail: str | None = None
+
+
+class NameProblem(BaseModel):
+    """An unknown name in the request, where it is, and the closest known names."""
+
+    loc: list[str | int]
+    kind: str
+    name: str
+    suggestions: list[str]
+
+
+class ErrorOut(BaseModel):
+    """Every error body (422 uses FastAPI's validation error list instead)."""
+
+    detail: str
+    problems: list[NameProblem] = Field(default_factory=list)
+    request_id: str | None = None
