@@ -46,13 +46,14 @@ def main(
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
-app.command("backtest")(backtest_command)
-app.add_typer(features_app, name="features")
-app.command("stage")(stage_command)
+# Commands in the order of the workflow: data, features, backtests, training, staging, serving, insights.
 app.command("ingest")(ingest_command)
 app.add_typer(data_app, name="data")
+app.add_typer(features_app, name="features")
+app.command("backtest")(backtest_command)
 app.add_typer(models_app)
 app.command("run")(run_command)
-app.add_typer(insights_app, name="insights")
+app.command("stage")(stage_command)
 app.command("serve")(serve_command)
 app.command("predict")(predict_command)
+app.add_typer(insights_app, name="insights")
