@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LEAGUES, MATCHES_PER_FILE, SEASONS
 from typer.testing import CliRunner
 
 from scoreline.cli.main import app
 from scoreline.store import Store
+from tests.cli.conftest import LEAGUES, MATCHES_PER_FILE, SEASONS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 runner = CliRunner()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from features_testdata import two_divisions
 
 from scoreline import columns as c
 from scoreline.features import KEY_COLUMNS, FeatureParams, build_features, league_group
 from scoreline.features.elo import ELO_COLUMNS
 from scoreline.features.pi import PI_COLUMNS
 from scoreline.simulate import simulate_league
+from tests.features.features_testdata import two_divisions
 
 
 def first_of_season(matches: pd.DataFrame, season: str) -> dict[str, tuple[int, str]]:

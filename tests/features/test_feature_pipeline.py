@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from test_market_features import long_odds
 from typer.testing import CliRunner
 
 from scoreline import columns as c
@@ -19,6 +18,7 @@ from scoreline.cli.main import app
 from scoreline.features import build_features
 from scoreline.pipelines import features as pipeline
 from scoreline.simulate import simulate_league
+from tests.features.test_market_features import long_odds
 
 
 class MemoryStore:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_ratings_by_hand import five_matches
 
 from scoreline import columns as c
 from scoreline.features import FormParams, build_features
 from scoreline.features.form import form_columns
 from scoreline.simulate import simulate_league
+from tests.features.test_ratings_by_hand import five_matches
 
 
 def test_form_of_five_matches_by_hand() -> None:

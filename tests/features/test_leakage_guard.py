@@ -7,7 +7,6 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
-from features_testdata import two_divisions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from scoreline import columns as c
 from scoreline.features import LeakageError, OpeningOdds, assert_no_leakage, build_features
 from scoreline.features.guard import PERTURBATIONS
 from scoreline.simulate import football_data_frame
+from tests.features.features_testdata import two_divisions
 
 MATCHES = two_divisions()
 DAYS = np.sort(pd.to_datetime(MATCHES[c.DATE]).unique())

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_model
 from typer.testing import CliRunner
 
 from scoreline import columns as c
@@ -17,6 +16,7 @@ from scoreline.settings import get_settings
 from scoreline.simulate import simulate_league, write_football_data_csv
 from scoreline.sources.football_data import discover_local
 from scoreline.store import Store
+from tests.registry.conftest import make_model
 
 
 @pytest.fixture

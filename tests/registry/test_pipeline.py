@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_model
 
 from scoreline import columns as c
 from scoreline.pipelines.train import train_model
@@ -16,6 +15,7 @@ from scoreline.registry import registry
 from scoreline.registry.pyfunc import FIXTURE_COLUMNS, fixtures_frame
 from scoreline.registry.tracking import Tracking
 from scoreline.simulate import SimulatedLeague
+from tests.registry.conftest import make_model
 
 UNTIL = "2024-06-01"
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_model
 
 from scoreline.evaluation.predictions import prediction_frame
 from scoreline.pipelines.train import train_model
@@ -16,6 +15,7 @@ from scoreline.registry import registry
 from scoreline.registry.promotion import decide, promote
 from scoreline.registry.tracking import Tracking
 from scoreline.simulate import SimulatedLeague, simulate_league
+from tests.registry.conftest import make_model
 
 TRUE = ["true_p_home", "true_p_draw", "true_p_away"]
 

@@ -6,12 +6,20 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from football_data_helpers import SEASON, SOURCE, file_bytes, join, set_field, small_league, split
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from scoreline import columns as c
 from scoreline.sources.football_data_parser import VALUE_DROPPED, parse_football_data
+from tests.sources.football_data_helpers import (
+    SEASON,
+    SOURCE,
+    file_bytes,
+    join,
+    set_field,
+    small_league,
+    split,
+)
 
 REJECTING = {
     "extra field": lambda line, header: line + ",surplus",

@@ -8,12 +8,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from football_data_helpers import SEASON, SOURCE, field, file_bytes, join, set_field, small_league, split
 
 from scoreline import columns as c
 from scoreline.simulate import SimulatedLeague, football_data_frame
 from scoreline.sources.football_data_parser import VALUE_DROPPED, ParsedFile, parse_football_data
 from scoreline.sources.validation import validate_matches, validate_odds, validate_quarantine
+from tests.sources.football_data_helpers import (
+    SEASON,
+    SOURCE,
+    field,
+    file_bytes,
+    join,
+    set_field,
+    small_league,
+    split,
+)
 
 N_MATCHES = 30
 

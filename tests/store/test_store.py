@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from simulated_files import SimulatedParsedFile, parsed_file
 
 from scoreline import columns as c
 from scoreline.simulate import SimulatedLeague
 from scoreline.store import Store
 from scoreline.store import schema as store_schema
 from scoreline.store.migrations import LATEST_VERSION
+from tests.store.simulated_files import SimulatedParsedFile, parsed_file
 
 SEASONS = ("2223", "2324")
 
