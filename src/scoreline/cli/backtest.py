@@ -16,7 +16,6 @@ from scoreline.pipelines.data import load_match_data
 from scoreline.sources.seasons import parse_season_range
 
 ALL_MODELS = ",".join(model_names())
-DEFAULT_OUT = Path("backtest")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -27,7 +26,11 @@ def backtest_command(
     leagues: str = typer.Option(..., "--leagues", help="Test leagues, e.g. E0,SP1."),
     test_seasons: str = typer.Option(..., "--test-seasons", help="Seasons to predict, e.g. 2122-2425."),
     models: str = typer.Option(ALL_MODELS, "--models", help="Catalogue models, comma-separated."),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Output folder (default: backtests/latest under SCORELINE_HOME, shown by the dashboard).",
+    ),
     from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
     db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
     cadence: str = typer.Option("week", "--cadence", help="Refit cadence: week, day or season."),
@@ -46,6 +49,10 @@ def backtest_command(
         cadence=cadence,
         n_jobs=n_jobs,
     )
+    if out is None:
+        from scoreline.settings import get_settings
+
+        out = get_settings().home_dir / "backtests" / "latest"
     data = load_match_data(all_leagues, from_dir=from_dir, db_url=db)
     console = Console(stderr=True)
     with Progress(
