@@ -110,6 +110,12 @@ def sum_to_zero(n: int) -> np.ndarray:
     return np.vstack([np.eye(n - 1), -np.ones((1, n - 1))])
 
 
+def _lookup(values: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """``values[keys]`` as floats, NaN for keys not in the index (dict look-ups: cheap for a few fixtures)."""
+    mapping = dict(zip(values.index, values.to_numpy(dtype=float), strict=True))
+    return np.array([mapping.get(key, np.nan) for key in keys], dtype=float)
+
+
 def team_groups(
     league: np.ndarray,
     season: np.ndarray,
@@ -412,12 +418,11 @@ class TeamStrengthModel(GoalModel):
         known_league = np.isin(league, self.leagues_)
         if not known_league.all():
             log.info("%d fixture(s) in leagues unseen in training", int((~known_league).sum()))
-        intercept = self.intercept_.reindex(np.where(known_league, league, self.reference_league_)).to_numpy()
+        intercept = _lookup(self.intercept_, np.where(known_league, league, self.reference_league_))
 
         def strength(column: str, fitted: pd.Series, unseen: pd.Series) -> np.ndarray:
-            teams = X[column].astype(str).to_numpy()
-            values = fitted.reindex(teams).to_numpy()
-            fallback = unseen.reindex(league).fillna(0.0).to_numpy()
+            values = _lookup(fitted, X[column].astype(str).to_numpy())
+            fallback = np.nan_to_num(_lookup(unseen, league), nan=0.0)
             return np.where(np.isnan(values), fallback, values)
 
         att_h = strength(c.HOME, self.attack_, self.unseen_attack_)
