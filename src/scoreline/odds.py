@@ -152,3 +152,15 @@ def opening_odds_long(matches: pd.DataFrame) -> pd.DataFrame:
     long[c.LINE] = np.nan
     long[c.TIMING] = c.OPENING
     return long[list(c.ODDS_COLUMNS)]
+
+
+def market_probabilities(odds: pd.DataFrame, timing: str, method: DevigMethod = "shin") -> pd.DataFrame:
+    """The market's de-vigged home/draw/away probabilities per match (match key and ``p_home/p_draw/p_away``).
+
+    Uses :func:`market_1x2_prices` (Pinnacle, else the market average); matches without a valid triple are
+    absent.
+    """
+    triples = market_1x2_prices(odds, timing)
+    fair = devig(triples[list(PRICE_COLUMNS_1X2)].to_numpy(), method)
+    probabilities = pd.DataFrame(fair, columns=list(c.PROBABILITY_COLUMNS), index=triples.index)
+    return pd.concat([triples[list(c.MATCH_KEY)], probabilities], axis=1)

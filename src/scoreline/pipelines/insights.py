@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
 from scoreline.insights.analysis import ClusterAnalysis, analyse_clusters, cluster_table, insights_document
 from scoreline.insights.clustering import Method
 from scoreline.insights.report import render_report
+from scoreline.odds import market_probabilities
 from scoreline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -46,31 +46,12 @@ class InsightsOutputs:
 
 
 def closing_market_probabilities(odds: pd.DataFrame) -> pd.DataFrame:
-    """De-vigged closing 1X2 probabilities per match from a long odds frame (Pinnacle, else market average).
+    """Closing 1X2 probabilities per match (Pinnacle, else market average), de-vigged multiplicatively.
 
-    Multiplicative de-vig (implied probabilities divided by their sum); triples with a price not above 1 or
-    an overround outside (1, 1.3] are dropped. Returns the match key and ``p_home/p_draw/p_away``.
+    Triples with a price not above 1 or an overround outside (1, 1.3] are left out. Returns the match key
+    and ``p_home/p_draw/p_away``.
     """
-    rows = odds[
-        (odds[c.MARKET] == c.MARKET_1X2)
-        & (odds[c.TIMING] == c.CLOSING)
-        & odds[c.BOOKMAKER].isin(MARKET_BOOKMAKERS)
-    ]
-    key = list(c.MATCH_KEY)
-    price_columns = [f"price_{outcome}" for outcome in c.OUTCOMES]  # outcome names clash with key columns
-    rows = rows.assign(**{c.OUTCOME: rows[c.OUTCOME].map(dict(zip(c.OUTCOMES, price_columns, strict=True)))})
-    wide = rows.pivot_table(index=[*key, c.BOOKMAKER], columns=c.OUTCOME, values=c.PRICE, aggfunc="first")
-    wide = wide.reindex(columns=price_columns).reset_index()
-    prices = wide[price_columns].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        implied = 1.0 / prices
-        booksum = implied.sum(axis=1)
-    ok = np.all(prices > 1.0, axis=1) & (booksum > 1.0) & (booksum <= 1.3)
-    fair = implied / booksum[:, None]
-    out = wide[[*key, c.BOOKMAKER]].assign(**{p: fair[:, i] for i, p in enumerate(c.PROBABILITY_COLUMNS)})[ok]
-    rank = out[c.BOOKMAKER].map({name: i for i, name in enumerate(MARKET_BOOKMAKERS)})
-    best = out.assign(_rank=rank).sort_values([*key, "_rank"]).drop_duplicates(key)
-    return best[[*key, *c.PROBABILITY_COLUMNS]].reset_index(drop=True)
+    return market_probabilities(odds, c.CLOSING, "multiplicative")
 
 
 def read_predictions(path: Path) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from scoreline.evaluation.walk_forward import (
     round_cutoffs,
 )
 from scoreline.models.catalogue import make_model, uses_market
-from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices, devig, market_1x2_prices
+from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices, market_probabilities
 from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, LatePredictionError, Ledger
 
 log = logging.getLogger(__name__)
@@ -165,13 +165,11 @@ def _ledger_rows(
 
 
 def market_closing_probabilities(matches: pd.DataFrame, odds: pd.DataFrame) -> pd.DataFrame:
-    """Shin-de-vigged closing probabilities per match key (NaN where no valid closing triple)."""
+    """Shin-de-vigged closing probabilities for each of ``matches`` (NaN where no valid closing triple)."""
     key = list(c.MATCH_KEY)
-    triples = market_1x2_prices(odds, c.CLOSING)
-    triples[c.DATE] = pd.to_datetime(triples[c.DATE])
-    merged = matches[key].merge(triples, on=key, how="left")
-    fair = devig(merged[["price_home", "price_draw", "price_away"]].to_numpy(), "shin")
-    return merged[key].assign(**dict(zip(c.PROBABILITY_COLUMNS, fair.T, strict=True)))
+    market = market_probabilities(odds, c.CLOSING, "shin")
+    market[c.DATE] = pd.to_datetime(market[c.DATE])
+    return matches[key].merge(market, on=key, how="left")
 
 
 def _summarise(
