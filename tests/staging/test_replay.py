@@ -62,3 +62,23 @@ def test_a_second_replay_adds_nothing(league: pd.DataFrame, tmp_path: Path) -> N
     second = replay_season(league, _odds(league), config, ledger)
     assert second == first
     assert len(ledger.read()) == first.predictions
+
+
+@pytest.mark.slow
+def test_replay_of_premier_league_2024_25_matches_the_backtest(shared_data: Path, tmp_path: Path) -> None:
+    from scoreline.pipelines.data import load_from_dir
+
+    data = load_from_dir(shared_data / "football-data", ["E0", "E1"])
+    recent = data.matches[data.matches[c.SEASON].isin(["2223", "2324", "2425"])]
+    ledger = Ledger(sa.create_engine(f"duckdb:///{tmp_path / 'store.duckdb'}"))
+    result = replay_season(recent, data.odds, ReplayConfig(league="E0", season="2425"), ledger)
+    played = recent[(recent[c.LEAGUE] == "E0") & (recent[c.SEASON] == "2425") & recent[c.RESULT].notna()]
+    assert (result.predictions, result.scored, result.late_predictions) == (len(played), len(played), 0)
+    recorded = ledger.read()
+    assert (recorded[PREDICTED_AT] < recorded[c.KICKOFF]).all()
+    backtest = walk_forward(recent, {"dixon_coles": make_model("dixon_coles")}, ["E0"], ["2425"]).predictions
+    expected = metrics.rps(
+        backtest[list(c.PROBABILITY_COLUMNS)].to_numpy(), metrics.outcome_indices(backtest[c.RESULT])
+    )
+    assert result.rps == pytest.approx(expected, abs=1e-12)
+    assert result.market_closing_rps == pytest.approx(0.1962, abs=5e-4)  # the reference closing line
