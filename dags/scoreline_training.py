@@ -33,6 +33,7 @@ def _params() -> dict[str, Any]:
         "test_seasons": Param(["2425"], type="array"),
         "models": Param(["dixon_coles", "pi_rating"], type="array"),
         "from_dir": Param(None, type=["null", "string"]),
+        "until": Param(None, type=["null", "string"]),
     },
 )
 def scoreline_training() -> None:
@@ -75,7 +76,8 @@ def scoreline_training() -> None:
     def train(model: str) -> dict[str, Any]:
         from scoreline.pipelines import steps
 
-        return steps.train_step(model, _params()["leagues"])
+        p = _params()
+        return steps.train_step(model, p["leagues"], p["until"])
 
     @task
     def register(trained: list[dict[str, Any]], backtests: list[dict[str, Any]]) -> dict[str, Any]:

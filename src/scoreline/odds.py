@@ -116,3 +116,39 @@ def market_1x2_prices(
     rank = wide[c.BOOKMAKER].map({name: i for i, name in enumerate(bookmakers)})
     best = wide.assign(_rank=rank).sort_values([*key, "_rank"]).drop_duplicates(key)
     return best.drop(columns="_rank").reset_index(drop=True)
+
+
+OPENING_PRICE_COLUMNS = ("opening_price_home", "opening_price_draw", "opening_price_away")
+
+
+def attach_opening_prices(matches: pd.DataFrame, odds: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``matches`` with the market's opening 1X2 prices as ``OPENING_PRICE_COLUMNS`` (NaN if none).
+
+    This is how models that use market features receive pre-match odds: only opening prices are attached,
+    so closing prices cannot reach a model's inputs.
+    """
+    key = list(c.MATCH_KEY)
+    prices = market_1x2_prices(odds, c.OPENING).rename(
+        columns=dict(zip(PRICE_COLUMNS_1X2, OPENING_PRICE_COLUMNS, strict=True))
+    )
+    prices[c.DATE] = pd.to_datetime(prices[c.DATE])
+    merged = matches.drop(columns=[name for name in OPENING_PRICE_COLUMNS if name in matches.columns]).merge(
+        prices[[*key, *OPENING_PRICE_COLUMNS]], on=key, how="left", validate="many_to_one"
+    )
+    merged.index = matches.index
+    return merged
+
+
+def opening_odds_long(matches: pd.DataFrame) -> pd.DataFrame:
+    """The ``OPENING_PRICE_COLUMNS`` of ``matches`` as a long odds frame (opening, bookmaker "market")."""
+    key = list(c.MATCH_KEY)
+    wide = matches[[*key, *OPENING_PRICE_COLUMNS]].dropna(subset=list(OPENING_PRICE_COLUMNS))
+    long = wide.melt(
+        id_vars=key, value_vars=list(OPENING_PRICE_COLUMNS), var_name=c.OUTCOME, value_name=c.PRICE
+    )
+    long[c.OUTCOME] = long[c.OUTCOME].map(dict(zip(OPENING_PRICE_COLUMNS, c.OUTCOMES, strict=True)))
+    long[c.BOOKMAKER] = "market"
+    long[c.MARKET] = c.MARKET_1X2
+    long[c.LINE] = np.nan
+    long[c.TIMING] = c.OPENING
+    return long[list(c.ODDS_COLUMNS)]

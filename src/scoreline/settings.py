@@ -59,7 +59,10 @@ class Settings(BaseSettings):
     )
     http_timeout_seconds: float = 30.0
     http_retries: int = 3
-    log_level: str = "INFO"
+    alert_webhook_url: SecretStr | None = Field(
+        default=None, description="URL that staging alerts are POSTed to (optional)."
+    )
+    log_level: str = "WARNING"
     env: str = Field(default="development", description="development, staging or production.")
 
     @classmethod

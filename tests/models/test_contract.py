@@ -20,7 +20,11 @@ from scoreline import columns as c
 from scoreline.models.base import MatchModel, predict_frame
 from scoreline.models.bivariate_poisson import BivariatePoissonGoalModel
 from scoreline.models.dixon_coles import DixonColesGoalModel
+from scoreline.models.ensemble import EnsembleModel
+from scoreline.models.keras_mlp import KerasMLPModel
+from scoreline.models.lgbm import LGBMModel
 from scoreline.models.poisson import PoissonGoalModel
+from scoreline.models.rating import RatingModel
 from scoreline.simulate import simulate_league
 
 MODELS = [
@@ -28,6 +32,14 @@ MODELS = [
     pytest.param(DixonColesGoalModel, id="dixon_coles"),
     pytest.param(lambda: DixonColesGoalModel(prior_weight=0.0, xi=0.0), id="dixon_coles_mle"),
     pytest.param(BivariatePoissonGoalModel, id="bivariate_poisson"),
+    pytest.param(lambda: BivariatePoissonGoalModel(home_effect=True), id="bivariate_poisson_home"),
+    pytest.param(lambda: RatingModel(rating="elo"), id="elo"),
+    pytest.param(lambda: RatingModel(rating="pi"), id="pi_rating"),
+    pytest.param(lambda: LGBMModel(n_estimators=20), id="lgbm"),
+    pytest.param(lambda: KerasMLPModel(hidden_units=(8,), max_epochs=3), id="keras_mlp"),
+    pytest.param(
+        lambda: EnsembleModel(base_models=("poisson", "pi_rating"), min_train_days=150), id="ensemble"
+    ),
 ]
 
 Factory = Callable[[], MatchModel]

@@ -63,6 +63,29 @@ def test_poisson_and_bivariate_poisson_recover_simulated_parameters() -> None:
     assert errors[0] < 0.025 and errors[0] < errors[1]
 
 
+def test_bivariate_home_effect_on_the_covariance(simulated_league: SimulatedLeague) -> None:
+    """Data with no home-team covariance effect: the effects are small, and the ridge shrinks them."""
+    matches = simulate_league(
+        n_teams=10, seasons=("2122", "2223", "2324"), seed=9, rho=0.0, covariance=0.2
+    ).matches
+    constant = BivariatePoissonGoalModel(prior_weight=1.0).fit(matches)
+    loose = BivariatePoissonGoalModel(prior_weight=1.0, home_effect=True).fit(matches)
+    tight = BivariatePoissonGoalModel(prior_weight=30.0, home_effect=True).fit(matches)
+    assert np.all(constant.home_covariance_ == 0)
+    assert abs(loose.home_covariance_.sum()) < 1e-9
+    assert loose.log_likelihood_ > constant.log_likelihood_  # more parameters fit the sample better
+    assert np.std(tight.home_covariance_) < 0.5 * np.std(loose.home_covariance_)
+    assert np.std(tight.home_covariance_) < 0.1
+    fixture = matches.head(1)
+    grid = tight.predict_grid(fixture)
+    home = fixture[c.HOME].iloc[0]
+    eta_home, eta_away = tight.predict_log_rates(fixture)
+    lambda3 = tight.lambda3_ * np.exp(tight.home_covariance_[home])
+    np.testing.assert_allclose(
+        grid.expected_goals[0], np.exp([eta_home[0], eta_away[0]]) + lambda3, atol=1e-8
+    )
+
+
 def test_log_likelihood_is_the_weighted_poisson_log_probability(simulated_league: SimulatedLeague) -> None:
     matches = simulated_league.matches
     model = PoissonGoalModel(xi=0.01, prior_weight=3.0).fit(matches)
@@ -222,13 +245,17 @@ def test_a_failed_first_attempt_is_retried(
     assert model.log_likelihood_ == pytest.approx(reference.log_likelihood_, rel=1e-9)
 
 
-@pytest.mark.parametrize("nll", [poisson_nll, dixon_coles_nll, bivariate_poisson_nll])
-def test_analytic_gradients_match_finite_differences(nll) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("nll", "extra"),
+    [(poisson_nll, 0), (dixon_coles_nll, 1), (bivariate_poisson_nll, 1), (bivariate_poisson_nll, 3)],
+)
+def test_analytic_gradients_match_finite_differences(nll, extra: int) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(3)
     n, p = 400, 8
-    extra = 0 if nll is poisson_nll else 1
     penalty = np.zeros((p + extra, p + extra))
     penalty[2:5, 2:5] = 3 * np.eye(3) - 0.5
+    penalty[p:, p:] += np.eye(extra)
+    design = np.column_stack([np.ones(n), rng.normal(0, 0.5, (n, extra - 1))]) if extra > 1 else None
     data = GoalData(
         rng.normal(0, 0.3, (n, p)),
         rng.normal(0, 0.3, (n, p)),
@@ -236,10 +263,11 @@ def test_analytic_gradients_match_finite_differences(nll) -> None:  # type: igno
         rng.poisson(1.1, n).astype(float),
         rng.uniform(0.2, 1.0, n),
         penalty,
+        design,
     )
     theta = rng.normal(0, 0.2, p + extra)
     if extra:
-        theta[-1] = -0.1 if nll is dixon_coles_nll else np.log(0.15)
+        theta[p] = -0.1 if nll is dixon_coles_nll else np.log(0.15)
     analytic = nll(theta, data)[1]
     numeric = approx_fprime(theta, lambda t: nll(t, data)[0], 1e-7)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-4)

@@ -53,7 +53,9 @@ def store(tmp_path: Path) -> Store:
         yield opened
 
 
-def test_ingest_stores_every_match_with_its_result(mirror: Path, store: Store, league: SimulatedLeague) -> None:
+def test_ingest_stores_every_match_with_its_result(
+    mirror: Path, store: Store, league: SimulatedLeague
+) -> None:
     seen: list[FileOutcome] = []
     report = ingest(store, discover_local(mirror), progress=seen.append)
     assert report.ok and report.count(FileStatus.STORED) == 4

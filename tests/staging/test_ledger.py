@@ -20,7 +20,6 @@ from scoreline.staging.ledger import (
     LatePredictionError,
     Ledger,
     LedgerTamperedError,
-    ranked_probability_score,
 )
 
 
@@ -123,9 +122,3 @@ def test_scores_are_appended_once_with_the_right_rps(engine: sa.Engine) -> None:
     assert scored.loc["Arsenal", "rps"] == pytest.approx(0.145)
     # Chelsea 0.4/0.3/0.3 and a draw: ((0.4-0)^2 + (0.7-1)^2) / 2 = 0.125
     assert scored.loc["Chelsea", "rps"] == pytest.approx(0.125)
-
-
-def test_rps_of_certain_forecasts() -> None:
-    probs = np.array([[1.0, 0, 0], [0, 0, 1.0], [1 / 3, 1 / 3, 1 / 3]])
-    rps = ranked_probability_score(probs, np.array([0, 0, 0]))
-    assert rps.tolist() == pytest.approx([0.0, 1.0, ((1 / 3 - 1) ** 2 + (2 / 3 - 1) ** 2) / 2])

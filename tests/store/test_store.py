@@ -63,9 +63,9 @@ def test_odds_round_trip_long_with_season(store: Store, files: list[SimulatedPar
     write_all(store, files)
     odds = store.read_odds()
     assert list(odds.columns) == [c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:]]
-    expected = pd.concat(
-        [f.odds.assign(**{c.SEASON: f.season}) for f in files], ignore_index=True
-    ).loc[:, list(odds.columns)]
+    expected = pd.concat([f.odds.assign(**{c.SEASON: f.season}) for f in files], ignore_index=True).loc[
+        :, list(odds.columns)
+    ]
     order = [c.DATE, c.LEAGUE, c.HOME, c.BOOKMAKER, c.MARKET, c.LINE, c.TIMING, c.OUTCOME]
     expected = expected.sort_values(order, kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(
@@ -77,7 +77,9 @@ def test_odds_round_trip_long_with_season(store: Store, files: list[SimulatedPar
 
 def test_read_odds_filters(store: Store, files: list[SimulatedParsedFile]) -> None:
     write_all(store, files)
-    closing = store.read_odds(seasons=["2223"], market=c.MARKET_1X2, timing=c.CLOSING, bookmakers=["pinnacle"])
+    closing = store.read_odds(
+        seasons=["2223"], market=c.MARKET_1X2, timing=c.CLOSING, bookmakers=["pinnacle"]
+    )
     assert len(closing) == 3 * 380
     assert set(closing[c.OUTCOME]) == set(c.OUTCOMES)
     assert set(closing[c.BOOKMAKER]) == {"pinnacle"}
@@ -112,7 +114,9 @@ def test_summary_counts_per_league_and_season(store: Store, files: list[Simulate
     ]
 
 
-def test_unchanged_file_is_skipped_and_rewrite_is_idempotent(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_unchanged_file_is_skipped_and_rewrite_is_idempotent(
+    store: Store, files: list[SimulatedParsedFile]
+) -> None:
     write_all(store, files)
     before = store.summary()
     again = store.write_parsed_file(files[0], f"sha-1-{files[0].source_file}")
@@ -139,7 +143,9 @@ def test_new_version_of_a_file_replaces_all_its_rows(store: Store, files: list[S
     assert stored[c.HOME_GOALS].tolist() == [9]
 
 
-def test_failed_write_rolls_back_to_the_previous_version(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_failed_write_rolls_back_to_the_previous_version(
+    store: Store, files: list[SimulatedParsedFile]
+) -> None:
     write_all(store, files)
     before = store.summary()
     broken_quarantine = files[0].quarantine.copy()
@@ -181,8 +187,14 @@ def test_read_quarantine(store: Store, files: list[SimulatedParsedFile]) -> None
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda f: replace(f, matches=f.matches.drop(columns=[c.REFEREE])), "missing columns \\['referee'\\]"),
-        (lambda f: replace(f, matches=pd.concat([f.matches, f.matches.iloc[:1]])), "more than once \\(lines \\[2, 2\\]"),
+        (
+            lambda f: replace(f, matches=f.matches.drop(columns=[c.REFEREE])),
+            "missing columns \\['referee'\\]",
+        ),
+        (
+            lambda f: replace(f, matches=pd.concat([f.matches, f.matches.iloc[:1]])),
+            "more than once \\(lines \\[2, 2\\]",
+        ),
         (lambda f: replace(f, matches=f.matches.iloc[1:]), "odds rows for matches not in the file"),
         (lambda f: replace(f, odds=pd.concat([f.odds, f.odds.iloc[:3]])), "3 duplicate odds keys"),
     ],

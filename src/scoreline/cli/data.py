@@ -16,7 +16,9 @@ from scoreline.store import Store
 data_app = typer.Typer(help="Inspect the stored data.", no_args_is_help=True)
 
 COUNT_COLUMNS = ("matches", "matches_with_result", "odds_rows", "quarantined")
-DB_OPTION_HELP = "SQLAlchemy URL of the store (default: $SCORELINE_DB_URL, else the DuckDB file in SCORELINE_HOME)."
+DB_OPTION_HELP = (
+    "SQLAlchemy URL of the store (default: $SCORELINE_DB_URL, else the DuckDB file in SCORELINE_HOME)."
+)
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -28,7 +30,11 @@ def summary_document(summary: pd.DataFrame) -> dict[str, object]:
     """The summary as ``{"totals": {...}, "rows": [{league, season, counts...}, ...]}``."""
     totals = {name: int(summary[name].sum()) for name in COUNT_COLUMNS}
     rows = [
-        {c.LEAGUE: str(row[c.LEAGUE]), c.SEASON: str(row[c.SEASON]), **{name: int(row[name]) for name in COUNT_COLUMNS}}
+        {
+            c.LEAGUE: str(row[c.LEAGUE]),
+            c.SEASON: str(row[c.SEASON]),
+            **{name: int(row[name]) for name in COUNT_COLUMNS},
+        }
         for row in summary.to_dict("records")
     ]
     return {"totals": totals, "rows": rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -42,41 +43,51 @@ def _print_report(console: Console, report: IngestReport, store: Store) -> None:
         f"{len(report.files)} files: {report.count(FileStatus.STORED)} stored, "
         f"{report.count(FileStatus.REPLACED)} replaced, {report.count(FileStatus.UNCHANGED)} unchanged, "
         f"{report.count(FileStatus.FAILED)} failed; {totals['matches']:,} matches, "
-        f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written."
+        f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written.",
+        soft_wrap=True,
     )
     for outcome in report.failed:
-        console.print(f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False)
+        console.print(
+            f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False, soft_wrap=True
+        )
     stored = summary_document(store.summary())["totals"]
     assert isinstance(stored, dict)
     console.print(
         f"Store now holds {stored['matches']:,} matches ({stored['matches_with_result']:,} with results), "
-        f"{stored['odds_rows']:,} odds rows, {stored['quarantined']:,} quarantined rows."
+        f"{stored['odds_rows']:,} odds rows, {stored['quarantined']:,} quarantined rows.",
+        soft_wrap=True,
     )
 
 
 def ingest_command(
-    from_dir: Path | None = typer.Option(
-        None,
-        "--from-dir",
-        help="Read <DIR>/<DIV>/<SEASON>.csv files instead of downloading from football-data.co.uk.",
-        file_okay=False,
-    ),
-    leagues: str | None = typer.Option(
-        None, "--leagues", help="Comma-separated division codes, e.g. E0,SP1 (default: all)."
-    ),
-    seasons: str | None = typer.Option(
-        None,
-        "--seasons",
-        help=f"Seasons as 2324, 1516,1617 or 1516-2425 (default: all found locally, {DEFAULT_SEASONS} when downloading).",
-    ),
-    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-dir",
+            help="Read <DIR>/<DIV>/<SEASON>.csv files instead of downloading from football-data.co.uk.",
+            file_okay=False,
+        ),
+    ] = None,
+    leagues: Annotated[
+        str | None,
+        typer.Option("--leagues", help="Comma-separated division codes, e.g. E0,SP1 (default: all)."),
+    ] = None,
+    seasons: Annotated[
+        str | None,
+        typer.Option(
+            "--seasons",
+            help="Seasons as 2324, 1516,1617 or 1516-2425 "
+            f"(default: all found locally, {DEFAULT_SEASONS} when downloading).",
+        ),
+    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
 ) -> None:
     """Ingest football-data.co.uk season files into the store (unchanged files are skipped)."""
     console = Console(stderr=True)
     try:
         files = _sources(from_dir, _split(leagues), seasons)
     except (SourceUnavailableError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     if not files:
         console.print("[yellow]no files to ingest[/yellow]")

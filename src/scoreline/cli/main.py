@@ -7,11 +7,15 @@ import logging
 import typer
 
 from scoreline import __version__
+from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
 from scoreline.cli.ingest import ingest_command
+from scoreline.cli.run import run_command
 from scoreline.cli.serve import predict_command, serve_command
+from scoreline.cli.stage import stage_command
 from scoreline.cli.train import models_app
+from scoreline.cli.insights import insights_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
@@ -38,11 +42,17 @@ def main(
     """scoreline: football match prediction you can check against the market."""
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("matplotlib", "alembic", "mlflow", "urllib3", "httpx", "numba"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
+app.command("backtest")(backtest_command)
 app.add_typer(features_app, name="features")
+app.command("stage")(stage_command)
 app.command("ingest")(ingest_command)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app)
+app.command("run")(run_command)
+app.add_typer(insights_app, name="insights")
 app.command("serve")(serve_command)
 app.command("predict")(predict_command)

@@ -4,6 +4,7 @@ For each test league and season the matches are split into *rounds* (``cadence``
 
 - ``"week"`` (default): one round per ISO week (Monday-Sunday) of the kickoff date — a matchweek;
 - ``"day"``: one round per kickoff date;
+- ``"month"``: one round per calendar month (for slow models: fewer refits, staler fits);
 - ``"season"``: one fit before the season's first match.
 
 A round's ``train_cutoff`` is the midnight of its first kickoff date. Every model is fitted on the matches
@@ -54,7 +55,7 @@ from scoreline.evaluation.predictions import (
 
 logger = logging.getLogger(__name__)
 
-Cadence = Literal["week", "day", "season"]
+Cadence = Literal["week", "day", "month", "season"]
 ModelSpec = Any  # an unfitted estimator (cloned), an estimator class, or a zero-argument factory
 ProgressCallback = Callable[[int, int, str], None]  # (rounds completed, rounds in total, label)
 
@@ -123,11 +124,13 @@ def round_cutoffs(matches: pd.DataFrame, cadence: Cadence = "week") -> pd.Series
         return dates
     if cadence == "season":
         return pd.Series(dates.min(), index=matches.index)
+    if cadence == "month":
+        return dates.groupby(dates.dt.year * 100 + dates.dt.month).transform("min")
     if cadence == "week":
         iso = dates.dt.isocalendar()
         week = iso["year"].astype(int) * 100 + iso["week"].astype(int)
         return dates.groupby(week).transform("min")
-    raise ValueError(f"unknown cadence {cadence!r}; choose week, day or season")
+    raise ValueError(f"unknown cadence {cadence!r}; choose week, day, month or season")
 
 
 def walk_forward(

@@ -28,6 +28,7 @@ class GoalData:
     away_goals: np.ndarray  # float
     weights: np.ndarray
     penalty: np.ndarray  # (p_theta, p_theta) precision of the Gaussian prior (zeros where flat)
+    extra_design: np.ndarray | None = None  # (n, p_extra) design of a per-match model-specific predictor
 
     @cached_property
     def constant(self) -> float:
@@ -121,14 +122,17 @@ def bivariate_coefficients(home_goals: np.ndarray, away_goals: np.ndarray) -> np
 
 
 def bivariate_poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
-    """Bivariate Poisson (Karlis-Ntzoufras): ``X = W1 + W3``, ``Y = W2 + W3``, ``lambda3 = exp(theta[-1])``.
+    """Bivariate Poisson (Karlis & Ntzoufras 2003): ``X = W1 + W3``, ``Y = W2 + W3``.
 
+    ``log(lambda3) = D @ theta[p:]`` with ``D = data.extra_design``, by default a column of ones (a constant).
     ``P(x, y) = exp(-l1 - l2 - l3) l1^x/x! l2^y/y! sum_k C(x, k) C(y, k) k! (l3 / (l1 l2))^k``.
     """
     coef = data.bivariate_coefficients
-    beta, log_lam3 = theta[:-1], float(theta[-1])
+    p = data.home_design.shape[1]
+    beta, extra = theta[:p], theta[p:]
     eta_1, eta_2, lam_1, lam_2 = _poisson_parts(data, beta)
-    lam_3 = np.exp(log_lam3)
+    design = data.extra_design if data.extra_design is not None else np.ones((len(lam_1), 1))
+    lam_3 = np.exp(design @ extra)
     x, y, w = data.home_goals, data.away_goals, data.weights
     ratio = lam_3 / (lam_1 * lam_2)
     k = np.arange(coef.shape[1])
@@ -136,8 +140,8 @@ def bivariate_poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.
     total = terms.sum(axis=1)
     k_mean = (terms @ k) / total  # d log(total) / d log(ratio)
     loglik = float(w @ (x * eta_1 - lam_1 + y * eta_2 - lam_2 - lam_3 + np.log(total)))
-    d_lam3 = float(w @ (k_mean - lam_3))
-    return _finish(data, theta, loglik, x - lam_1 - k_mean, y - lam_2 - k_mean, [d_lam3])
+    d_extra = design.T @ (w * (k_mean - lam_3))
+    return _finish(data, theta, loglik, x - lam_1 - k_mean, y - lam_2 - k_mean, list(d_extra))
 
 
 def poisson_pmf(rate: np.ndarray, max_goals: int) -> np.ndarray:
@@ -174,11 +178,13 @@ def dixon_coles_grid(rate_home: np.ndarray, rate_away: np.ndarray, rho: float, m
     return grid
 
 
-def bivariate_grid(rate_1: np.ndarray, rate_2: np.ndarray, rate_3: float, max_goals: int) -> np.ndarray:
+def bivariate_grid(
+    rate_1: np.ndarray, rate_2: np.ndarray, rate_3: float | np.ndarray, max_goals: int
+) -> np.ndarray:
     """Bivariate Poisson score grid: ``P(x, y) = sum_k P3(k) P1(x - k) P2(y - k)``."""
     p1 = poisson_pmf(rate_1, max_goals)
     p2 = poisson_pmf(rate_2, max_goals)
-    p3 = poisson_pmf(np.full(len(p1), rate_3), max_goals)
+    p3 = poisson_pmf(np.broadcast_to(np.asarray(rate_3, dtype=float), len(p1)), max_goals)
     grid = np.zeros((len(p1), max_goals + 1, max_goals + 1))
     for k in range(max_goals + 1):
         size = max_goals + 1 - k

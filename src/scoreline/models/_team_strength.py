@@ -91,7 +91,21 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _sum_to_zero(n: int) -> np.ndarray:
+@dataclass(frozen=True)
+class ExtraParameters:
+    """The model-specific parameters after the strengths in ``theta``: start values, bounds, prior and design.
+
+    ``penalty`` is their prior precision (``None``: flat); ``design`` an optional per-match design matrix for
+    parameters that enter every match through a log-linear predictor (e.g. a bivariate Poisson ``lambda3``).
+    """
+
+    start: list[float]
+    bounds: list[tuple[float, float]]
+    penalty: np.ndarray | None = None
+    design: np.ndarray | None = None
+
+
+def sum_to_zero(n: int) -> np.ndarray:
     """``(n, n-1)`` basis of vectors summing to zero: identity with a last row of minus ones."""
     return np.vstack([np.eye(n - 1), -np.ones((1, n - 1))])
 
@@ -161,8 +175,6 @@ class TeamStrengthModel(GoalModel):
     random_state : seed of the perturbed restarts used when the first optimisation fails.
     """
 
-    _n_extra = 0
-
     def __init__(
         self,
         xi: float = DEFAULT_XI,
@@ -182,18 +194,16 @@ class TeamStrengthModel(GoalModel):
     def _objective(self, theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
         """Penalised negative log-likelihood and its gradient."""
 
-    def _extra_start(self) -> list[float]:
-        return []
+    def _extra(self, teams: np.ndarray, home_idx: np.ndarray, basis: np.ndarray) -> ExtraParameters:
+        """The model-specific parameters for these ``teams`` and matches (none by default)."""
+        return ExtraParameters([], [])
 
-    def _extra_bounds(self) -> list[tuple[float, float]]:
-        return []
-
-    def _store_extra(self, extra: np.ndarray) -> None:
+    def _store_extra(self, extra: np.ndarray, teams: np.ndarray, basis: np.ndarray) -> None:
         """Store the model-specific parameters as learned attributes."""
 
     @abstractmethod
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray) -> np.ndarray:
-        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates."""
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates of the fixtures ``X``."""
 
     # --- fitting ---------------------------------------------------------------------------------
     def _weights(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
@@ -255,11 +265,12 @@ class TeamStrengthModel(GoalModel):
             team_league, newcomer = np.full(len(teams), str(leagues[0])), np.zeros(len(teams), dtype=bool)
         groups = np.array([f"{lg}|{int(new)}" for lg, new in zip(team_league, newcomer, strict=True)])
 
-        layout = _Layout(len(leagues), len(teams), self._n_extra)
-        basis = _sum_to_zero(len(teams))
+        basis = sum_to_zero(len(teams))
         position = {team: i for i, team in enumerate(teams.tolist())}
         home_idx = np.array([position[t] for t in home_names])
         away_idx = np.array([position[t] for t in away_names])
+        extra = self._extra(teams, home_idx, basis)
+        layout = _Layout(len(leagues), len(teams), len(extra.start))
         league_idx = np.searchsorted(leagues, frame[c.LEAGUE].to_numpy())
         n = len(frame)
         H = np.zeros((n, layout.n_beta))
@@ -278,9 +289,13 @@ class TeamStrengthModel(GoalModel):
             strength_precision = basis.T @ group_precision(groups, self.prior_weight) @ basis
             penalty[layout.attack, layout.attack] = strength_precision
             penalty[layout.defence, layout.defence] = strength_precision
-        data = GoalData(H, A, home_goals, away_goals, weights, penalty)
+        if extra.penalty is not None:
+            penalty[layout.n_beta :, layout.n_beta :] = extra.penalty
+        data = GoalData(H, A, home_goals, away_goals, weights, penalty, extra.design)
 
-        theta = self._optimise(data, layout, self._start(data, layout, league_idx, home_idx, away_idx))
+        start = self._start(data, layout, league_idx, home_idx, away_idx)
+        start[layout.n_beta :] = extra.start
+        theta = self._optimise(data, layout, start, extra.bounds)
         beta = theta[: layout.n_beta]
         attack = basis @ beta[layout.attack]
         defence = basis @ beta[layout.defence]
@@ -296,8 +311,8 @@ class TeamStrengthModel(GoalModel):
         self.reference_league_ = str(leagues[int(np.argmax(league_weight))])
         self.reference_date_ = reference
         self.n_matches_ = n
-        self._store_extra(theta[layout.n_beta :])
-        no_prior = GoalData(H, A, home_goals, away_goals, weights, np.zeros_like(penalty))
+        self._store_extra(theta[layout.n_beta :], teams, basis)
+        no_prior = GoalData(H, A, home_goals, away_goals, weights, np.zeros_like(penalty), extra.design)
         self.log_likelihood_ = -self._objective(theta, no_prior)[0]
         self.classes_ = CLASSES.copy()
         return self
@@ -340,15 +355,16 @@ class TeamStrengthModel(GoalModel):
             theta[i] = np.log(max(goals, 0.1))
         home = (w @ data.home_goals + 0.5) / (w @ data.away_goals + 0.5)
         theta[layout.home] = float(np.clip(np.log(home), -1.0, 1.0))
-        theta[layout.n_beta :] = self._extra_start()
         return theta
 
-    def _optimise(self, data: GoalData, layout: _Layout, start: np.ndarray) -> np.ndarray:
+    def _optimise(
+        self, data: GoalData, layout: _Layout, start: np.ndarray, extra_bounds: list[tuple[float, float]]
+    ) -> np.ndarray:
         bounds = (
             [(-5.0, 5.0)] * layout.n_leagues
             + [(-3.0, 3.0)]
             + [(-STRENGTH_BOUND, STRENGTH_BOUND)] * (2 * layout.n_teams - 2)
-            + self._extra_bounds()
+            + extra_bounds
         )
         lower, upper = np.array(bounds).T
         rng = np.random.default_rng(self.random_state)
@@ -412,4 +428,4 @@ class TeamStrengthModel(GoalModel):
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
         eta_home, eta_away = self.predict_log_rates(X)
-        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away)))
+        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away), X))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from scoreline.models._goal_likelihood import GoalData, dixon_coles_grid, dixon_coles_nll
-from scoreline.models._team_strength import TeamStrengthModel
+from scoreline.models._team_strength import ExtraParameters, TeamStrengthModel
 
 RHO_BOUNDS = (-1.0, 1.0)
 
@@ -21,19 +22,14 @@ class DixonColesGoalModel(TeamStrengthModel):
     teams and time decay).
     """
 
-    _n_extra = 1
-
     def _objective(self, theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
         return dixon_coles_nll(theta, data)
 
-    def _extra_start(self) -> list[float]:
-        return [-0.05]
+    def _extra(self, teams: np.ndarray, home_idx: np.ndarray, basis: np.ndarray) -> ExtraParameters:
+        return ExtraParameters(start=[-0.05], bounds=[RHO_BOUNDS])
 
-    def _extra_bounds(self) -> list[tuple[float, float]]:
-        return [RHO_BOUNDS]
-
-    def _store_extra(self, extra: np.ndarray) -> None:
+    def _store_extra(self, extra: np.ndarray, teams: np.ndarray, basis: np.ndarray) -> None:
         self.rho_ = float(extra[0])
 
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray) -> np.ndarray:
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
         return dixon_coles_grid(rate_home, rate_away, self.rho_, self.max_goals)

@@ -12,11 +12,9 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from scoreline.models.base import ConvergenceError
+
 _EPS = 1e-12
-
-
-class ConvergenceError(RuntimeError):
-    """Raised when an optimiser does not reach a solution; never swallowed silently."""
 
 
 def _probabilities(eta: np.ndarray, theta: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from scoreline.sources.football_data import SourceUnavailableError
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
-from scoreline.store import Store
+from scoreline.store import PreparedFile, Store, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ def ingest(
 ) -> IngestReport:
     """Ingest ``files`` into ``store``, one transaction per file; ``progress`` is called after each file.
 
-    A background thread reads, hashes and parses up to ``read_ahead`` files ahead while this thread writes
-    (writes release the GIL while DuckDB works and syncs), in file order.
+    A background thread reads, hashes, parses and checks (:func:`scoreline.store.prepare`) up to
+    ``read_ahead`` files ahead while this thread writes, in file order (DuckDB and Arrow release the GIL).
     """
     known = store.ingested_hashes()
     outcomes = []
@@ -139,11 +139,12 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Read:
-    """A source file read, hashed and (unless unchanged) parsed; or the error that stopped it."""
+    """A source file read, hashed and (unless unchanged) parsed and prepared; or the error that stopped it."""
 
     source_file: str
     sha256: str | None = None
     parsed: ParsedFile | None = None
+    prepared: PreparedFile | None = None
     error: str | None = None
 
 
@@ -154,7 +155,8 @@ def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read
         sha = content_sha256(content)
         if sha == known_sha:
             return _Read(name, sha)
-        return _Read(name, sha, parse(content, source_file=name, season=source.season, league=source.league))
+        parsed = parse(content, source_file=name, season=source.season, league=source.league)
+        return _Read(name, sha, parsed, prepare(parsed))
     except (OSError, ValueError, SourceUnavailableError) as exc:
         return _Read(name, error=f"{type(exc).__name__}: {exc}")
 
@@ -167,7 +169,7 @@ def _write(store: Store, read: _Read) -> FileOutcome:
             return FileOutcome(name, FileStatus.FAILED, error=read.error)
         return FileOutcome(name, FileStatus.UNCHANGED)
     try:
-        result = store.write_parsed_file(read.parsed, read.sha256)
+        result = store.write_parsed_file(read.parsed, read.sha256, read.prepared)
     except ValueError as exc:
         logger.error("%s: not ingested: %s", name, exc)
         return FileOutcome(name, FileStatus.FAILED, error=f"{type(exc).__name__}: {exc}")

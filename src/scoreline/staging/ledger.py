@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from scoreline import columns as c
+from scoreline.evaluation.metrics import rps_scores
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +122,6 @@ def _insert(connection: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     """Insert ``frame``'s rows into ``table`` (column names as in the frame) on ``connection``."""
     records = [{str(k): v for k, v in row.items()} for row in frame.astype(object).to_dict("records")]
     connection.execute(sa.table(table, *[sa.column(str(name)) for name in frame.columns]).insert(), records)
-
-
-def ranked_probability_score(probabilities: np.ndarray, outcome_index: np.ndarray) -> np.ndarray:
-    """RPS per match for home/draw/away ``probabilities`` and outcome indices (0 home, 1 draw, 2 away)."""
-    observed = np.eye(3)[outcome_index]
-    gap = np.cumsum(probabilities, axis=1)[:, :2] - np.cumsum(observed, axis=1)[:, :2]
-    return np.asarray((gap**2).sum(axis=1) / 2)
 
 
 class Ledger:
@@ -232,11 +226,19 @@ class Ledger:
             return AppendResult(added=0, already_present=0)
         outcome = todo[c.RESULT].map(c.RESULT_TO_INDEX).to_numpy()
         scores = todo[[c.LEAGUE, c.DATE, c.HOME, c.AWAY, MODEL_VERSION, c.RESULT]].copy()
-        scores[RPS] = ranked_probability_score(todo[list(c.PROBABILITY_COLUMNS)].to_numpy(), outcome)
+        scores[RPS] = rps_scores(todo[list(c.PROBABILITY_COLUMNS)].to_numpy(), outcome)
         scores[SCORED_AT] = scored_at
         with self._engine.begin() as connection:
             _insert(connection, SCORES_TABLE, scores)
         return AppendResult(added=len(scores), already_present=0)
+
+    def read_with_scores(self) -> pd.DataFrame:
+        """Every prediction with its result and RPS where scored (NaN/None where not yet)."""
+        ledger = self.read()
+        with self._engine.connect() as connection:
+            scores = pd.read_sql(sa.text(f"SELECT * FROM {SCORES_TABLE}"), connection)
+        scores[c.DATE] = pd.to_datetime(scores[c.DATE])
+        return ledger.merge(scores, on=list(_FIXTURE_KEY), how="left")
 
     def scored(self) -> pd.DataFrame:
         """Ledger predictions joined with their scores (only scored rows)."""

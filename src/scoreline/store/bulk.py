@@ -1,8 +1,8 @@
-"""Fast bulk inserts of a DataFrame inside the caller's SQLAlchemy transaction.
+"""Fast bulk inserts and reads through Arrow, on the connection SQLAlchemy holds.
 
-Frames are converted to Arrow once. DuckDB: the table is registered on the raw DuckDB connection and copied with one ``INSERT ... SELECT``
-(vectorised, millions of rows per second). PostgreSQL: the frame is written as CSV by Arrow and streamed with
-``COPY ... FROM STDIN`` through psycopg. Both use the connection SQLAlchemy already holds, so the insert
+Frames are converted to Arrow once. DuckDB: the table is registered on the raw DuckDB connection and copied
+with one ``INSERT ... SELECT`` (vectorised). PostgreSQL: the table is written as CSV by Arrow and streamed
+with ``COPY ... FROM STDIN`` through psycopg. Both use the connection SQLAlchemy already holds, so the insert
 commits or rolls back with the rest of the transaction. Other dialects fall back to ``executemany``.
 """
 
@@ -89,3 +89,63 @@ def _copy_postgresql(conn: sa.Connection, table: sa.Table, arrow: pa.Table) -> N
                 copy.write(data[start : start + _COPY_CHUNK])
     except psycopg.Error as exc:
         raise _as_sqlalchemy_error(statement, exc, psycopg.IntegrityError) from exc
+
+
+# --- reads ---------------------------------------------------------------------------------------------
+
+
+def fetch_duckdb(conn: sa.Connection, query: sa.Select) -> pa.Table:
+    """``query``'s rows as Arrow, straight from DuckDB."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw.sql(
+        str(compiled), params=[values[name] for name in compiled.positiontup or ()]
+    ).to_arrow_table()
+
+
+def fetch_postgresql(conn: sa.Connection, query: sa.Select) -> pa.Table:
+    """``query``'s rows as Arrow: ``COPY (query) TO STDOUT`` as CSV, read by Arrow with the query's types."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    names = [column.name for column in query.selected_columns]
+    types = {column.name: _arrow_type(column.type) for column in query.selected_columns}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    buffer = io.BytesIO()
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy,
+    ):
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return pa.table({name: pa.array([], types[name]) for name in names})
+    return pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+
+
+def _arrow_type(sql_type: sa.types.TypeEngine[object]) -> pa.DataType:
+    """The Arrow type PostgreSQL's CSV text of a column of ``sql_type`` is read as."""
+    if isinstance(sql_type, sa.Boolean):
+        return pa.bool_()
+    if isinstance(sql_type, sa.DateTime):
+        return pa.timestamp("us")
+    if isinstance(sql_type, sa.Date):
+        return pa.date32()
+    if isinstance(sql_type, sa.Integer):
+        return pa.int64()
+    if isinstance(sql_type, sa.Float | sa.Numeric):
+        return pa.float64()
+    return pa.string()

@@ -2,8 +2,8 @@
 
 The ``schema_version`` table records every applied migration. :func:`migrate` runs the missing ones in order,
 in one transaction (both DuckDB and PostgreSQL have transactional DDL), so a store is either at the old or
-at the new version. On PostgreSQL a transaction-scoped advisory lock serialises concurrent first uses; a DuckDB
-file has a single writer anyway. Never edit a released migration: append a new one and update
+at the new version. On PostgreSQL a transaction-scoped advisory lock serialises concurrent first uses; a
+DuckDB file has a single writer anyway. Never edit a released migration: append a new one and update
 :mod:`scoreline.store.schema` to the resulting tables.
 """
 
@@ -33,8 +33,8 @@ class Migration:
 _STATS = ", ".join(
     f"{name} SMALLINT"
     for name in (
-        "home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target", "home_fouls", "away_fouls",
-        "home_corners", "away_corners", "home_yellow", "away_yellow", "home_red", "away_red",
+        "home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target", "home_fouls",
+        "away_fouls", "home_corners", "away_corners", "home_yellow", "away_yellow", "home_red", "away_red",
     )
 )  # fmt: skip
 
@@ -44,31 +44,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="matches, odds, quarantine and ingested_files tables",
         statements=(
             f"""CREATE TABLE matches (
-                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date DATE NOT NULL,
-                kickoff TIMESTAMP NOT NULL, has_time BOOLEAN NOT NULL, home VARCHAR NOT NULL,
+                match_id BIGINT NOT NULL UNIQUE, league VARCHAR NOT NULL, season VARCHAR NOT NULL,
+                date DATE NOT NULL, kickoff TIMESTAMP NOT NULL, has_time BOOLEAN NOT NULL,
+                home VARCHAR NOT NULL,
                 away VARCHAR NOT NULL, home_goals SMALLINT, away_goals SMALLINT, home_goals_ht SMALLINT,
                 away_goals_ht SMALLINT, result VARCHAR, referee VARCHAR, {_STATS},
                 source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL,
                 PRIMARY KEY (league, date, home, away))""",
             """CREATE TABLE odds (
-                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date DATE NOT NULL, home VARCHAR NOT NULL,
-                away VARCHAR NOT NULL, bookmaker VARCHAR NOT NULL, market VARCHAR NOT NULL, line REAL,
-                timing VARCHAR NOT NULL, outcome VARCHAR NOT NULL, price DOUBLE PRECISION NOT NULL,
-                source_file VARCHAR NOT NULL)""",
+                match_id BIGINT NOT NULL, bookmaker VARCHAR NOT NULL, market VARCHAR NOT NULL, line REAL,
+                timing VARCHAR NOT NULL, outcome VARCHAR NOT NULL, price DOUBLE PRECISION NOT NULL)""",
             """CREATE TABLE quarantine (
                 source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, league VARCHAR, season VARCHAR,
                 field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR,
                 PRIMARY KEY (source_file, source_line, field))""",
             """CREATE TABLE ingested_files (
-                source_file VARCHAR NOT NULL PRIMARY KEY, league VARCHAR NOT NULL, season VARCHAR NOT NULL,
+                source_file VARCHAR NOT NULL PRIMARY KEY, file_id INTEGER NOT NULL UNIQUE,
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL,
                 sha256 VARCHAR NOT NULL, rows_read INTEGER NOT NULL, matches INTEGER NOT NULL,
                 odds_rows INTEGER NOT NULL, quarantined INTEGER NOT NULL, ingested_at TIMESTAMP NOT NULL)""",
         ),
         postgresql_only=(
             "CREATE INDEX matches_source_file_idx ON matches (source_file)",
             "CREATE INDEX matches_league_season_idx ON matches (league, season)",
-            "CREATE INDEX odds_source_file_idx ON odds (source_file)",
-            "CREATE INDEX odds_league_season_idx ON odds (league, season)",
+            "CREATE INDEX odds_match_id_idx ON odds (match_id)",
         ),
     ),
 )

@@ -3,9 +3,10 @@
 These objects describe the schema *after* all migrations (see :mod:`scoreline.store.migrations`, which is what
 creates and alters the tables). A test checks that a freshly migrated database matches them.
 
-Odds are kept long and narrow: one row per quoted price, small types (``REAL`` line, ``DOUBLE`` price) and
-low-cardinality strings that DuckDB dictionary-compresses. Odds carry ``season`` and ``source_file`` so reads
-filter without a join and a re-ingested file's rows are found without an index on DuckDB.
+Odds are kept long and narrow: one row per quoted price, pointing at its match by ``match_id`` instead of
+repeating league, date and teams, with small types (``REAL`` line, ``DOUBLE`` price) and low-cardinality
+strings that DuckDB dictionary-compresses. ``match_id`` is ``file_id * MATCH_ID_STRIDE + position`` (the
+match's row in its file), so a file's odds are one id range and are found without an index.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ metadata = sa.MetaData()
 
 STAT_TYPE = sa.SmallInteger
 
+MATCH_ID_STRIDE = 100_000  # match ids of one file: file_id * stride ... file_id * stride + stride - 1
+
 matches = sa.Table(
     "matches",
     metadata,
+    sa.Column("match_id", sa.BigInteger, nullable=False, unique=True),
     sa.Column(c.LEAGUE, sa.String, primary_key=True),
     sa.Column(c.SEASON, sa.String, nullable=False),
     sa.Column(c.DATE, sa.Date, primary_key=True),
@@ -42,18 +46,13 @@ matches = sa.Table(
 odds = sa.Table(
     "odds",
     metadata,
-    sa.Column(c.LEAGUE, sa.String, nullable=False),
-    sa.Column(c.SEASON, sa.String, nullable=False),
-    sa.Column(c.DATE, sa.Date, nullable=False),
-    sa.Column(c.HOME, sa.String, nullable=False),
-    sa.Column(c.AWAY, sa.String, nullable=False),
+    sa.Column("match_id", sa.BigInteger, nullable=False),
     sa.Column(c.BOOKMAKER, sa.String, nullable=False),
     sa.Column(c.MARKET, sa.String, nullable=False),
     sa.Column(c.LINE, sa.REAL),
     sa.Column(c.TIMING, sa.String, nullable=False),
     sa.Column(c.OUTCOME, sa.String, nullable=False),
     sa.Column(c.PRICE, sa.Double, nullable=False),
-    sa.Column(c.SOURCE_FILE, sa.String, nullable=False),
 )
 
 quarantine = sa.Table(
@@ -72,6 +71,7 @@ ingested_files = sa.Table(
     "ingested_files",
     metadata,
     sa.Column(c.SOURCE_FILE, sa.String, primary_key=True),
+    sa.Column("file_id", sa.Integer, nullable=False, unique=True),
     sa.Column(c.LEAGUE, sa.String, nullable=False),
     sa.Column(c.SEASON, sa.String, nullable=False),
     sa.Column("sha256", sa.String, nullable=False),
@@ -89,6 +89,3 @@ schema_version = sa.Table(
     sa.Column("description", sa.String, nullable=False),
     sa.Column("applied_at", sa.DateTime, nullable=False),
 )
-
-ODDS_KEY = (c.LEAGUE, c.DATE, c.HOME, c.AWAY, c.BOOKMAKER, c.MARKET, c.LINE, c.TIMING, c.OUTCOME)
-QUARANTINE_KEY = (c.SOURCE_FILE, c.SOURCE_LINE, c.FIELD)

@@ -1,7 +1,7 @@
 """The match store: canonical matches, long odds and quarantined rows in DuckDB or PostgreSQL.
 
-One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts
-(:mod:`scoreline.store.bulk`) and DuckDB's fast DataFrame fetch are backend-specific. Nothing connects until
+One :class:`Store` class runs the same SQLAlchemy Core queries on both backends; only bulk inserts and
+bulk reads (:mod:`scoreline.store.bulk`, both through Arrow) are backend-specific. Nothing connects until
 the first read or write, which also creates or migrates the schema (:mod:`scoreline.store.migrations`).
 
 Writes are per source file and transactional: :meth:`Store.write_parsed_file` replaces everything a file
@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
-import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -35,36 +34,20 @@ from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
-from scoreline.store.bulk import insert_frame, to_arrow
+from scoreline.store.bulk import fetch_duckdb, fetch_postgresql, insert_frame
 from scoreline.store.migrations import migrate
+from scoreline.store.prepare import INT_MATCH_COLUMNS, ParsedFileLike, PreparedFile, as_datetime, prepare
 
 logger = logging.getLogger(__name__)
 
-INT_MATCH_COLUMNS = (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, *c.STAT_COLUMNS)
 STRING_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.HOME, c.AWAY, c.RESULT, c.REFEREE, c.SOURCE_FILE)
 READ_ODDS_COLUMNS = (c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:])
 SUMMARY_COLUMNS = (c.LEAGUE, c.SEASON, "matches", "matches_with_result", "odds_rows", "quarantined")
 DUPLICATE_FIELD = "match"
 DUCKDB_CHECKPOINT_THRESHOLD = "256MB"  # DuckDB's default is 16MB
-
-
-class ParsedFileLike(Protocol):
-    """What the store needs from a parsed source file (``scoreline.sources.football_data_parser.ParsedFile``)."""
-
-    @property
-    def source_file(self) -> str: ...
-    @property
-    def league(self) -> str: ...
-    @property
-    def season(self) -> str: ...
-    @property
-    def rows_read(self) -> int: ...
-    @property
-    def matches(self) -> pd.DataFrame: ...
-    @property
-    def odds(self) -> pd.DataFrame: ...
-    @property
-    def quarantine(self) -> pd.DataFrame: ...
+_NULLABLE_INTEGERS = {
+    integer: pd.Int64Dtype() for integer in (pa.int8(), pa.int16(), pa.int32(), pa.int64())
+}  # Arrow integers with nulls would become floats
 
 
 @dataclass(frozen=True)
@@ -143,53 +126,66 @@ class Store:
             rows = conn.execute(sa.select(table.c[c.SOURCE_FILE], table.c.sha256)).all()
         return {source_file: sha for source_file, sha in rows}
 
-    def write_parsed_file(self, parsed: ParsedFileLike, content_sha256: str) -> WriteResult:
+    def write_parsed_file(
+        self, parsed: ParsedFileLike, content_sha256: str, prepared: PreparedFile | None = None
+    ) -> WriteResult:
         """Store ``parsed`` in one transaction, replacing what the same source file stored before.
 
         Skipped (nothing written) when the file is stored with the same ``content_sha256``. A match already
         stored from *another* source file is quarantined with the reason rather than stored twice. Raises
         ``ValueError`` naming the file when the parsed frames are inconsistent (wrong columns, a match key
-        twice in the file, odds for a match the file does not contain).
+        twice in the file, odds for a match the file does not contain). ``prepared`` is
+        ``scoreline.store.prepare(parsed)`` when the caller already made it (e.g. in another thread).
         """
-        rows = _prepare(parsed)
+        prepared = prepared or prepare(parsed)
         try:
             try:
-                return self._write(parsed, content_sha256, rows, handle_duplicates=False)
+                return self._write(parsed, content_sha256, prepared, handle_duplicates=False)
             except sa.exc.IntegrityError:
                 # most likely a match another file stored (rare): redo, quarantining such matches
-                return self._write(parsed, content_sha256, rows, handle_duplicates=True)
+                return self._write(parsed, content_sha256, prepared, handle_duplicates=True)
         except sa.exc.DBAPIError as exc:
             exc.add_note(f"while writing {parsed.source_file} to {self!r} (rolled back)")
             raise
 
-    def _write(self, parsed: ParsedFileLike, content_sha256: str, rows: _Rows, handle_duplicates: bool) -> WriteResult:
+    def _write(
+        self, parsed: ParsedFileLike, content_sha256: str, prepared: PreparedFile, handle_duplicates: bool
+    ) -> WriteResult:
         name = parsed.source_file
         files = schema.ingested_files
         with self.engine.begin() as conn:
             previous = conn.execute(
-                sa.select(files.c.sha256).where(files.c[c.SOURCE_FILE] == name)
-            ).scalar_one_or_none()
-            if previous == content_sha256:
+                sa.select(files.c.sha256, files.c.file_id).where(files.c[c.SOURCE_FILE] == name)
+            ).one_or_none()
+            if previous is not None and previous.sha256 == content_sha256:
                 return WriteResult(name, skipped=True, replaced=False, matches=0, odds_rows=0, quarantined=0)
-            if previous is not None:
-                for table in (schema.matches, schema.odds, schema.quarantine, files):
-                    conn.execute(sa.delete(table).where(table.c[c.SOURCE_FILE] == name))
+            if previous is None:
+                file_id = conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(files.c.file_id), 0) + 1)
+                ).scalar_one()
+            else:
+                file_id = previous.file_id
+                _delete_file(conn, name, file_id)
             duplicates = 0
             if handle_duplicates:
-                rows, duplicates = _quarantine_duplicates(conn, parsed, rows)
-            insert_frame(conn, schema.matches, rows.matches_arrow)
-            insert_frame(conn, schema.odds, rows.odds_arrow)
-            insert_frame(conn, schema.quarantine, rows.quarantine)
+                prepared, duplicates = _quarantine_duplicates(conn, parsed, prepared)
+            if len(prepared.matches) >= schema.MATCH_ID_STRIDE:
+                raise ValueError(f"{name}: more than {schema.MATCH_ID_STRIDE - 1} matches in one file")
+            first_id = file_id * schema.MATCH_ID_STRIDE
+            insert_frame(conn, schema.matches, prepared.matches_table(first_id))
+            odds_rows = insert_frame(conn, schema.odds, prepared.odds_table(first_id))
+            insert_frame(conn, schema.quarantine, prepared.quarantine)
             conn.execute(
                 sa.insert(files).values(
                     source_file=name,
+                    file_id=file_id,
                     league=parsed.league,
                     season=parsed.season,
                     sha256=content_sha256,
                     rows_read=parsed.rows_read,
-                    matches=rows.matches_arrow.num_rows,
-                    odds_rows=rows.odds_arrow.num_rows,
-                    quarantined=len(rows.quarantine),
+                    matches=len(prepared.matches),
+                    odds_rows=odds_rows,
+                    quarantined=len(prepared.quarantine),
                     ingested_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
@@ -197,9 +193,9 @@ class Store:
             name,
             skipped=False,
             replaced=previous is not None,
-            matches=rows.matches_arrow.num_rows,
-            odds_rows=rows.odds_arrow.num_rows,
-            quarantined=len(rows.quarantine),
+            matches=len(prepared.matches),
+            odds_rows=odds_rows,
+            quarantined=len(prepared.quarantine),
             duplicates=duplicates,
         )
         logger.debug("stored %s", result)
@@ -217,7 +213,8 @@ class Store:
 
         ``before`` keeps matches whose date is strictly before ``before``'s date, so matches on the cutoff day
         are excluded even when their kickoff time is earlier (same-day matches never see each other).
-        Dtypes: ``date``/``kickoff`` datetime64[ns], goals and statistics nullable ``Int64``, ``has_time`` bool.
+        Dtypes: ``date``/``kickoff`` datetime64[ns], goals and statistics nullable ``Int64``, ``has_time``
+        bool.
         """
         table = schema.matches
         query = sa.select(*(table.c[name] for name in c.MATCH_COLUMNS))
@@ -241,18 +238,22 @@ class Store:
         Filters: ``market`` (one of ``columns.MARKETS``), ``timing`` (``opening``/``closing``), bookmakers.
         The whole table holds millions of rows: filter when you can.
         """
-        table = schema.odds
-        query = sa.select(*(table.c[name] for name in READ_ODDS_COLUMNS))
-        query = _filter(query, table, leagues, seasons)
+        m, o = schema.matches, schema.odds
+        query = sa.select(
+            *(m.c[name] for name in READ_ODDS_COLUMNS[:5]), *(o.c[name] for name in READ_ODDS_COLUMNS[5:])
+        )
+        query = _filter(query.select_from(o.join(m, o.c.match_id == m.c.match_id)), m, leagues, seasons)
         if market is not None:
-            query = query.where(table.c[c.MARKET] == market)
+            query = query.where(o.c[c.MARKET] == market)
         if timing is not None:
-            query = query.where(table.c[c.TIMING] == timing)
+            query = query.where(o.c[c.TIMING] == timing)
         if bookmakers is not None:
-            query = query.where(table.c[c.BOOKMAKER].in_(list(bookmakers)))
-        query = query.order_by(*(table.c[name] for name in (c.DATE, c.LEAGUE, c.HOME, *schema.ODDS_KEY[3:])))
+            query = query.where(o.c[c.BOOKMAKER].in_(list(bookmakers)))
+        query = query.order_by(
+            m.c[c.DATE], m.c[c.LEAGUE], m.c[c.HOME], *(o.c[name] for name in READ_ODDS_COLUMNS[5:-1])
+        )
         frame = self._fetch(query)
-        frame[c.DATE] = frame[c.DATE].astype("datetime64[ns]")
+        frame[c.DATE] = as_datetime(frame[c.DATE])
         frame[c.LINE] = frame[c.LINE].astype("float64")
         frame[c.PRICE] = frame[c.PRICE].astype("float64")
         return frame
@@ -275,12 +276,15 @@ class Store:
         return frame
 
     def read_ingested_files(self) -> pd.DataFrame:
-        """One row per stored source file: hash, counts and when it was ingested."""
-        return self._fetch(sa.select(schema.ingested_files).order_by(schema.ingested_files.c[c.SOURCE_FILE]))
+        """One row per stored source file: its id, hash, counts and when it was ingested."""
+        files = schema.ingested_files
+        frame = self._fetch(sa.select(files).order_by(files.c[c.SOURCE_FILE]))
+        counts = ["file_id", "rows_read", "matches", "odds_rows", "quarantined"]
+        return frame.astype(dict.fromkeys(counts, "int64"))
 
     def summary(self) -> pd.DataFrame:
-        """Per league and season (chronological): matches, matches with a result, odds and quarantined rows."""
-        m, o, q = schema.matches, schema.odds, schema.quarantine
+        """Per league and season (chronological): matches, matches with a result, odds, quarantined rows."""
+        m, o = schema.matches, schema.odds
         parts = [
             self._fetch(
                 sa.select(
@@ -291,9 +295,9 @@ class Store:
                 ).group_by(m.c[c.LEAGUE], m.c[c.SEASON])
             ),
             self._fetch(
-                sa.select(o.c[c.LEAGUE], o.c[c.SEASON], sa.func.count().label("odds_rows")).group_by(
-                    o.c[c.LEAGUE], o.c[c.SEASON]
-                )
+                sa.select(m.c[c.LEAGUE], m.c[c.SEASON], sa.func.count().label("odds_rows"))
+                .select_from(o.join(m, o.c.match_id == m.c.match_id))
+                .group_by(m.c[c.LEAGUE], m.c[c.SEASON])
             ),
             self._fetch(_quarantine_counts()),
         ]
@@ -307,18 +311,19 @@ class Store:
         frame = frame.assign(_order=order).sort_values([c.LEAGUE, "_order", c.SEASON], kind="stable")
         return frame.drop(columns="_order").reset_index(drop=True)
 
-    def _fetch(self, query: sa.Select[Any]) -> pd.DataFrame:
-        """Run ``query`` and return a DataFrame (DuckDB's vectorised fetch where available)."""
+    def _fetch(self, query: sa.Select) -> pd.DataFrame:
+        """Run ``query`` and return a DataFrame, through Arrow (fast, strings shared between rows)."""
         with self.engine.connect() as conn:
             if conn.dialect.name == "duckdb":
-                result = conn.execute(query)
-                frame = result.cursor.fetch_df()  # type: ignore[union-attr]
-                result.close()
-                return frame
-            return pd.read_sql(query, conn)
+                arrow = fetch_duckdb(conn, query)
+            elif conn.dialect.name == "postgresql":
+                arrow = fetch_postgresql(conn, query)
+            else:
+                return pd.read_sql(query, conn)
+        return arrow.to_pandas(date_as_object=False, types_mapper=_NULLABLE_INTEGERS.get)
 
 
-def _quarantine_counts() -> sa.Select[Any]:
+def _quarantine_counts() -> sa.Select:
     """Quarantined rows per league and season, taking both from the file where the row itself has none."""
     q, f = schema.quarantine, schema.ingested_files
     league = sa.func.coalesce(q.c[c.LEAGUE], f.c[c.LEAGUE]).label(c.LEAGUE)
@@ -344,13 +349,13 @@ def _create_engine(url: str) -> sa.Engine:
 
 
 def _tune_duckdb(dbapi_connection: Any, connection_record: Any) -> None:
-    """Checkpoint less often: per-file appends are small, and every checkpoint rewrites the last row groups."""
+    """Checkpoint less often: per-file appends are small and each checkpoint rewrites the last row groups."""
     dbapi_connection.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
 
 
 def _filter(
-    query: sa.Select[Any], table: sa.Table, leagues: Sequence[str] | None, seasons: Sequence[str] | None
-) -> sa.Select[Any]:
+    query: sa.Select, table: sa.Table, leagues: Sequence[str] | None, seasons: Sequence[str] | None
+) -> sa.Select:
     if leagues is not None:
         query = query.where(table.c[c.LEAGUE].in_(list(leagues)))
     if seasons is not None:
@@ -368,8 +373,8 @@ def _cutoff_date(before: pd.Timestamp) -> date:
 def _matches_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical dtypes for a match frame read back from either backend."""
     out = frame.copy()
-    out[c.DATE] = _as_datetime(out[c.DATE])
-    out[c.KICKOFF] = _as_datetime(out[c.KICKOFF])
+    out[c.DATE] = as_datetime(out[c.DATE])
+    out[c.KICKOFF] = as_datetime(out[c.KICKOFF])
     out[c.HAS_TIME] = out[c.HAS_TIME].astype(bool)
     for name in INT_MATCH_COLUMNS:
         out[name] = out[name].astype("Int64")
@@ -379,126 +384,31 @@ def _matches_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-# --- preparing a parsed file for writing --------------------------------------------------------
+# --- writing helpers ---------------------------------------------------------------------------
 
 
-def _check_columns(frame: pd.DataFrame, expected: Sequence[str], what: str, source_file: str) -> None:
-    missing = [name for name in expected if name not in frame.columns]
-    extra = [name for name in frame.columns if name not in expected]
-    if missing or extra:
-        raise ValueError(f"{source_file}: {what} frame has missing columns {missing} and extra columns {extra}")
+def _delete_file(conn: sa.Connection, source_file: str, file_id: int) -> None:
+    """Remove all ``source_file`` stored: its matches, their odds (one id range), quarantine, record."""
+    first = file_id * schema.MATCH_ID_STRIDE
+    odds = schema.odds
+    conn.execute(sa.delete(odds).where(odds.c.match_id.between(first, first + schema.MATCH_ID_STRIDE - 1)))
+    for table in (schema.matches, schema.quarantine, schema.ingested_files):
+        conn.execute(sa.delete(table).where(table.c[c.SOURCE_FILE] == source_file))
 
 
-@dataclass(frozen=True)
-class _Rows:
-    """A parsed file's rows, checked, with the Arrow tables that get inserted."""
-
-    matches: pd.DataFrame
-    odds: pd.DataFrame
-    quarantine: pd.DataFrame
-    matches_arrow: pa.Table
-    odds_arrow: pa.Table
-
-    @classmethod
-    def of(cls, matches: pd.DataFrame, odds: pd.DataFrame, quarantine: pd.DataFrame) -> _Rows:
-        return cls(matches, odds, quarantine, to_arrow(matches), to_arrow(odds))
-
-
-def _prepare(parsed: ParsedFileLike) -> _Rows:
-    """Check ``parsed`` and shape its frames as the tables; ``ValueError`` naming the file when inconsistent."""
-    rows = _Rows.of(_prepare_matches(parsed), _prepare_odds(parsed), _prepare_quarantine(parsed))
-    _check_odds_keys(parsed.source_file, rows.odds_arrow, rows.matches_arrow)
-    return rows
-
-
-def _prepare_matches(parsed: ParsedFileLike) -> pd.DataFrame:
-    _check_columns(parsed.matches, c.MATCH_COLUMNS, "matches", parsed.source_file)
-    matches = parsed.matches.loc[:, list(c.MATCH_COLUMNS)].reset_index(drop=True)
-    matches[c.DATE] = _as_datetime(matches[c.DATE]).dt.normalize()
-    matches[c.KICKOFF] = _as_datetime(matches[c.KICKOFF])
-    for name in INT_MATCH_COLUMNS:
-        if matches[name].dtype != "Int64":
-            matches[name] = matches[name].astype("Int64")
-    duplicated = matches.duplicated(list(c.MATCH_KEY), keep=False)
-    if duplicated.any():
-        lines = matches.loc[duplicated, c.SOURCE_LINE].tolist()
-        raise ValueError(f"{parsed.source_file}: the same match appears more than once (lines {lines})")
-    return matches
-
-
-def _prepare_odds(parsed: ParsedFileLike) -> pd.DataFrame:
-    _check_columns(parsed.odds, c.ODDS_COLUMNS, "odds", parsed.source_file)
-    odds = parsed.odds.loc[:, list(c.ODDS_COLUMNS)].reset_index(drop=True)
-    odds[c.DATE] = _as_datetime(odds[c.DATE]).dt.normalize()
-    if odds[c.PRICE].isna().any():
-        raise ValueError(f"{parsed.source_file}: odds rows without a price")
-    odds.insert(1, c.SEASON, parsed.season)
-    odds[c.SOURCE_FILE] = parsed.source_file
-    return odds
-
-
-@cache
-def _validator() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for checking frames (opening one costs ~50 ms, a cursor on it microseconds)."""
-    connection = duckdb.connect()
-    connection.execute("SET threads = 1")  # frames of one file are small: threads cost more than they save
-    return connection
-
-
-def _as_datetime(values: pd.Series) -> pd.Series:
-    """``values`` as datetime64[ns] (``pd.to_datetime`` only when they are not datetimes already)."""
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.astype("datetime64[ns]")
-    return pd.to_datetime(values).astype("datetime64[ns]")
-
-
-def _check_odds_keys(source_file: str, odds: pa.Table, matches: pa.Table) -> None:
-    """Every odds row belongs to a match of the file and no odds key repeats (checked by in-memory DuckDB)."""
-    match_key = ", ".join(c.MATCH_KEY)
-    odds_key = ", ".join(schema.ODDS_KEY)
-    example = "min(concat_ws(' ', {}))".format(", ".join(f"{name}::VARCHAR" for name in schema.ODDS_KEY))
-    with _validator().cursor() as db:
-        db.register("odds", odds)
-        db.register("matches", matches)
-        found = db.execute(
-            f"SELECT (SELECT count(*) FROM odds ANTI JOIN matches USING ({match_key})), "
-            f"(SELECT count(*) FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1))"
-        ).fetchone()
-        assert found is not None
-        orphans, duplicates = found
-        if orphans:
-            (first,) = db.execute(f"SELECT {example} FROM odds ANTI JOIN matches USING ({match_key})").fetchone() or ("",)
-            raise ValueError(f"{source_file}: {orphans} odds rows for matches not in the file, e.g. {first}")
-        if duplicates:
-            (first,) = db.execute(
-                f"SELECT {example} FROM (SELECT {odds_key} FROM odds GROUP BY ALL HAVING count(*) > 1)"
-            ).fetchone() or ("",)
-            raise ValueError(f"{source_file}: {duplicates} duplicate odds keys, e.g. {first}")
-
-
-def _prepare_quarantine(parsed: ParsedFileLike) -> pd.DataFrame:
-    _check_columns(parsed.quarantine, c.QUARANTINE_COLUMNS, "quarantine", parsed.source_file)
-    quarantine = parsed.quarantine.loc[:, list(c.QUARANTINE_COLUMNS)].copy()
-    wrong_file = quarantine[c.SOURCE_FILE] != parsed.source_file
-    if wrong_file.any():
-        raise ValueError(f"{parsed.source_file}: quarantined rows name another source file")
-    duplicated = quarantine.duplicated(list(schema.QUARANTINE_KEY))
-    if duplicated.any():
-        first = quarantine.loc[duplicated, [c.SOURCE_LINE, c.FIELD]].iloc[0].tolist()
-        raise ValueError(f"{parsed.source_file}: quarantined (line, field) twice, e.g. {first}")
-    return quarantine.reset_index(drop=True)
-
-
-def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _Rows) -> tuple[_Rows, int]:
+def _quarantine_duplicates(
+    conn: sa.Connection, parsed: ParsedFileLike, prepared: PreparedFile
+) -> tuple[PreparedFile, int]:
     """Move matches another source file already stored to quarantine, with the reason; drop their odds."""
-    matches, odds = rows.matches, rows.odds
+    matches = prepared.matches
     if matches.empty:
-        return rows, 0
+        return prepared, 0
     table = schema.matches
+    key = list(c.MATCH_KEY)
     existing = pd.DataFrame(
         conn.execute(
             sa.select(
-                *(table.c[name] for name in c.MATCH_KEY),
+                *(table.c[name] for name in key),
                 table.c[c.SOURCE_FILE].label("other_file"),
                 table.c[c.SOURCE_LINE].label("other_line"),
             ).where(
@@ -506,16 +416,12 @@ def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _R
                 table.c[c.DATE].between(matches[c.DATE].min().date(), matches[c.DATE].max().date()),
             )
         ).all(),
-        columns=[*c.MATCH_KEY, "other_file", "other_line"],
+        columns=[*key, "other_file", "other_line"],
     )
-    existing[c.DATE] = _as_datetime(existing[c.DATE])
-    key = list(c.MATCH_KEY)
-    clash = matches.merge(existing, on=key, how="inner")
+    existing[c.DATE] = as_datetime(existing[c.DATE])
+    clash = matches.reset_index(names="position").merge(existing, on=key, how="inner")
     if clash.empty:
-        return rows, 0
-    clash_index = pd.MultiIndex.from_frame(clash[key])
-    keep_matches = ~pd.MultiIndex.from_frame(matches[key]).isin(clash_index)
-    keep_odds = ~pd.MultiIndex.from_frame(odds[key]).isin(clash_index)
+        return prepared, 0
     reasons = (
         "duplicate match "
         + clash[c.HOME]
@@ -539,10 +445,8 @@ def _quarantine_duplicates(conn: sa.Connection, parsed: ParsedFileLike, rows: _R
             c.RAW: None,
         }
     )
-    logger.warning("%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash))
-    updated = _Rows.of(
-        matches[keep_matches].reset_index(drop=True),
-        odds[keep_odds].reset_index(drop=True),
-        pd.concat([rows.quarantine, quarantined], ignore_index=True),
+    logger.warning(
+        "%s: %d matches already stored from other files were quarantined", parsed.source_file, len(clash)
     )
-    return updated, len(clash)
+    positions = np.sort(clash["position"].to_numpy())
+    return prepared.without_matches(positions.tolist(), quarantined), len(clash)

@@ -1,0 +1,78 @@
+"""``scoreline backtest``: walk-forward backtest of catalogue models against the market."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scoreline.models.catalogue import model_names
+from scoreline.pipelines.backtest import BacktestConfig, run_backtest
+from scoreline.pipelines.data import load_match_data
+from scoreline.sources.seasons import parse_season_range
+
+ALL_MODELS = ",".join(model_names())
+DEFAULT_OUT = Path("backtest")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def backtest_command(
+    leagues: str = typer.Option(..., "--leagues", help="Test leagues, e.g. E0,SP1."),
+    test_seasons: str = typer.Option(..., "--test-seasons", help="Seasons to predict, e.g. 2122-2425."),
+    models: str = typer.Option(ALL_MODELS, "--models", help="Catalogue models, comma-separated."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder."),
+    from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
+    db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
+    cadence: str = typer.Option("week", "--cadence", help="Refit cadence: week, day or season."),
+    n_jobs: int = typer.Option(2, "--n-jobs", help="League-seasons run in parallel processes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the pooled metrics as JSON."),
+) -> None:
+    """Refit every model each matchweek on past matches, predict the round, score against the market."""
+    from scoreline.evaluation.walk_forward import related_divisions
+
+    test_leagues = _split(leagues)
+    all_leagues = sorted({d for league in test_leagues for d in related_divisions(league, _known(from_dir))})
+    config = BacktestConfig(
+        leagues=test_leagues,
+        test_seasons=tuple(parse_season_range(test_seasons)),
+        models=_split(models),
+        cadence=cadence,
+        n_jobs=n_jobs,
+    )
+    data = load_match_data(all_leagues, from_dir=from_dir, db_url=db)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]backtest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("rounds", total=None)
+
+        def advance(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        metrics = run_backtest(data, config, out, progress=advance)
+    if as_json:
+        typer.echo(json.dumps({key: metrics[key] for key in ("pooled", "matches", "fits")}, indent=2))
+        return
+    table = Table(title=f"Pooled over {metrics['matches']['n_scored']} matches (lower RPS is better)")
+    for column in ("model", "rps", "logloss", "brier", "accuracy", "ece"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name, row in sorted(metrics["pooled"].items(), key=lambda item: item[1]["rps"]):
+        table.add_row(name, *(f"{row[k]:.4f}" for k in ("rps", "logloss", "brier", "accuracy", "ece")))
+    Console().print(table)
+    Console().print(f"wrote {out / 'metrics.json'}, {out / 'predictions.parquet'}, {out / 'report.html'}")
+
+
+def _known(from_dir: Path | None) -> tuple[str, ...]:
+    """Leagues available to train on: folders under ``from_dir``, else every ladder division."""
+    if from_dir is not None and from_dir.is_dir():
+        return tuple(p.name for p in from_dir.iterdir() if p.is_dir())
+    from scoreline.evaluation.walk_forward import DIVISION_LADDERS
+
+    return tuple(d for ladder in DIVISION_LADDERS for d in ladder)

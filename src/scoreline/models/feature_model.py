@@ -1,0 +1,100 @@
+"""Shared machinery of the models that learn from leakage-safe features (ratings, form, market).
+
+These models keep the contract of every scoreline model: ``fit`` takes past matches, ``predict_proba`` takes
+fixtures. They build their own feature table with :func:`scoreline.features.build_features`: at fit time over
+the training matches (the first ``burn_in_days`` only warm the ratings up and are not learned from), at
+prediction time over the training matches plus the fixtures, so a fixture sees exactly what was known when the
+model was fitted. Models with the ``market`` group also need the fixtures' opening prices in
+``odds.OPENING_PRICE_COLUMNS`` (see :func:`scoreline.odds.attach_opening_prices`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from scoreline import columns as c
+from scoreline.features import OpeningOdds, build_features, feature_columns
+from scoreline.models.base import CLASSES, MatchModel
+from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
+
+_HISTORY_COLUMNS = (
+    c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY, c.HOME_GOALS, c.AWAY_GOALS, c.RESULT,
+    *c.STAT_COLUMNS,
+)  # fmt: skip
+_MARKET_PARAMS = {"market": {"bookmakers": ("market",)}}
+
+
+def outcome_index(results: pd.Series) -> np.ndarray:
+    """Result letters as class indices in ``columns.OUTCOMES`` order (H 0, D 1, A 2)."""
+    return np.asarray(results.map(c.RESULT_TO_INDEX).to_numpy(dtype=int))
+
+
+class FeatureModel(MatchModel):
+    """Base class: feature groups, burn-in and the fit/predict feature tables; subclasses learn the rest."""
+
+    groups: tuple[str, ...]
+    burn_in_days: int
+
+    def _history(self, X: pd.DataFrame) -> pd.DataFrame:
+        played = X[X[c.RESULT].notna() & X[c.HOME_GOALS].notna()]
+        if played.empty:
+            raise ValueError(f"{type(self).__name__}.fit needs matches with results; none were given")
+        present = [name for name in (*_HISTORY_COLUMNS, *OPENING_PRICE_COLUMNS) if name in played.columns]
+        return played.loc[:, present].sort_values(c.DATE, kind="stable").reset_index(drop=True)
+
+    def _require_prices(self, matches: pd.DataFrame) -> None:
+        if "market" in self.groups and not set(OPENING_PRICE_COLUMNS) <= set(matches.columns):
+            raise ValueError(
+                f"{type(self).__name__} uses market features: give matches their opening prices in "
+                f"{list(OPENING_PRICE_COLUMNS)} (scoreline.odds.attach_opening_prices)"
+            )
+
+    def _features(self, matches: pd.DataFrame) -> pd.DataFrame:
+        self._require_prices(matches)
+        uses_market = "market" in self.groups
+        odds = OpeningOdds.from_long(opening_odds_long(matches)) if uses_market else None
+        return build_features(matches, odds=odds, groups=self.groups, params=_MARKET_PARAMS)
+
+    def _training_table(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+        """Store the history and return (feature matrix, outcome indices, rows' keys) for learning."""
+        history = self._history(X)
+        self.classes_ = CLASSES.copy()
+        self.history_ = history
+        table = self._features(history)
+        self.feature_set_version_ = table.attrs["feature_set_version"]
+        start = history[c.DATE].min() + pd.Timedelta(days=self.burn_in_days)
+        learn = (history[c.DATE] >= start).to_numpy()
+        if learn.sum() < 50:  # too little data for the burn-in: learn from everything
+            learn[:] = True
+        self.feature_names_ = feature_columns(table)
+        return (
+            table.loc[learn, self.feature_names_],
+            outcome_index(history.loc[learn, c.RESULT]),
+            history[learn],
+        )
+
+    def _prediction_table(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Feature rows for the fixtures in ``X`` as known at fit time (their own results are ignored)."""
+        check_is_fitted(self, "history_")
+        self._require_prices(X)
+        fixtures = X.copy()
+        for name in (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, c.RESULT):
+            if name in fixtures.columns:
+                fixtures[name] = pd.NA
+        history = self.history_
+        present = [name for name in history.columns if name in fixtures.columns]
+        combined = pd.concat([history, fixtures[present]], ignore_index=True)
+        table = self._features(combined)
+        rows = table.iloc[len(history) :]
+        return rows.loc[:, self.feature_names_].set_axis(X.index)
+
+    def get_feature_names_out(self) -> list[str]:
+        """Names of the features the model learned from."""
+        return list(self.feature_names_)
+
+    def _more_tags(self) -> dict[str, Any]:
+        return {"requires_y": False}

@@ -1,0 +1,46 @@
+"""Rating models: Elo or pi-rating differences mapped to home/draw/away by an ordered logit.
+
+Hvattum & Arntzen (2010) showed an ordered logit on the Elo difference is a strong, simple forecaster;
+Constantinou & Fenton's (2013) pi-rating difference, expressed in goals, carries even more of the signal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoreline.models.feature_model import FeatureModel
+from scoreline.models.ordered_logit import fit_ordered_logit, predict_ordered_logit
+
+RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",)}
+
+
+class RatingModel(FeatureModel):
+    """Ordered logit on one rating system's pre-match difference (``rating`` is ``"elo"`` or ``"pi"``)."""
+
+    def __init__(self, rating: str = "pi", burn_in_days: int = 365, alpha: float = 1e-4) -> None:
+        self.rating = rating
+        self.burn_in_days = burn_in_days
+        self.alpha = alpha
+
+    @property
+    def groups(self) -> tuple[str, ...]:  # type: ignore[override]
+        if self.rating not in RATING_COVARIATES:
+            raise ValueError(f"rating must be one of {sorted(RATING_COVARIATES)}, got {self.rating!r}")
+        return (self.rating,)
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> RatingModel:
+        """Rate the training matches day by day and fit the ordered logit on their pre-match differences."""
+        table, outcome, _ = self._training_table(X)
+        covariates = list(RATING_COVARIATES[self.rating])
+        # Ordered logit classes run away (0) < draw (1) < home (2); outcome indices are home 0 .. away 2.
+        self.beta_, self.theta_ = fit_ordered_logit(
+            table[covariates].to_numpy(), 2 - outcome, alpha=self.alpha
+        )
+        self.covariates_ = covariates
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Home/draw/away probabilities from the ratings as they stood after the training matches."""
+        table = self._prediction_table(X)
+        return predict_ordered_logit(table[self.covariates_].to_numpy(dtype=float), self.beta_, self.theta_)

@@ -1,0 +1,257 @@
+"""Pipeline steps: one function per step, shared by ``scoreline run`` and the Airflow DAGs.
+
+Each step does its own I/O (store, MLflow, files under ``SCORELINE_HOME``), takes plain arguments and returns
+a small JSON-ready dict, so an orchestrator can pass results between tasks. Re-running a step is safe: the
+store skips unchanged files, the ledger keeps the first prediction of a fixture, the backtest cache refits
+nothing it already has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoreline import columns as c
+from scoreline.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+BASELINE_MODEL = "dixon_coles"
+MAX_REJECTED_SHARE = 0.02  # a data refresh with more rejected lines than this stops the pipeline
+
+
+class DataQualityError(RuntimeError):
+    """Too many rows were rejected by validation: something upstream changed."""
+
+
+def _store(db_url: str | None = None) -> Any:
+    from scoreline.store import Store
+
+    return Store.from_url(db_url or get_settings().resolved_db_url)
+
+
+def _season_list(seasons: str | Sequence[str] | None) -> list[str] | None:
+    from scoreline.sources.seasons import parse_season_range
+
+    if seasons is None or isinstance(seasons, list | tuple):
+        return list(seasons) if seasons is not None else None
+    return parse_season_range(str(seasons))
+
+
+def ingest_step(
+    leagues: Sequence[str], seasons: str | Sequence[str] | None, from_dir: str | None = None
+) -> dict[str, Any]:
+    """Ingest football-data files (from ``from_dir``, else downloaded with caching) into the store."""
+    from scoreline.pipelines.ingest import ingest
+    from scoreline.sources.football_data import discover_local, fetch_football_data
+
+    season_list = _season_list(seasons)
+    if from_dir:
+        files = discover_local(Path(from_dir), leagues, season_list)
+    else:
+        if season_list is None:
+            raise ValueError("downloading needs explicit seasons, e.g. 2122-2425")
+        files = fetch_football_data(leagues, season_list)
+    store = _store()
+    try:
+        report = ingest(store, files)
+    finally:
+        store.close()
+    return {"files": len(report.files), "statuses": {o.source_file: str(o.status) for o in report.files}}
+
+
+def validate_step(ingested: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Check the store's quarantine: rejected rows stay below ``MAX_REJECTED_SHARE`` of all rows."""
+    store = _store()
+    try:
+        summary = store.summary()
+        quarantine = store.read_quarantine()
+    finally:
+        store.close()
+    rejected = int(quarantine[~quarantine[c.REASON].astype(str).str.startswith("value dropped")].shape[0])
+    matches = int(summary["matches"].sum())
+    share = rejected / max(matches + rejected, 1)
+    result = {"matches": matches, "rejected_rows": rejected, "quarantined": len(quarantine), "share": share}
+    if share > MAX_REJECTED_SHARE:
+        raise DataQualityError(
+            f"{rejected} rows rejected ({share:.1%} of {matches + rejected}): see the quarantine"
+        )
+    return result
+
+
+def features_step(leagues: Sequence[str]) -> str:
+    """Build and save the feature table of ``leagues``; returns its feature-set version."""
+    from scoreline.pipelines.features import run_feature_build
+
+    return run_feature_build(leagues=list(leagues)).feature_set_version
+
+
+def backtest_step(model: str, league: str, test_seasons: Sequence[str]) -> dict[str, Any]:
+    """Walk-forward backtest of one model on one league; writes ``backtests/<model>-<league>/``."""
+    from scoreline.evaluation.walk_forward import DIVISION_LADDERS, related_divisions
+    from scoreline.pipelines.backtest import BacktestConfig, run_backtest
+    from scoreline.pipelines.data import load_match_data
+
+    ladder = tuple(d for rungs in DIVISION_LADDERS for d in rungs)
+    data = load_match_data(list(related_divisions(league, ladder)))
+    config = BacktestConfig(leagues=(league,), test_seasons=tuple(test_seasons), models=(model,), n_boot=500)
+    out = get_settings().home_dir / "backtests" / f"{model}-{league}"
+    metrics = run_backtest(data, config, out)
+    pooled = metrics["pooled"]
+    return {
+        "model": model,
+        "league": league,
+        "n": pooled[model]["n"],
+        "rps": pooled[model]["rps"],
+        "market_closing_rps": pooled["market_closing_shin"]["rps"],
+        "path": str(out),
+    }
+
+
+def train_step(model: str, leagues: Sequence[str], until: str | None = None) -> dict[str, Any]:
+    """Fit ``model`` on the store's matches before ``until`` (default: today) and log the MLflow run."""
+    from scoreline.pipelines.train import train_from_store
+
+    cutoff = pd.Timestamp(until) if until else pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    result = train_from_store(model, cutoff, leagues=list(leagues))
+    return {"model": model, "run_id": result.run_id, "val_rps": float(result.metrics["val_rps"])}
+
+
+def register_step(
+    trained: Sequence[dict[str, Any]], backtests: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """Register the baseline as champion if there is none, and the best other model as challenger."""
+    from scoreline.registry.registry import CHALLENGER, CHAMPION, list_versions, register
+
+    has_champion = any(CHAMPION in version["aliases"] for version in list_versions())
+    out: dict[str, Any] = {"champion": None, "challenger": None}
+    baseline = [run for run in trained if run["model"] == BASELINE_MODEL]
+    if not has_champion:
+        if not baseline:
+            raise ValueError(f"no champion yet: train the baseline {BASELINE_MODEL!r} first")
+        out["champion"] = register(baseline[0]["run_id"], CHAMPION)
+    others = sorted(
+        (run for run in trained if run["model"] != BASELINE_MODEL), key=lambda run: run["val_rps"]
+    )
+    if others:
+        out["challenger"] = register(others[0]["run_id"], CHALLENGER)
+        out["challenger_model"] = others[0]["model"]
+    return out
+
+
+def promote_step(registered: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the promotion gate on the current challenger; returns the decision and its evidence."""
+    from dataclasses import asdict
+
+    from scoreline.registry.promotion import promote
+
+    if registered is not None and registered.get("challenger") is None:
+        return {"promote": False, "reason": "no challenger registered"}
+    return asdict(promote())
+
+
+def refresh_step(leagues: Sequence[str], season: str, from_dir: str | None = None) -> dict[str, Any]:
+    """Ingest the current season again: new results and fixtures arrive, unchanged files are skipped."""
+    return ingest_step(leagues, [season], from_dir)
+
+
+def _as_of(as_of: str | None) -> pd.Timestamp:
+    return pd.Timestamp(as_of) if as_of else pd.Timestamp.now(tz="UTC").tz_localize(None)
+
+
+def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_days: int = 3) -> dict[str, Any]:
+    """Record the champion's predictions of fixtures kicking off after ``as_of`` within the horizon.
+
+    ``as_of`` (default: now) is the prediction time recorded in the ledger; fixtures are the store's matches
+    of ``leagues`` kicking off in ``(as_of, as_of + horizon_days]``. Only pre-match columns reach the model.
+    """
+    from scoreline.evaluation.walk_forward import PRE_MATCH_COLUMNS
+    from scoreline.registry.registry import CHAMPION, load_model
+    from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, Ledger
+
+    now = _as_of(as_of)
+    store = _store()
+    try:
+        matches = store.read_matches(leagues=list(leagues))
+        kickoff = pd.to_datetime(matches[c.KICKOFF])
+        fixtures = matches[(kickoff > now) & (kickoff <= now + pd.Timedelta(days=horizon_days))]
+        if fixtures.empty:
+            return {"fixtures": 0, "added": 0, "as_of": str(now)}
+        loaded = load_model(CHAMPION)
+        inputs = fixtures[[col for col in PRE_MATCH_COLUMNS if col in fixtures.columns]].reset_index(
+            drop=True
+        )
+        probabilities = loaded.estimator.predict_proba(inputs)
+        rows = inputs[[c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY]].copy()
+        rows[MODEL_NAME] = type(loaded.estimator).__name__
+        rows[MODEL_VERSION] = str(loaded.version)
+        rows[PREDICTED_AT] = now
+        rows[list(c.PROBABILITY_COLUMNS)] = probabilities
+        result = Ledger(store.engine).append(rows)
+    finally:
+        store.close()
+    return {
+        "fixtures": len(rows),
+        "added": result.added,
+        "already_present": result.already_present,
+        "as_of": str(now),
+    }
+
+
+def score_finished_step(as_of: str | None) -> dict[str, Any]:
+    """Score every ledger prediction whose match has a result and kicked off before ``as_of``."""
+    from scoreline.staging.ledger import Ledger
+
+    now = _as_of(as_of)
+    store = _store()
+    try:
+        matches = store.read_matches()
+        finished = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
+        result = Ledger(store.engine).score(finished, scored_at=now)
+    finally:
+        store.close()
+    return {"scored": result.added, "as_of": str(now)}
+
+
+def monitor_step(leagues: Sequence[str], as_of: str | None, recent_weeks: int = 8) -> dict[str, Any]:
+    """Rolling scores against the closing line, a feature-drift report and alerts; writes ``staging/``.
+
+    Drift compares the rating and form features of the ``recent_weeks`` before ``as_of`` (current) with those
+    of the year before that (reference, the training window).
+    """
+    from scoreline.features import build_features
+    from scoreline.pipelines.staging import write_monitoring
+    from scoreline.staging.drift import drift_columns, drift_report
+    from scoreline.staging.ledger import Ledger
+
+    now = _as_of(as_of)
+    out_dir = get_settings().home_dir / "staging"
+    store = _store()
+    try:
+        matches = store.read_matches(leagues=list(leagues))
+        odds = store.read_odds(leagues=list(leagues), market=c.MARKET_1X2, timing=c.CLOSING)
+        known = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
+        features = build_features(known, groups=("elo", "pi", "form"))
+        dates = pd.to_datetime(features[c.DATE])
+        start = now - pd.Timedelta(weeks=recent_weeks)
+        current = features[dates >= start]
+        reference = features[(dates < start) & (dates >= start - pd.Timedelta(days=365))]
+        columns = drift_columns([col for col in features.columns if col.startswith(("elo_", "pi_", "form_"))])
+        drift = (
+            drift_report(reference, current, columns, out_dir) if len(current) and len(reference) else None
+        )
+        summary = write_monitoring(Ledger(store.engine), odds, drift=drift, out_dir=out_dir)
+    finally:
+        store.close()
+    return {
+        "predictions": summary["predictions"],
+        "scored": summary["scored"],
+        "rps": summary["rps"],
+        "market_closing_rps": summary["market_closing_rps"],
+        "drifted_columns": drift.drifted_columns if drift else [],
+        "alerts": [alert["kind"] for alert in summary["alerts"]],
+    }

@@ -1,0 +1,104 @@
+"""Feature-based models: rating ordered logits, LightGBM with and without the market, Keras MLP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoreline import columns as c
+from scoreline.models.lgbm import LGBMModel, time_validation_mask
+from scoreline.models.rating import RatingModel
+from scoreline.odds import OPENING_PRICE_COLUMNS
+from scoreline.simulate import football_data_frame, simulate_league
+
+
+@pytest.fixture(scope="module")
+def league() -> pd.DataFrame:
+    matches = simulate_league(seasons=("2021", "2122", "2223", "2324"), seed=2, strength_spread=0.35).matches
+    opening = football_data_frame(matches, seed=1)
+    for column, source in zip(OPENING_PRICE_COLUMNS, ("PSH", "PSD", "PSA"), strict=True):
+        matches[column] = opening[source].to_numpy()
+    return matches
+
+
+def _rps(probabilities: np.ndarray, results: pd.Series) -> float:
+    observed = np.eye(3)[results.map(c.RESULT_TO_INDEX).to_numpy()]
+    gap = np.cumsum(probabilities, axis=1)[:, :2] - np.cumsum(observed, axis=1)[:, :2]
+    return float((gap**2).sum(axis=1).mean() / 2)
+
+
+def _split(league: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train before a mid-season cutoff, test on the next 16 weeks (models are refitted often in use)."""
+    cutoff = pd.Timestamp("2023-12-01")
+    later = league[c.DATE] >= cutoff
+    return league[~later], league[later & (league[c.DATE] < cutoff + pd.Timedelta(weeks=16))]
+
+
+@pytest.mark.parametrize("rating", ["elo", "pi"])
+def test_rating_models_beat_base_rates_and_learn_a_positive_slope(league: pd.DataFrame, rating: str) -> None:
+    train, test = _split(league)
+    model = RatingModel(rating=rating).fit(train)
+    assert model.beta_[0] > 0  # a stronger home side makes home wins likelier
+    base = np.tile(
+        train[c.RESULT].value_counts(normalize=True).reindex(["H", "D", "A"]).to_numpy(), (len(test), 1)
+    )
+    assert _rps(model.predict_proba(test), test[c.RESULT]) < _rps(base, test[c.RESULT]) - 0.005
+
+
+def test_predictions_ignore_the_fixtures_own_results(league: pd.DataFrame) -> None:
+    train, test = _split(league)
+    model = RatingModel(rating="pi").fit(train)
+    flipped = test.assign(**{c.HOME_GOALS: 9, c.AWAY_GOALS: 0, c.RESULT: "H"})
+    assert np.array_equal(model.predict_proba(test), model.predict_proba(flipped))
+
+
+def test_fit_leaves_its_input_unchanged(league: pd.DataFrame) -> None:
+    train, _ = _split(league)
+    before = train.copy(deep=True)
+    LGBMModel(n_estimators=20).fit(train)
+    pd.testing.assert_frame_equal(train, before)
+
+
+def test_lgbm_from_the_market_keeps_the_markets_calibration(league: pd.DataFrame) -> None:
+    train, test = _split(league)
+    plain = LGBMModel(groups=("market",), n_estimators=200).fit(train)
+    boosted = LGBMModel(groups=("market",), init_from_market=True, n_estimators=200).fit(train)
+    market = 1 / test[list(OPENING_PRICE_COLUMNS)].to_numpy()
+    market /= market.sum(axis=1, keepdims=True)
+    rps_market = _rps(market, test[c.RESULT])
+    predicted = boosted.predict_proba(test)
+    assert np.abs(predicted.mean(axis=0) - market.mean(axis=0)).max() < 0.02  # market's calibration kept
+    assert _rps(predicted, test[c.RESULT]) <= rps_market + 0.005
+    assert _rps(predicted, test[c.RESULT]) <= _rps(plain.predict_proba(test), test[c.RESULT])
+
+
+def test_market_models_require_opening_prices(league: pd.DataFrame) -> None:
+    train, test = _split(league)
+    model = LGBMModel(groups=("pi", "market"), init_from_market=True, n_estimators=10).fit(train)
+    with pytest.raises(ValueError, match="opening prices"):
+        model.predict_proba(test.drop(columns=list(OPENING_PRICE_COLUMNS)))
+
+
+def test_validation_split_is_by_date_and_keeps_days_together() -> None:
+    dates = pd.Series(
+        pd.to_datetime(["2024-01-01"] * 3 + ["2024-01-02"] * 2 + [f"2024-02-{d:02d}" for d in range(1, 9)])
+    )
+    mask = time_validation_mask(dates, 0.25)
+    assert mask[-1] and not mask[0]
+    first_valid = dates[mask].min()
+    assert (dates[~mask] < first_valid).all()
+
+
+@pytest.mark.slow
+def test_keras_mlp_is_deterministic_and_sane(league: pd.DataFrame) -> None:
+    from scoreline.models.keras_mlp import KerasMLPModel
+
+    train, test = _split(league)
+    first = KerasMLPModel().fit(train).predict_proba(test)
+    second = KerasMLPModel().fit(train).predict_proba(test)
+    assert np.array_equal(first, second)
+    assert np.allclose(first.sum(axis=1), 1, atol=1e-9)
+    base = train[c.RESULT].value_counts(normalize=True).reindex(["H", "D", "A"]).to_numpy()
+    assert np.abs(first.mean(axis=0) - base).max() < 0.08  # roughly calibrated in the large
+    assert _rps(first, test[c.RESULT]) < _rps(np.tile(base, (len(test), 1)), test[c.RESULT])
