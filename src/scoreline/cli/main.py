@@ -11,11 +11,11 @@ from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
 from scoreline.cli.ingest import ingest_command
+from scoreline.cli.insights import insights_app
 from scoreline.cli.run import run_command
 from scoreline.cli.serve import predict_command, serve_command
 from scoreline.cli.stage import stage_command
 from scoreline.cli.train import models_app
-from scoreline.cli.insights import insights_app
 from scoreline.settings import get_settings
 
 app = typer.Typer(
