@@ -138,8 +138,11 @@ def test_cadence_defines_rounds(two_leagues: pd.DataFrame) -> None:
     assert (weekly.dt.dayofweek == 5).all()
     assert round_cutoffs(season, "day").nunique() == 36
     assert round_cutoffs(season, "season").nunique() == 1
+    monthly = round_cutoffs(season, "month")
+    assert (monthly.dt.to_period("M") == pd.to_datetime(season[c.DATE]).dt.to_period("M")).all()
+    assert monthly.nunique() == pd.to_datetime(season[c.DATE]).dt.to_period("M").nunique()
     with pytest.raises(ValueError, match="cadence"):
-        round_cutoffs(season, "month")  # type: ignore[arg-type]
+        round_cutoffs(season, "fortnight")  # type: ignore[arg-type]
 
 
 def test_model_failure_is_recorded_not_fatal(

@@ -11,50 +11,59 @@ import pandas as pd
 from fastapi.testclient import TestClient
 
 from scoreline import columns as c
+from scoreline.evaluation.predictions import N_TRAIN, PREDICTION_COLUMNS, TRAIN_CUTOFF
+from scoreline.evaluation.scoring import score
 from scoreline.serving import create_app
 from scoreline.serving.dashboard import load_backtest, load_monitor
 from scoreline.settings import Settings
+from scoreline.staging.alerts import Alert
+from scoreline.staging.ledger import MODEL_VERSION, PREDICTED_AT
+from scoreline.staging.monitor import rolling_scores, summarise
+from scoreline.staging.monitor import write_monitor as write_monitor_file
 
 from .conftest import ModelsInMemory
 from .test_api import upcoming_in_store
 
-POOLED = {
-    "dixon_coles": {"n": 760, "rps": 0.2011, "logloss": 0.99, "brier": 0.59, "accuracy": 0.51, "ece": 0.02},
-    "market": {"n": 760, "rps": 0.1975, "logloss": 0.97, "brier": 0.58, "accuracy": 0.53, "ece": 0.01},
-    "<script>alert(1)</script>": {"n": 760, "rps": 0.2301, "logloss": 1.09, "brier": 0.66, "accuracy": 0.45,
-                                  "ece": 0.05},
-}  # fmt: skip
+
+def backtest_predictions(matches: pd.DataFrame, models: dict[str, Any]) -> pd.DataFrame:
+    """Backtest predictions (``predictions.parquet`` layout) of ``models`` and the true probabilities."""
+    played = matches[matches[c.HOME_GOALS].notna()].reset_index(drop=True)
+    parts = [played.assign(model="truth", p_home=played["true_p_home"], p_draw=played["true_p_draw"],
+                           p_away=played["true_p_away"])]  # fmt: skip
+    for name, model in models.items():
+        probs = model.predict_proba(played)
+        parts.append(played.assign(model=name, p_home=probs[:, 0], p_draw=probs[:, 1], p_away=probs[:, 2]))
+    frame = pd.concat(parts, ignore_index=True)
+    frame[TRAIN_CUTOFF] = frame[c.DATE]  # not used by the dashboard
+    frame[N_TRAIN] = 0
+    return frame.loc[:, list(PREDICTION_COLUMNS)]
 
 
-def reliability_rows(models: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"model": model, "outcome": outcome, "bin": b, "mean_predicted": (b + 0.5) / 10,
-         "observed_frequency": min(1.0, (b + 0.5) / 10 + 0.02 * i), "count": 50}
-        for i, model in enumerate(models)
-        for outcome in c.OUTCOMES
-        for b in range(1, 8)
-    ]  # fmt: skip
-
-
-def write_backtest(folder: Path, with_reliability: bool = True) -> Path:
+def write_backtest(folder: Path, matches: pd.DataFrame, models: dict[str, Any]) -> dict[str, Any]:
+    """What ``scoreline backtest`` writes: ``metrics.json`` (the scores) and ``predictions.parquet``."""
     folder.mkdir(parents=True, exist_ok=True)
-    scores: dict[str, Any] = {"pooled": POOLED, "by_league_season": [], "pairwise": []}
-    (folder / "metrics.json").write_text(json.dumps(scores))
-    if with_reliability:
-        (folder / "reliability.json").write_text(json.dumps(reliability_rows(list(POOLED))))
-    return folder
+    predictions = backtest_predictions(matches, models)
+    scores = score(predictions, n_boot=50)
+    (folder / "metrics.json").write_text(json.dumps(scores, default=str))
+    predictions.to_parquet(folder / "predictions.parquet", index=False)
+    return scores
 
 
-def write_monitor(home: Path) -> Path:
-    series = [
-        {"date": f"2026-10-{d:02d}", "n": 50, "model_rps": 0.2 + 0.001 * (d % 5), "market_rps": 0.198}
-        for d in range(1, 29)
-    ]
-    path = home / "staging" / "monitor.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"updated": "2026-10-28T12:00:00Z", "model": "dixon_coles", "version": "2",
-                                "window": 50, "series": series}))  # fmt: skip
-    return path
+def write_monitor(home: Path, matches: pd.DataFrame, model: Any) -> dict[str, Any]:
+    """What staging writes: ``monitor.json`` from a scored ledger of ``model`` and a market."""
+    played = matches[matches[c.HOME_GOALS].notna()].tail(200).reset_index(drop=True)
+    probs = model.predict_proba(played)
+    scored = played.assign(
+        **{MODEL_VERSION: "2", PREDICTED_AT: played[c.KICKOFF] - pd.Timedelta(days=1),
+           c.P_HOME: probs[:, 0], c.P_DRAW: probs[:, 1], c.P_AWAY: probs[:, 2]}
+    )  # fmt: skip
+    market = played[[c.LEAGUE, c.DATE, c.HOME, c.AWAY]].assign(
+        p_home=played["true_p_home"], p_draw=played["true_p_draw"], p_away=played["true_p_away"]
+    )
+    summary = summarise(scored, market, window=50)
+    alert = Alert(kind="rps_vs_market", message="RPS 0.01 worse than the market", value=0.01, threshold=0.005)
+    write_monitor_file(home / "staging", summary, rolling_scores(scored, market, window=50), None, [alert])
+    return summary
 
 
 def fixture_rows(html: str) -> list[str]:
@@ -74,51 +83,81 @@ def test_empty_states_say_what_is_missing(client: TestClient, settings: Settings
 
 
 def test_page_shows_fixtures_leaderboard_calibration_and_monitor(
-    settings: Settings, provider: ModelsInMemory, league_matches: pd.DataFrame
+    settings: Settings, provider: ModelsInMemory, league_matches: pd.DataFrame, fitted_models: dict[str, Any]
 ) -> None:
-    write_backtest(settings.home_dir / "backtests" / "latest")
-    write_monitor(settings.home_dir)
+    scores = write_backtest(settings.home_dir / "backtests" / "latest", league_matches, fitted_models)
+    summary = write_monitor(settings.home_dir, league_matches, fitted_models["dixon_coles"])
     with TestClient(create_app(settings, provider)) as client:
         response = client.get("/")
     assert response.status_code == 200
     html = response.text
     assert len(fixture_rows(html)) == min(100, len(upcoming_in_store(league_matches)))
     assert "dixon_coles</strong> version <strong>2" in html
-    leaderboard = html.split('id="leaderboard"', 1)[1]
-    order = [leaderboard.index(name) for name in ("market", "dixon_coles", "&lt;script&gt;")]
-    assert order == sorted(order)  # sorted by RPS, names escaped
-    assert "<script>alert" not in html
+    leaderboard = html.split('id="leaderboard"', 1)[1].split("</table>", 1)[0]
+    ranked = sorted(scores["pooled"], key=lambda name: scores["pooled"][name]["rps"])
+    order = [leaderboard.index(f"<td>{name}</td>") for name in ranked]
+    assert order == sorted(order)  # sorted by RPS
+    assert f"{scores['pooled'][ranked[0]]['rps']:.4f}" in leaderboard
     calibration = html.split('id="calibration"', 1)[1].split("</svg>", 1)[0]
-    assert calibration.count("<polyline") == 3 * len(POOLED)
+    assert calibration.count("<polyline") == 3 * len(scores["pooled"])
     monitor = html.split('id="monitor-chart"', 1)[1].split("</svg>", 1)[0]
-    assert monitor.count("<polyline") == 2
-    assert "model 0.2030" in html and "market 0.1980" in html
+    assert monitor.count("<polyline") == 2  # served model and market (no previous champion)
+    assert f"RPS {summary['rps']:.4f}" in html
+    assert f"model {summary['window']['rps']:.4f}" in html
+    assert "RPS 0.01 worse than the market" in html
+
+
+def test_names_from_files_are_escaped(tmp_path: Path, settings: Settings, provider: ModelsInMemory) -> None:
+    pooled = {
+        "<script>alert(1)</script>": {
+            "n": 10,
+            "rps": 0.2,
+            "logloss": 1,
+            "brier": 0.6,
+            "accuracy": 0.5,
+            "ece": 0.1,
+        }
+    }
+    rows = [{"model": "<script>alert(1)</script>", "outcome": o, "mean_predicted": x, "observed_frequency": x}
+            for o in c.OUTCOMES for x in (0.2, 0.5)]  # fmt: skip
+    (tmp_path / "metrics.json").write_text(json.dumps({"pooled": pooled, "reliability": rows}))
+    with TestClient(create_app(settings, provider, backtest_dir=tmp_path)) as client:
+        html = client.get("/").text
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.split('id="calibration"', 1)[1].split("</svg>", 1)[0].count("<polyline") == 3
 
 
 def test_a_backtest_dir_can_be_given_and_bad_files_give_a_reason(
     tmp_path: Path, settings: Settings, provider: ModelsInMemory
 ) -> None:
-    folder = write_backtest(tmp_path / "run-7", with_reliability=False)
+    folder = tmp_path / "run-7"
+    folder.mkdir()
+    pooled = {"market": {"n": 10, "rps": 0.1975, "logloss": 1, "brier": 0.6, "accuracy": 0.5, "ece": 0.1}}
+    (folder / "metrics.json").write_text(json.dumps({"pooled": pooled}))
     with TestClient(create_app(settings, provider, backtest_dir=folder)) as client:
         html = client.get("/").text
     assert str(folder) in html and "0.1975" in html
+    assert "No reliability data" in html
     (folder / "metrics.json").write_text("{not json")
-    assert load_backtest(folder).problem is not None
     assert "cannot read" in str(load_backtest(folder).problem)
     bad = tmp_path / "monitor.json"
-    bad.write_text(json.dumps({"series": [{"date": "x", "model_rps": None}]}))
+    bad.write_text(json.dumps({"schema_version": 1, "rolling": [{"kickoff": "x", "rps": None}]}))
     assert "no rolling RPS values" in str(load_monitor(bad).problem)
+    bad.write_text(json.dumps({"something": "else"}))
+    assert "cannot read" in str(load_monitor(bad).problem)
 
 
 def test_reliability_points_are_scaled_into_the_panel(tmp_path: Path) -> None:
-    scores = {"pooled": POOLED, "reliability": reliability_rows(["dixon_coles"])}
-    (tmp_path / "metrics.json").write_text(json.dumps(scores))
+    rows = [
+        {"model": "dc", "outcome": o, "mean_predicted": 0.15, "observed_frequency": 0.15} for o in c.OUTCOMES
+    ]
+    (tmp_path / "metrics.json").write_text(json.dumps({"pooled": {"dc": {"rps": 0.2}}, "reliability": rows}))
     backtest = load_backtest(tmp_path)
-    assert [line.label for line in backtest.legend] == ["dixon_coles"]
+    assert [line.label for line in backtest.legend] == ["dc"]
     home = next(p for p in backtest.panels if p.title == "home")
     points = [tuple(map(float, xy.split(","))) for xy in home.lines[0].points.split()]
-    assert points[0] == (0.15 * 180, 180 - 0.15 * 180)
-    assert all(0 <= x <= 180 and 0 <= y <= 180 for x, y in points)
+    assert points == [(0.15 * 180, 180 - 0.15 * 180)]
 
 
 def test_assets_are_served_by_the_app_and_nothing_is_fetched_from_elsewhere(client: TestClient) -> None:

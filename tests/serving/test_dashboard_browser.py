@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -21,13 +22,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.mark.slow
 def test_dashboard_renders_in_chromium_without_console_errors(
-    tmp_path: Path, settings: Settings, provider: ModelsInMemory, league_matches: pd.DataFrame
+    tmp_path: Path,
+    settings: Settings,
+    provider: ModelsInMemory,
+    league_matches: pd.DataFrame,
+    fitted_models: dict[str, Any],
 ) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    write_backtest(settings.home_dir / "backtests" / "latest")
-    write_monitor(settings.home_dir)
+    write_backtest(settings.home_dir / "backtests" / "latest", league_matches, fitted_models)
+    write_monitor(settings.home_dir, league_matches, fitted_models["dixon_coles"])
     expected = upcoming_in_store(league_matches).head(100)
     problems: list[str] = []
     screenshot = tmp_path / "dashboard.png"

@@ -2,12 +2,13 @@
 
 Files (all optional; a missing or malformed file gives an empty state with the reason):
 
-* ``<backtest dir>/metrics.json``: the evaluation's scores, ``{"pooled": {model: {"n", "rps", "logloss",
-  "brier", "accuracy", "ece"}}, ...}``; its optional key ``"reliability"``, or a ``reliability.json``
-  beside it, holds reliability-diagram rows ``{"model", "outcome", "mean_predicted",
-  "observed_frequency", "count"}``.
-* ``<home>/staging/monitor.json``: ``{"updated", "model", "version", "window", "series": [{"date", "n",
-  "model_rps", "market_rps"}, ...]}`` (rolling RPS of the served model and of the market).
+* ``<backtest dir>/metrics.json`` (``scoreline backtest``, docs/backtest.md): the leaderboard is its
+  ``pooled`` scores. Reliability diagrams come from its optional ``"reliability"`` rows (``{"model",
+  "outcome", "mean_predicted", "observed_frequency", ...}``), else are computed from ``predictions.parquet``
+  beside it (``model, p_home, p_draw, p_away, result``) with the evaluation's ``reliability_curve``.
+* ``<home>/staging/monitor.json`` (``scoreline.staging.monitor.write_monitor``, schema_version 1,
+  docs/staging.md): ``summary`` and the ``rolling`` series of the served model, the market and the previous
+  champion, plus ``alerts``.
 
 Plots are inline SVG computed here (no JavaScript, no CDN): works offline.
 """
@@ -18,6 +19,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from scoreline import columns as c
 logger = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.json"
-RELIABILITY_FILE = "reliability.json"
+PREDICTIONS_FILE = "predictions.parquet"
 LEADERBOARD_COLUMNS = ("n", "rps", "logloss", "brier", "accuracy", "ece")
 MAX_CALIBRATION_MODELS = 5
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -101,17 +103,40 @@ def load_backtest(folder: Path) -> Backtest:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         backtest.problem = f"cannot read {path}: {error}"
         return backtest
-    rows = scores.get("reliability") if isinstance(scores, dict) else None
-    if rows is None and (folder / RELIABILITY_FILE).is_file():
+    rows = scores.get("reliability")
+    if not isinstance(rows, list) and (folder / PREDICTIONS_FILE).is_file():
         try:
-            rows = _read_json(folder / RELIABILITY_FILE)
-        except (OSError, ValueError) as error:
-            logger.warning("cannot read %s: %s", folder / RELIABILITY_FILE, error)
-    if isinstance(rows, dict):
-        rows = rows.get("reliability")
+            rows = _reliability_from_predictions(folder / PREDICTIONS_FILE)
+        except (OSError, ValueError, KeyError) as error:
+            logger.warning("cannot compute reliability from %s: %s", folder / PREDICTIONS_FILE, error)
     order = [row["model"] for row in backtest.leaderboard][:MAX_CALIBRATION_MODELS]
     backtest.panels, backtest.legend = _reliability_panels(rows if isinstance(rows, list) else [], order)
     return backtest
+
+
+def _reliability_from_predictions(path: Path) -> list[dict[str, Any]]:
+    """Reliability rows of every model in a backtest's ``predictions.parquet`` (cached per file version)."""
+    stat = path.stat()
+    return _reliability_rows(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _reliability_rows(path: str, mtime_ns: int, size: int) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    from scoreline.evaluation.metrics import outcome_indices, reliability_curve
+
+    frame = pd.read_parquet(path, columns=["model", *c.PROBABILITY_COLUMNS, c.RESULT])
+    frame = frame[frame[c.RESULT].isin(list(c.RESULT_TO_INDEX))]
+    rows: list[dict[str, Any]] = []
+    for model, part in frame.groupby("model", sort=True):
+        curve = reliability_curve(
+            part[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float), outcome_indices(part[c.RESULT])
+        )
+        rows.extend(
+            {str(k): v for k, v in row.items()} for row in curve.assign(model=str(model)).to_dict("records")
+        )
+    return rows
 
 
 def _number(value: Any) -> float | None:
@@ -160,19 +185,35 @@ def _svg_points(
 
 
 def load_monitor(path: Path) -> Monitor:
-    """Rolling RPS of the served model and the market from the staging ``monitor.json``."""
+    """Rolling RPS of the served model, the market and the previous champion from ``monitor.json``."""
     monitor = Monitor(source=str(path))
     if not path.is_file():
         monitor.problem = f"no staging monitor yet: {path} does not exist"
         return monitor
     try:
         document = _read_json(path)
-        series = [row for row in document["series"] if isinstance(row, dict)]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        series = [row for row in document["rolling"] if isinstance(row, dict)]
+        summary = document.get("summary") or {}
+        window = summary.get("window") or {}
+        alerts = [str(a.get("message", a)) for a in document.get("alerts") or [] if isinstance(a, dict)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         monitor.problem = f"cannot read {path}: {error}"
         return monitor
-    monitor.meta = {k: document.get(k) for k in ("updated", "model", "version", "window")}
-    names = (("model_rps", "served model", PALETTE[0]), ("market_rps", "market", PALETTE[1]))
+    monitor.meta = {
+        "updated": document.get("generated_at"),
+        "version": summary.get("model_version"),
+        "window": window.get("size"),
+        "scored": summary.get("scored"),
+        "rps": _number(summary.get("rps")),
+        "market_rps": _number(summary.get("market_closing_rps")),
+        "gap": _number(summary.get("rps_gap_to_market")),
+        "alerts": alerts,
+    }
+    names = (
+        ("rps", "served model", PALETTE[0]),
+        ("market_rps", "market (closing)", PALETTE[1]),
+        ("previous_rps", "previous champion", PALETTE[2]),
+    )
     values = {key: [_number(row.get(key)) for row in series] for key, _, _ in names}
     finite = [v for vs in values.values() for v in vs if v is not None]
     if not finite:
@@ -184,13 +225,15 @@ def load_monitor(path: Path) -> Monitor:
     n = len(series)
     for key, label, colour in names:
         xy = [(i / max(n - 1, 1), v) for i, v in enumerate(values[key]) if v is not None]
-        monitor.lines.append(Line(label, colour, _svg_points(xy, CHART_WIDTH, CHART_HEIGHT, monitor.y_range)))
-    last = series[-1]
+        if xy:
+            monitor.lines.append(
+                Line(label, colour, _svg_points(xy, CHART_WIDTH, CHART_HEIGHT, monitor.y_range))
+            )
     monitor.latest = {
-        "first_date": series[0].get("date"),
-        "date": last.get("date"),
-        "n": last.get("n"),
-        "model_rps": _number(last.get("model_rps")),
-        "market_rps": _number(last.get("market_rps")),
+        "first_date": str(series[0].get("kickoff", ""))[:10],
+        "date": str(series[-1].get("kickoff", ""))[:10],
+        "n": series[-1].get("n"),
+        "model_rps": _number(series[-1].get("rps")),
+        "market_rps": _number(series[-1].get("market_rps")),
     }
     return monitor

@@ -58,13 +58,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, default=str)
 
 
-def configure_json_logging(level: str | int = "INFO") -> None:
-    """Send every log record to stderr as one JSON line (the ``serve`` command calls this)."""
+def configure_json_logging(level: str | int = "WARNING") -> None:
+    """Send log records to stderr as JSON lines (``serve`` calls this): ``level`` for everything, and the
+    serving loggers (access lines, model loads) at INFO at least, so a server always logs its requests."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if isinstance(level, int) else level.upper())
+    logging.getLogger("scoreline.serving").setLevel(min(root.level, logging.INFO))
 
 
 def _route_template(scope: Scope) -> str:
