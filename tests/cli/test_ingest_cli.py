@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LEAGUES, MATCHES_PER_FILE, SEASONS
+from cli_mirror import LEAGUES, MATCHES_PER_FILE, SEASONS
 from typer.testing import CliRunner
 
 from scoreline.cli.main import app
