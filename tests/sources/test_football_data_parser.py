@@ -344,3 +344,9 @@ def test_repeated_header_line_is_rejected(league: SimulatedLeague, tmp_path: Pat
     assert len(parsed.matches) == N_MATCHES
     assert parsed.quarantine[c.REASON].tolist() == ["repeated header line"]
     assert parsed.quarantine[c.SOURCE_LINE].tolist() == [12]
+
+
+def test_old_mac_line_endings(league: SimulatedLeague, tmp_path: Path) -> None:
+    content = file_bytes(league.matches, tmp_path)
+    parsed = parse(content.replace(b"\n", b"\r"))
+    pd.testing.assert_frame_equal(parsed.matches, parse(content).matches)

@@ -26,6 +26,7 @@ from typing import Final
 import httpx
 
 from scoreline.settings import Settings, get_settings
+from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.sources.seasons import is_season_code
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ class SourceFile:
     def read_bytes(self) -> bytes:
         """The file's content."""
         return self.path.read_bytes()
+
+
+def parse_source(source: SourceFile) -> ParsedFile:
+    """Read and parse one source file (the league from its ``Div`` column, else from ``source.league``)."""
+    return parse_football_data(source.read_bytes(), source.source_file, source.season, source.league)
 
 
 def source_file_name(league: str, season: str) -> str:

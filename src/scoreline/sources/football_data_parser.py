@@ -100,8 +100,9 @@ class ParsedFile:
 
 
 def count_rejected_lines(quarantine: pd.DataFrame) -> int:
-    """Distinct data lines (line >= 2) of ``quarantine`` that were rejected, not just lost a value."""
-    rejected = (quarantine[c.SOURCE_LINE] >= 2) & ~quarantine[c.REASON].str.startswith(VALUE_DROPPED)
+    """Distinct data lines of ``quarantine`` rejected whole (not file-level problems, not dropped values)."""
+    file_level = quarantine[c.FIELD].isin([HEADER_FIELD, FILE_FIELD])
+    rejected = ~file_level & ~quarantine[c.REASON].str.startswith(VALUE_DROPPED)
     return int(quarantine.loc[rejected, [c.SOURCE_FILE, c.SOURCE_LINE]].drop_duplicates().shape[0])
 
 

@@ -94,6 +94,7 @@ QUARANTINE_SCHEMA: Final = pa.DataFrameSchema(
         c.REASON: _TEXT,
         c.RAW: _LABEL,
     },
+    unique=[c.SOURCE_FILE, c.SOURCE_LINE, c.FIELD],
     strict=True,
     ordered=True,
     name="quarantine",
