@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +20,7 @@ from typer.testing import CliRunner
 
 from scoreline.cli.main import app
 from scoreline.store import Store
-from tests.cli.conftest import LEAGUES, MATCHES_PER_FILE, SEASONS
+from tests.cli.cli_mirror import LEAGUES, MATCHES_PER_FILE, SEASONS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 runner = CliRunner()
@@ -157,3 +162,46 @@ def test_killed_ingestion_resumes_to_the_same_store(mirror: Path, tmp_path: Path
     summaries = [run_cli("data", "summary", "--json", "--db", db, env=env) for db in (killed_db, clean_db)]
     assert json.loads(summaries[0].stdout) == json.loads(summaries[1].stdout)
     assert json.loads(summaries[0].stdout)["totals"]["matches"] == 4 * MATCHES_PER_FILE
+
+
+# --- downloading: a local HTTP server laid out like football-data.co.uk ------------------------------
+
+
+@pytest.fixture
+def website(mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``<url>/<SEASON>/<DIV>.csv`` served from the simulated mirror, set as SCORELINE_FOOTBALL_DATA_URL."""
+    from scoreline.settings import get_settings
+
+    site = tmp_path / "site"
+    for league in LEAGUES:
+        for season in SEASONS:
+            (site / season).mkdir(parents=True, exist_ok=True)
+            shutil.copy(mirror / league / f"{season}.csv", site / season / f"{league}.csv")
+    handler = partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("SCORELINE_FOOTBALL_DATA_URL", url)
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_ingest_downloads_when_no_folder_is_given(website: str, tmp_path: Path, isolated_home: Path) -> None:
+    db = f"duckdb:///{tmp_path / 'web.duckdb'}"
+    result = runner.invoke(app, ["ingest", "--leagues", "E0,SP1", "--seasons", "2122-2324", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "4 files: 4 stored" in result.output  # 2122 is not on the site (404): skipped
+    assert (isolated_home / "cache" / "SP1" / "2324.csv").is_file()
+    assert summary_json(db)["totals"]["matches"] == 4 * MATCHES_PER_FILE
+    again = runner.invoke(app, ["ingest", "--leagues", "E0,SP1", "--seasons", "2122-2324", "--db", db])
+    assert "4 unchanged" in again.output

@@ -126,3 +126,15 @@ def test_unreadable_file_fails_alone(mirror: Path, store: Store) -> None:
     assert report.count(FileStatus.STORED) == 4
     assert not report.ok
     assert int(store.summary()["matches"].sum()) == 4 * 56
+
+
+def test_unusable_file_is_recorded_with_its_quarantine_row(mirror: Path, store: Store) -> None:
+    (mirror / "E1").mkdir()
+    (mirror / "E1" / "2324.csv").write_bytes(b"no,header,here\n1,2,3\n")
+    report = ingest(store, discover_local(mirror))
+    assert report.ok and report.count(FileStatus.STORED) == 5
+    quarantined = store.read_quarantine(source_file="E1/2324.csv")
+    assert len(quarantined) == 1 and quarantined[c.SOURCE_LINE].iloc[0] == 1
+    row = store.summary().set_index(["league", "season"]).loc[("E1", "2324")]
+    assert (row["matches"], row["odds_rows"], row["quarantined"]) == (0, 0, 1)
+    assert ingest(store, discover_local(mirror)).count(FileStatus.UNCHANGED) == 5

@@ -1,29 +1,15 @@
-"""Parsed files built from simulated leagues, so store tests need neither the parser nor real data."""
+"""Parsed files built directly from simulated leagues, so store tests control every row they write."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
 from scoreline.simulate import football_data_frame
+from scoreline.sources.football_data_parser import ParsedFile
 
 ONE_X_TWO = {"B365": "bet365", "PS": "pinnacle", "Avg": "market_avg"}
-
-
-@dataclass(frozen=True)
-class SimulatedParsedFile:
-    """Same fields as ``scoreline.sources.football_data_parser.ParsedFile``."""
-
-    source_file: str
-    league: str
-    season: str
-    rows_read: int
-    matches: pd.DataFrame
-    odds: pd.DataFrame
-    quarantine: pd.DataFrame
 
 
 def long_odds(matches: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
@@ -62,7 +48,7 @@ def parsed_file(
     source_file: str | None = None,
     quarantined_lines: int = 0,
     seed: int = 0,
-) -> SimulatedParsedFile:
+) -> ParsedFile:
     """One season of a simulated league as a parsed file; ``quarantined_lines`` extra bad lines at its end."""
     source_file = source_file or f"{league}/{season}.csv"
     season_matches = league_matches[league_matches[c.SEASON] == season].reset_index(drop=True)
@@ -85,7 +71,7 @@ def parsed_file(
         },
         columns=list(c.QUARANTINE_COLUMNS),
     )
-    return SimulatedParsedFile(
+    return ParsedFile(
         source_file=source_file,
         league=league,
         season=season,

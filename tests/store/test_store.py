@@ -12,31 +12,32 @@ import sqlalchemy as sa
 
 from scoreline import columns as c
 from scoreline.simulate import SimulatedLeague
+from scoreline.sources.football_data_parser import ParsedFile
 from scoreline.store import Store
 from scoreline.store import schema as store_schema
 from scoreline.store.migrations import LATEST_VERSION
-from tests.store.simulated_files import SimulatedParsedFile, parsed_file
+from tests.store.simulated_files import parsed_file
 
 SEASONS = ("2223", "2324")
 
 
 @pytest.fixture
-def files(simulated_league: SimulatedLeague) -> list[SimulatedParsedFile]:
+def files(simulated_league: SimulatedLeague) -> list[ParsedFile]:
     return [parsed_file(simulated_league.matches, season, quarantined_lines=2) for season in SEASONS]
 
 
-def write_all(store: Store, files: list[SimulatedParsedFile], sha: str = "sha-1") -> None:
+def write_all(store: Store, files: list[ParsedFile], sha: str = "sha-1") -> None:
     for parsed in files:
         result = store.write_parsed_file(parsed, f"{sha}-{parsed.source_file}")
         assert not result.skipped
 
 
-def expected_matches(files: list[SimulatedParsedFile]) -> pd.DataFrame:
+def expected_matches(files: list[ParsedFile]) -> pd.DataFrame:
     frame = pd.concat([f.matches for f in files], ignore_index=True)
     return frame.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
 
 
-def test_matches_round_trip_with_canonical_dtypes(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_matches_round_trip_with_canonical_dtypes(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     matches = store.read_matches()
     assert list(matches.columns) == list(c.MATCH_COLUMNS)
@@ -49,7 +50,7 @@ def test_matches_round_trip_with_canonical_dtypes(store: Store, files: list[Simu
     assert len(matches) == 2 * 380
 
 
-def test_read_matches_filters(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_read_matches_filters(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     assert set(store.read_matches(seasons=["2324"])[c.SEASON]) == {"2324"}
     assert store.read_matches(leagues=["SP1"]).empty
@@ -59,7 +60,7 @@ def test_read_matches_filters(store: Store, files: list[SimulatedParsedFile]) ->
     assert len(early) == int((expected_matches(files)[c.DATE] < cutoff_day).sum())
 
 
-def test_odds_round_trip_long_with_season(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_odds_round_trip_long_with_season(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     odds = store.read_odds()
     assert list(odds.columns) == [c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:]]
@@ -75,7 +76,7 @@ def test_odds_round_trip_long_with_season(store: Store, files: list[SimulatedPar
     assert odds[c.LINE].isna().sum() == 18 * len(expected_matches(files))
 
 
-def test_read_odds_filters(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_read_odds_filters(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     closing = store.read_odds(
         seasons=["2223"], market=c.MARKET_1X2, timing=c.CLOSING, bookmakers=["pinnacle"]
@@ -98,7 +99,7 @@ def test_read_odds_filters(store: Store, files: list[SimulatedParsedFile]) -> No
     assert (lines[c.LINE] * 4 == np.round(lines[c.LINE] * 4)).all()
 
 
-def test_summary_counts_per_league_and_season(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_summary_counts_per_league_and_season(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     summary = store.summary()
     assert summary.to_dict("records") == [
@@ -114,9 +115,7 @@ def test_summary_counts_per_league_and_season(store: Store, files: list[Simulate
     ]
 
 
-def test_unchanged_file_is_skipped_and_rewrite_is_idempotent(
-    store: Store, files: list[SimulatedParsedFile]
-) -> None:
+def test_unchanged_file_is_skipped_and_rewrite_is_idempotent(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     before = store.summary()
     again = store.write_parsed_file(files[0], f"sha-1-{files[0].source_file}")
@@ -127,7 +126,7 @@ def test_unchanged_file_is_skipped_and_rewrite_is_idempotent(
     assert store.ingested_hashes()[files[0].source_file] == "sha-2"
 
 
-def test_new_version_of_a_file_replaces_all_its_rows(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_new_version_of_a_file_replaces_all_its_rows(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     shorter = files[0].matches.iloc[:100].copy()
     shorter.loc[0, c.HOME_GOALS] = 9
@@ -143,9 +142,7 @@ def test_new_version_of_a_file_replaces_all_its_rows(store: Store, files: list[S
     assert stored[c.HOME_GOALS].tolist() == [9]
 
 
-def test_failed_write_rolls_back_to_the_previous_version(
-    store: Store, files: list[SimulatedParsedFile]
-) -> None:
+def test_failed_write_rolls_back_to_the_previous_version(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     before = store.summary()
     broken_quarantine = files[0].quarantine.copy()
@@ -157,9 +154,7 @@ def test_failed_write_rolls_back_to_the_previous_version(
     assert store.ingested_hashes()[files[0].source_file] == f"sha-1-{files[0].source_file}"
 
 
-def test_match_already_stored_from_another_file_is_quarantined(
-    store: Store, files: list[SimulatedParsedFile]
-) -> None:
+def test_match_already_stored_from_another_file_is_quarantined(store: Store, files: list[ParsedFile]) -> None:
     store.write_parsed_file(files[0], "a")
     copy = replace(
         files[0],
@@ -177,7 +172,7 @@ def test_match_already_stored_from_another_file_is_quarantined(
     assert len(store.read_matches()) == 380
 
 
-def test_read_quarantine(store: Store, files: list[SimulatedParsedFile]) -> None:
+def test_read_quarantine(store: Store, files: list[ParsedFile]) -> None:
     write_all(store, files)
     quarantined = store.read_quarantine(seasons=["2324"])
     assert list(quarantined.columns) == list(c.QUARANTINE_COLUMNS)
@@ -200,7 +195,7 @@ def test_read_quarantine(store: Store, files: list[SimulatedParsedFile]) -> None
     ],
 )
 def test_inconsistent_parsed_file_is_rejected_naming_the_file(
-    duckdb_url: str, files: list[SimulatedParsedFile], change, message: str
+    duckdb_url: str, files: list[ParsedFile], change, message: str
 ) -> None:
     with Store.from_url(duckdb_url) as store:
         with pytest.raises(ValueError, match=f"^E0/2223.csv: .*{message}"):
