@@ -24,25 +24,32 @@ AS_OF = "2025-03-01"
 
 RUNNER = """
 import json, sys
-from pathlib import Path
 sys.path.insert(0, {dags!r})
-fault = Path({fault!r})
-if {inject!r}:
-    from scoreline.staging import ledger
-
-    original = ledger.Ledger.append
-
-    def append_then_fail_once(self, predictions):
-        result = original(self, predictions)
-        if not fault.exists():
-            fault.write_text("failed once")
-            raise RuntimeError("injected fault: the ledger write succeeded but the task failed")
-        return result
-
-    ledger.Ledger.append = append_then_fail_once
 from {module} import {dag}
 run = {dag}.test(run_conf={conf!r})
 print("RESULT " + json.dumps({{"state": str(run.state)}}))
+"""
+
+# Airflow may run each task in a process of its own: the fault goes in through sitecustomize, which every
+# Python process started with this PYTHONPATH imports.
+FAULT = """
+from pathlib import Path
+
+from scoreline.staging import ledger
+
+_fault = Path({fault!r})
+_original = ledger.Ledger.append
+
+
+def _append_then_fail_once(self, predictions):
+    result = _original(self, predictions)
+    if not _fault.exists():
+        _fault.write_text("failed once")
+        raise RuntimeError("injected fault: the ledger write succeeded but the task failed")
+    return result
+
+
+ledger.Ledger.append = _append_then_fail_once
 """
 
 
