@@ -13,9 +13,11 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from scoreline.settings import get_settings
+
 DEFAULT_ARGS = {
     "retries": 3,
-    "retry_delay": timedelta(minutes=10),
+    "retry_delay": timedelta(seconds=get_settings().retry_delay_seconds),
     "execution_timeout": timedelta(minutes=30),
 }
 

@@ -12,7 +12,13 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(minutes=5), "execution_timeout": timedelta(hours=2)}
+from scoreline.settings import get_settings
+
+DEFAULT_ARGS = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=get_settings().retry_delay_seconds),
+    "execution_timeout": timedelta(hours=2),
+}
 
 
 def _params() -> dict[str, Any]:

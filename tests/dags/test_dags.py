@@ -20,7 +20,7 @@ import sqlalchemy as sa
 pytest.importorskip("airflow", reason="Airflow is an optional extra: pip install '.[airflow]'")
 
 ROOT = Path(__file__).resolve().parents[2]
-AS_OF = "2025-03-01"
+AS_OF = "2025-03-07"  # the next Premier League round starts on 8 March
 
 RUNNER = """
 import json, sys
@@ -56,15 +56,13 @@ ledger.Ledger.append = _append_then_fail_once
 def _run_dag(tmp: Path, env: dict[str, str], module: str, dag: str, conf: dict, inject: bool = False) -> str:
     script = tmp / f"run_{module}.py"
     script.write_text(
-        textwrap.dedent(RUNNER).format(
-            dags=str(ROOT / "dags"),
-            fault=str(tmp / "fault"),
-            inject=inject,
-            module=module,
-            dag=dag,
-            conf=conf,
-        )
+        textwrap.dedent(RUNNER).format(dags=str(ROOT / "dags"), module=module, dag=dag, conf=conf)
     )
+    if inject:
+        hooks = tmp / "inject"
+        hooks.mkdir(exist_ok=True)
+        (hooks / "sitecustomize.py").write_text(FAULT.format(fault=str(tmp / "fault")))
+        env = {**env, "PYTHONPATH": os.pathsep.join([str(hooks), env["PYTHONPATH"]])}
     result = subprocess.run(
         [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=1500, check=False
     )
@@ -88,6 +86,7 @@ def test_training_then_staging_dags_succeed(shared_data: Path, tmp_path: Path) -
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "SCORELINE_HOME": str(home),
+        "SCORELINE_RETRY_DELAY_SECONDS": "1",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
     }
     migrate = subprocess.run(
