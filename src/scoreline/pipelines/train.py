@@ -26,6 +26,8 @@ from scoreline import columns as c
 from scoreline.evaluation import metrics
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.walk_forward import Cadence, walk_forward
+from scoreline.models.catalogue import uses_market
+from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
 from scoreline.registry.model_card import LIMITATIONS_TAG
 from scoreline.registry.promotion import VALIDATION_ARTIFACT
 from scoreline.registry.registry import MODEL_TAG, MODEL_URI_TAG
@@ -114,7 +116,12 @@ def validate(
     model and the de-vigged closing market predicted.
     """
     leagues = sorted(train.loc[train[c.SEASON] == season, c.LEAGUE].unique())
-    result = walk_forward(train, {name: spec}, leagues, [season], cadence=cadence, cache_dir=cache_dir)
+    # Opening prices, where attached, are pre-match inputs: the engine hands them to predict_proba too.
+    prices = [col for col in OPENING_PRICE_COLUMNS if col in train.columns]
+    features = train[[*c.MATCH_KEY, *prices]] if prices else None
+    result = walk_forward(
+        train, {name: spec}, leagues, [season], features=features, cadence=cadence, cache_dir=cache_dir
+    )
     predictions = result.predictions
     probs = predictions[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float)
     scored = predictions[np.isfinite(probs).all(axis=1)]
@@ -281,6 +288,9 @@ def train_from_store(
         matches = store.read_matches(leagues=leagues, before=cutoff)
         season = last_season(training_matches(matches, cutoff, leagues))
         odds = store.read_odds(leagues=leagues, seasons=[season], market=c.MARKET_1X2, timing=c.CLOSING)
+        if uses_market(model):  # market models learn from the opening prices (never the closing ones)
+            opening = store.read_odds(leagues=leagues, market=c.MARKET_1X2, timing=c.OPENING)
+            matches = attach_opening_prices(matches, opening)
     finally:
         store.close()
     return train_model(
