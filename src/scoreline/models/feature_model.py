@@ -43,7 +43,9 @@ class FeatureModel(MatchModel):
         played = X[X[c.RESULT].notna() & X[c.HOME_GOALS].notna()]
         if played.empty:
             raise ValueError(f"{type(self).__name__}.fit needs matches with results; none were given")
-        present = [name for name in (*_HISTORY_COLUMNS, *OPENING_PRICE_COLUMNS) if name in played.columns]
+        extra = tuple(getattr(self, "categorical", ()))  # e.g. style clusters, kept for models that use them
+        wanted = (*_HISTORY_COLUMNS, *OPENING_PRICE_COLUMNS, *extra)
+        present = [name for name in wanted if name in played.columns]
         return played.loc[:, present].sort_values(c.DATE, kind="stable").reset_index(drop=True)
 
     def _require_prices(self, matches: pd.DataFrame) -> None:

@@ -18,10 +18,17 @@ RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",)}
 class RatingModel(FeatureModel):
     """Ordered logit on one rating system's pre-match difference (``rating`` is ``"elo"`` or ``"pi"``)."""
 
-    def __init__(self, rating: str = "pi", burn_in_days: int = 365, alpha: float = 1e-4) -> None:
+    def __init__(
+        self,
+        rating: str = "pi",
+        burn_in_days: int = 365,
+        alpha: float = 1e-4,
+        categorical: tuple[str, ...] = (),
+    ) -> None:
         self.rating = rating
         self.burn_in_days = burn_in_days
         self.alpha = alpha
+        self.categorical = categorical
 
     @property
     def groups(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -31,16 +38,28 @@ class RatingModel(FeatureModel):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> RatingModel:
         """Rate the training matches day by day and fit the ordered logit on their pre-match differences."""
-        table, outcome, _ = self._training_table(X)
-        covariates = list(RATING_COVARIATES[self.rating])
+        table, outcome, rows = self._training_table(X)
+        missing = [name for name in self.categorical if name not in rows.columns]
+        if missing:
+            raise ValueError(f"RatingModel needs the categorical column(s) {missing} in its training matches")
+        self.covariates_ = list(RATING_COVARIATES[self.rating])
+        self.levels_ = {name: sorted(rows[name].dropna().unique().tolist()) for name in self.categorical}
         # Ordered logit classes run away (0) < draw (1) < home (2); outcome indices are home 0 .. away 2.
-        self.beta_, self.theta_ = fit_ordered_logit(
-            table[covariates].to_numpy(), 2 - outcome, alpha=self.alpha
-        )
-        self.covariates_ = covariates
+        self.beta_, self.theta_ = fit_ordered_logit(self._design(table, rows), 2 - outcome, alpha=self.alpha)
         return self
+
+    def _design(self, table: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+        """The rating difference, plus one indicator per level of each ``categorical`` column (e.g. clusters).
+
+        Missing or unseen levels get all-zero indicators (the baseline level).
+        """
+        parts = [table[self.covariates_].to_numpy(dtype=float)]
+        for name, levels in self.levels_.items():
+            values = pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype=float)  # missing: NaN
+            parts += [(values == level).astype(float)[:, None] for level in levels[1:]]
+        return np.hstack(parts)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Home/draw/away probabilities from the ratings as they stood after the training matches."""
         table = self._prediction_table(X)
-        return predict_ordered_logit(table[self.covariates_].to_numpy(dtype=float), self.beta_, self.theta_)
+        return predict_ordered_logit(self._design(table, X), self.beta_, self.theta_)
