@@ -1,8 +1,8 @@
 """Daily staging DAG: refresh data, predict the coming days into the ledger, score results, monitor.
 
 Every task calls one function of :mod:`scoreline.pipelines.steps`; the DAG holds no logic of its own.
-Live, the fixtures come from football-data.co.uk's ``fixtures.csv`` and the current season's files as
-results arrive.
+Fixtures and results come from the current season's files, re-ingested daily (football-data.co.uk's
+``fixtures.csv`` is not read yet, see docs/staging.md).
 Run it in-process with ``python dags/scoreline_staging.py`` (``dag.test()``).
 """
 
