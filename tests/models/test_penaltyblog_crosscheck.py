@@ -1,10 +1,11 @@
 """Cross-check against penaltyblog's DixonColesGoalModel on the Premier League 2023/24 (real data).
 
 penaltyblog parametrises attack with mean one and no intercept; ours has sum-to-zero attack and defence plus
-an intercept, the same model. Its SLSQP optimiser stops slightly short of the optimum (about 1e-6 relative in
-log-likelihood), so the likelihood *function* is compared exactly (penaltyblog's loss at our parameters) and
-the optimum by being at least as good; probabilities are compared with penaltyblog's grid at our parameters
-(tight) and with its own fit (loose).
+an intercept, the same model. penaltyblog 1.13's analytic gradient disagrees with finite differences of its own
+loss for attack, defence and home advantage (by about 0.13 at its optimum), so SLSQP stops short with it; its
+documented ``use_gradient=False`` converges. The acceptance tolerances (1e-6 relative likelihood, 1e-4 in
+home/draw/away) are checked against that fit; the likelihood *function* and the grid are also compared
+exactly at our parameters.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def test_dixon_coles_matches_penaltyblog(shared_data: Path, xi: float) -> None:
     theirs = pb.models.DixonColesGoalModel(
         matches[c.HOME_GOALS], matches[c.AWAY_GOALS], matches[c.HOME], matches[c.AWAY], weights=weights
     )
-    theirs.fit()
+    theirs.fit(use_gradient=False)
     ours = DixonColesGoalModel(xi=xi, prior_weight=0.0).fit(matches)
 
     # our parameters in penaltyblog's parametrisation: attack + 1, defence + intercept - 1
@@ -59,16 +60,16 @@ def test_dixon_coles_matches_penaltyblog(shared_data: Path, xi: float) -> None:
     )
     assert theirs._loss_function(params) == pytest.approx(-ours.log_likelihood_, rel=1e-12)
     assert ours.log_likelihood_ >= theirs.loglikelihood - 1e-9
-    assert ours.log_likelihood_ == pytest.approx(theirs.loglikelihood, rel=1e-5)
-    assert ours.rho_ == pytest.approx(theirs._params[-1], abs=2e-3)
-    assert ours.home_advantage_ == pytest.approx(theirs._params[-2], abs=2e-3)
+    assert ours.log_likelihood_ == pytest.approx(theirs.loglikelihood, rel=1e-6)
+    assert ours.rho_ == pytest.approx(theirs._params[-1], abs=1e-3)
+    assert ours.home_advantage_ == pytest.approx(theirs._params[-2], abs=1e-3)
 
     fixtures = matches.iloc[::37]
     probabilities = ours.predict_proba(fixtures)
     own_fit = np.array(
         [theirs.predict(h, a).home_draw_away for h, a in zip(fixtures[c.HOME], fixtures[c.AWAY], strict=True)]
     )
-    np.testing.assert_allclose(probabilities, own_fit, atol=2e-3)
+    np.testing.assert_allclose(probabilities, own_fit, atol=1e-4)
     theirs._params = params  # penaltyblog's max_goals counts rows: 16 rows are our goals 0..15
     same_params = np.array(
         [
