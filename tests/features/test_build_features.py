@@ -132,7 +132,7 @@ def test_inputs_are_not_mutated_and_output_keeps_index_and_order() -> None:
     assert got.index.equals(matches.index)
     assert tuple(got.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
     assert set(ELO_COLUMNS) | set(PI_COLUMNS) <= set(got.columns)
-    assert got.attrs["groups"] == ["elo", "pi", "form"]  # no odds: no market group
+    assert got.attrs["groups"] == ["elo", "pi", "pi_shots", "form"]  # no odds: no market group
 
 
 def test_feature_set_version_tracks_groups_and_parameters() -> None:

@@ -60,7 +60,7 @@ def test_pipeline_saves_under_home_by_version_and_reads_back(isolated_home: Path
     store = MemoryStore()
     summary = pipeline.run_feature_build(leagues=["E0"], store=store)
     assert store.timings == [c.OPENING]
-    assert summary.rows == 12 and summary.groups == ["elo", "pi", "form", "market"]
+    assert summary.rows == 12 and summary.groups == ["elo", "pi", "pi_shots", "form", "market"]
     path = Path(summary.path)
     assert path == isolated_home / "features" / f"{summary.feature_set_version}.parquet"
     table = pd.read_parquet(path)

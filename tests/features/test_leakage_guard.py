@@ -56,7 +56,7 @@ def group_fn(group: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return features
 
 
-@pytest.mark.parametrize("group", ["elo", "pi", "form", "market"])
+@pytest.mark.parametrize("group", ["elo", "pi", "pi_shots", "form", "market"])
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(day=st.integers(1, len(DAYS) - 1), seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(PERTURBATIONS))
 def test_tampering_on_or_after_a_day_changes_nothing_before_it(

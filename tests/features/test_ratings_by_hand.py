@@ -117,3 +117,31 @@ def test_input_row_order_does_not_matter() -> None:
     straight = build_features(matches, groups=("elo", "pi"))
     mixed = build_features(shuffled, groups=("elo", "pi")).loc[matches.index]
     pd.testing.assert_frame_equal(straight, mixed)
+
+
+def test_pi_shots_ratings_use_the_blended_margin_by_hand() -> None:
+    # Match 1: A 2-0 B with shots on target 3-5: margin (1 - 0.7) * 2 + 0.7 * 0.25 * (3 - 5) = 0.25.
+    # Everyone starts at 0, so the expected margin is 0 and the error 0.25: A did better than expected.
+    # Match 2 has no shots-on-target counts: its margin is its goal difference (0).
+    matches = five_matches()
+    matches[c.HOME_SHOTS_ON_TARGET] = [3, np.nan, 2, 4, 6]
+    matches[c.AWAY_SHOTS_ON_TARGET] = [5, np.nan, 4, 1, 2]
+    lam, gam = 0.05, 0.8  # PiShotsParams defaults
+    p1 = psi(0.25)
+    got = build_features(matches, groups=("pi_shots",))
+    a_home, b_away = lam * p1, -lam * p1
+    assert got["pis_home_rating"].iloc[2] == pytest.approx(a_home, abs=1e-12)  # A at home on day 3
+    assert got["pis_away_rating"].iloc[3] == pytest.approx(b_away, abs=1e-12)  # B away on day 3
+    # Match 3: A 1-3 C, shots on target 2-4: margin 0.3 * -2 + 0.175 * -2 = -0.95 against the expected
+    # g(A's home rating) - g(C's away rating 0); A did worse, so its away rating drops by gamma * lambda * psi.
+    p3 = psi(abs(-0.95 - goal_diff(a_home)))
+    assert got["pis_away_rating"].iloc[4] == pytest.approx(gam * lam * (p1 - p3), abs=1e-12)
+
+
+def test_pi_shots_without_shot_weight_is_the_pi_rating() -> None:
+    matches = five_matches().assign(**{c.HOME_SHOTS_ON_TARGET: 9, c.AWAY_SHOTS_ON_TARGET: 0})
+    params = {"pi_shots": {"shots_weight": 0.0, "learning_rate": LAM, "cross_rate": GAM}}
+    shots = build_features(matches, groups=("pi_shots",), params=params)
+    plain = build_features(matches, groups=("pi",))
+    np.testing.assert_array_equal(shots["pis_home_rating"], plain["pi_home_rating"])
+    np.testing.assert_array_equal(shots["pis_away_rating"], plain["pi_away_rating"])

@@ -35,6 +35,7 @@ MODELS = [
     pytest.param(lambda: BivariatePoissonGoalModel(home_effect=True), id="bivariate_poisson_home"),
     pytest.param(lambda: RatingModel(rating="elo"), id="elo"),
     pytest.param(lambda: RatingModel(rating="pi"), id="pi_rating"),
+    pytest.param(lambda: RatingModel(rating="pi_shots"), id="pi_shots"),
     pytest.param(lambda: LGBMModel(n_estimators=20), id="lgbm"),
     pytest.param(lambda: KerasMLPModel(hidden_units=(8,), max_epochs=3), id="keras_mlp"),
     pytest.param(

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 # Kept literal so that importing the CLI does not import numba and the feature code.
-DEFAULT_GROUPS = "elo,pi,form,market"
+DEFAULT_GROUPS = "elo,pi,pi_shots,form,market"
 
 features_app = typer.Typer(
-    help="Leakage-safe feature tables (Elo, pi-ratings, form, market).", no_args_is_help=True
+    help="Leakage-safe feature tables (Elo, pi-ratings, shot-based pi-ratings, form, market).", no_args_is_help=True
 )
 
 

@@ -7,7 +7,14 @@ the same day) that kicked off before the cutoff, and the match's own opening odd
 from scoreline.features.build import GROUPS, KEY_COLUMNS, FeatureFrame, build_features, feature_columns
 from scoreline.features.guard import LeakageError, assert_no_leakage
 from scoreline.features.market import OpeningOdds
-from scoreline.features.params import EloParams, FeatureParams, FormParams, MarketParams, PiParams
+from scoreline.features.params import (
+    EloParams,
+    FeatureParams,
+    FormParams,
+    MarketParams,
+    PiParams,
+    PiShotsParams,
+)
 from scoreline.features.timeline import league_group
 
 __all__ = [
@@ -21,6 +28,7 @@ __all__ = [
     "MarketParams",
     "OpeningOdds",
     "PiParams",
+    "PiShotsParams",
     "assert_no_leakage",
     "build_features",
     "feature_columns",

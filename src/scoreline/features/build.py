@@ -13,7 +13,7 @@ from scoreline.features.elo import elo_features
 from scoreline.features.form import form_features
 from scoreline.features.market import OpeningOdds, market_features
 from scoreline.features.params import FeatureParams, resolve_params
-from scoreline.features.pi import pi_features
+from scoreline.features.pi import pi_features, pi_shots_features
 from scoreline.features.timeline import build_timeline, check_matches, encode_matches, kickoffs, match_days
 from scoreline.features.version import feature_set_version
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 FeatureFrame: TypeAlias = pd.DataFrame
 """A DataFrame: key columns ``KEY_COLUMNS`` then feature columns; ``attrs`` holds version, groups, params."""
 
-GROUPS = ("elo", "pi", "form", "market")
+GROUPS = ("elo", "pi", "pi_shots", "form", "market")
 KEY_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY)
 VERSION_ATTR = "feature_set_version"
 
@@ -70,12 +70,14 @@ def build_features(
     )
     parts = [keys]
     encoded = encode_matches(matches, limit)
-    if "elo" in chosen or "pi" in chosen:
+    if {"elo", "pi", "pi_shots"} & set(chosen):
         timeline = build_timeline(encoded)
         if "elo" in chosen:
             parts.append(elo_features(timeline, resolved.elo, matches.index))
         if "pi" in chosen:
             parts.append(pi_features(timeline, resolved.pi, matches.index))
+        if "pi_shots" in chosen:
+            parts.append(pi_shots_features(matches, timeline, resolved.pi_shots, matches.index))
     if "form" in chosen:
         parts.append(form_features(matches, encoded, resolved.form))
     if "market" in chosen:

@@ -43,6 +43,11 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "pi_rating": CatalogueEntry(
         "scoreline.models.rating:RatingModel", {"rating": "pi"}, "ordered logit on the pi-rating difference"
     ),
+    "pi_shots": CatalogueEntry(
+        "scoreline.models.rating:RatingModel",
+        {"rating": "pi_shots"},
+        "ordered logit on pi-ratings driven by goals and shots on target",
+    ),
     "lgbm": CatalogueEntry("scoreline.models.lgbm:LGBMModel", {}, "LightGBM on rating and form features"),
     "lgbm_market": CatalogueEntry(
         "scoreline.models.lgbm:LGBMModel",

@@ -1,7 +1,8 @@
 """Rating models: Elo or pi-rating differences mapped to home/draw/away by an ordered logit.
 
 Hvattum & Arntzen (2010) showed an ordered logit on the Elo difference is a strong, simple forecaster;
-Constantinou & Fenton's (2013) pi-rating difference, expressed in goals, carries even more of the signal.
+Constantinou & Fenton's (2013) pi-rating difference, expressed in goals, carries even more of the signal, and
+pi-ratings driven by a margin that blends goals with shots on target (``pi_shots``) more still.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import pandas as pd
 from scoreline.models.feature_model import FeatureModel
 from scoreline.models.ordered_logit import fit_ordered_logit, predict_ordered_logit
 
-RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",)}
+RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",), "pi_shots": ("pis_diff",)}
 
 
 class RatingModel(FeatureModel):
-    """Ordered logit on one rating system's pre-match difference (``rating`` is ``"elo"`` or ``"pi"``)."""
+    """Ordered logit on one rating system's pre-match difference (``rating``: ``"elo"``, ``"pi"``, ``"pi_shots"``)."""
 
     def __init__(
         self,
