@@ -133,7 +133,7 @@ def test_pi_shots_ratings_use_the_blended_margin_by_hand() -> None:
     assert got["pis_home_rating"].iloc[2] == pytest.approx(a_home, abs=1e-12)  # A at home on day 3
     assert got["pis_away_rating"].iloc[3] == pytest.approx(b_away, abs=1e-12)  # B away on day 3
     # Match 3: A 1-3 C, shots on target 2-4: margin 0.3 * -2 + 0.175 * -2 = -0.95 against the expected
-    # g(A's home rating) - g(C's away rating 0); A did worse, so its away rating drops by gamma * lambda * psi.
+    # g(A's home rating) - g(C's away rating 0); A did worse: its away rating drops by gamma * lambda * psi.
     p3 = psi(abs(-0.95 - goal_diff(a_home)))
     assert got["pis_away_rating"].iloc[4] == pytest.approx(gam * lam * (p1 - p3), abs=1e-12)
 

@@ -1,9 +1,9 @@
 """Cross-check against penaltyblog's DixonColesGoalModel on the Premier League 2023/24 (real data).
 
 penaltyblog parametrises attack with mean one and no intercept; ours has sum-to-zero attack and defence plus
-an intercept, the same model. penaltyblog 1.13's analytic gradient disagrees with finite differences of its own
-loss for attack, defence and home advantage (by about 0.13 at its optimum), so SLSQP stops short with it; its
-documented ``use_gradient=False`` converges. The acceptance tolerances (1e-6 relative likelihood, 1e-4 in
+an intercept, the same model. penaltyblog 1.13's analytic gradient disagrees with finite differences of its
+own loss for attack, defence and home advantage (by about 0.13 at its optimum), so SLSQP stops short with it;
+its documented ``use_gradient=False`` converges. The acceptance tolerances (1e-6 relative likelihood, 1e-4 in
 home/draw/away) are checked against that fit; the likelihood *function* and the grid are also compared
 exactly at our parameters.
 """

@@ -12,7 +12,8 @@ import typer
 DEFAULT_GROUPS = "elo,pi,pi_shots,form,market"
 
 features_app = typer.Typer(
-    help="Leakage-safe feature tables (Elo, pi-ratings, shot-based pi-ratings, form, market).", no_args_is_help=True
+    help="Leakage-safe feature tables (Elo, pi-ratings, shot-based pi-ratings, form, market).",
+    no_args_is_help=True,
 )
 
 

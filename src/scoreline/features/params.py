@@ -48,9 +48,9 @@ class PiShotsParams:
 
     Shots on target are a less noisy measure of how well a side played than goals; ``k`` (goals per shot on
     target, about 0.3 in the top five leagues) puts their difference on the goal scale. Where a match has no
-    shots-on-target counts the margin is its goal difference. Defaults were chosen on seasons 2017/18-2020/21
-    of the top five leagues (walk-forward RPS of a logit on the ratings; nothing from 2021/22 on was looked at):
-    ``w = 0.7``, ``k = 0.25``, ``lambda = 0.05``, ``gamma = 0.8``.
+    shots-on-target counts the margin is its goal difference. Defaults were chosen on seasons
+    2017/18-2020/21 of the top five leagues (RPS of a logit on the ratings, refitted each season; nothing from
+    2021/22 on was looked at): ``w = 0.7``, ``k = 0.25``, ``lambda = 0.05``, ``gamma = 0.8``.
     """
 
     shots_weight: float = 0.7

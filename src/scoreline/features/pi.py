@@ -35,7 +35,10 @@ def expected_goal_difference(rating: np.ndarray, base: float = 10.0, scale: floa
 
 
 def pi_features(
-    timeline: Timeline, params: PiParams | PiShotsParams, index: pd.Index, columns: tuple[str, ...] = PI_COLUMNS
+    timeline: Timeline,
+    params: PiParams | PiShotsParams,
+    index: pd.Index,
+    columns: tuple[str, ...] = PI_COLUMNS,
 ) -> pd.DataFrame:
     """``pi_home_rating`` (home team's home rating), ``pi_away_rating`` (away team's away rating), their
     difference ``pi_diff`` and the expected goal difference ``pi_expected_gd``."""

@@ -17,7 +17,7 @@ RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",), "pi_shots": ("pis
 
 
 class RatingModel(FeatureModel):
-    """Ordered logit on one rating system's pre-match difference (``rating``: ``"elo"``, ``"pi"``, ``"pi_shots"``)."""
+    """Ordered logit on one rating system's pre-match difference (``rating``: elo, pi or pi_shots)."""
 
     def __init__(
         self,
