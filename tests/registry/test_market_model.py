@@ -13,9 +13,11 @@ from scoreline import columns as c
 from scoreline.odds import OPENING_PRICE_COLUMNS
 from scoreline.pipelines.train import TrainResult, train_model
 from scoreline.registry import registry
+from scoreline.registry.promotion import promote
 from scoreline.registry.pyfunc import FIXTURE_COLUMNS, INPUT_COLUMNS, fixtures_frame
 from scoreline.registry.tracking import Tracking
 from scoreline.simulate import SimulatedLeague, football_data_frame
+from tests.registry.conftest import make_model
 
 UNTIL = "2024-02-01"  # fixtures are the matches after it (in training, a match would use its own odds)
 PARAMS = {"n_estimators": 40, "early_stopping_rounds": 10}
@@ -116,9 +118,19 @@ def test_model_card_says_the_model_needs_opening_odds(market: dict[str, object],
     assert "opening 1X2 odds" in description
 
 
-def test_market_model_can_be_promoted_to_champion(market: dict[str, object], tracking: Tracking) -> None:
-    registry.set_champion(int(market["version"]), tracking)  # type: ignore[call-overload]
+def test_market_model_is_promoted_through_the_gate_refitted_with_its_odds(
+    market: dict[str, object], tracking: Tracking
+) -> None:
+    """Base rates as champion; the gate refits both walk-forward, the market model from its opening prices."""
+    matches: pd.DataFrame = market["matches"]  # type: ignore[assignment]
+    champion = train_model(
+        "base_rates", matches, UNTIL, cadence="season", factory=make_model, tracking=tracking
+    )
+    registry.register(champion.run_id, "champion", tracking)
+    decision = promote(tracking, matches=matches, n_boot=200, min_matches=50)
+    assert decision.n > 100
+    assert decision.promote, decision.reason
+    assert decision.rps_challenger < decision.rps_champion
     loaded = registry.load_model("champion", tracking)
     assert loaded.version == market["version"]
-    x = fixtures(market["matches"], rows=3)  # type: ignore[arg-type]
-    assert np.allclose(loaded.pyfunc.predict(x).sum(axis=1), 1.0)
+    assert np.allclose(loaded.pyfunc.predict(fixtures(matches, rows=3)).sum(axis=1), 1.0)
