@@ -10,6 +10,9 @@ import pandas as pd
 import pytest
 
 from scoreline import columns as c
+from scoreline.models.base import needs_opening_prices
+from scoreline.models.catalogue import make_model as make_catalogue_model
+from scoreline.models.catalogue import model_names, uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS
 from scoreline.pipelines.train import TrainResult, train_model
 from scoreline.registry import registry
@@ -134,3 +137,8 @@ def test_market_model_is_promoted_through_the_gate_refitted_with_its_odds(
     loaded = registry.load_model("champion", tracking)
     assert loaded.version == market["version"]
     assert np.allclose(loaded.pyfunc.predict(fixtures(matches, rows=3)).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("name", [n for n in model_names() if n != "keras_mlp"])
+def test_catalogue_models_say_whether_they_need_opening_odds(name: str) -> None:
+    assert needs_opening_prices(make_catalogue_model(name)) == uses_market(name)
