@@ -7,6 +7,7 @@ overround outside ``(1.0, MAX_OVERROUND]``) give NaN probabilities, so one bad q
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -34,6 +35,48 @@ def valid_prices(prices: np.ndarray, max_overround: float = MAX_OVERROUND) -> np
     with np.errstate(invalid="ignore", divide="ignore"):
         booksum = overround(prices)
         return np.asarray(np.all(prices > 1.0, axis=1) & (booksum > 1.0) & (booksum <= max_overround))
+
+
+@dataclass(frozen=True)
+class PriceProblem:
+    """Why one row's home/draw/away prices cannot be used; ``outcome`` is ``None`` when the triple as a whole
+    is unusable (every price above 1 but an overround no de-vig method accepts)."""
+
+    row: int
+    outcome: str | None
+    reason: str
+
+
+def price_problems(prices: np.ndarray, max_overround: float = MAX_OVERROUND) -> list[PriceProblem]:
+    """Every problem of an ``(n, 3)`` array of home/draw/away decimal prices, by row then outcome.
+
+    A price is a problem when it is missing (NaN) or not above 1; a row whose three prices are fine but whose
+    overround lies outside ``(1.0, max_overround]`` is one too (:func:`devig` would give it NaN).
+    """
+    prices = np.asarray(prices, dtype=float)
+    if prices.ndim != 2 or prices.shape[1] != len(c.OUTCOMES):
+        raise ValueError(f"prices must have shape (n, 3) (home, draw, away), got {prices.shape}")
+    problems = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        above_one = prices > 1.0
+        booksum = overround(prices)
+    bad = ~above_one.all(axis=1) | ~((booksum > 1.0) & (booksum <= max_overround))
+    for row in (int(i) for i in np.flatnonzero(bad)):
+        for j, outcome in enumerate(c.OUTCOMES):
+            if not above_one[row, j]:
+                value = prices[row, j]
+                reason = "is missing" if np.isnan(value) else f"is {value:g}; decimal odds must be above 1"
+                problems.append(PriceProblem(row, outcome, reason))
+        if above_one[row].all():
+            problems.append(
+                PriceProblem(
+                    row,
+                    None,
+                    f"imply probabilities summing to {booksum[row]:.3f}; a bookmaker's 1X2 prices sum to "
+                    f"more than 1 and at most {max_overround:g}",
+                )
+            )
+    return problems
 
 
 def devig(prices: np.ndarray, method: DevigMethod = "shin") -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from scoreline import columns as c
 from scoreline.pipelines.train import train_model
 from scoreline.registry import registry
-from scoreline.registry.pyfunc import FIXTURE_COLUMNS, fixtures_frame
+from scoreline.registry.pyfunc import FIXTURE_COLUMNS, INPUT_COLUMNS, fixtures_frame
 from scoreline.registry.tracking import Tracking
 from scoreline.simulate import SimulatedLeague
 from tests.registry.conftest import make_model
@@ -136,4 +136,16 @@ def test_goal_model_pyfunc_adds_goal_markets_identical_to_the_grid(
     outputs = [spec.name for spec in loaded.pyfunc.metadata.get_output_schema().inputs]
     assert {"p_home", "expected_home_goals", "p_over_1_5", "most_likely_home_goals"} <= set(outputs)
     inputs = [spec.name for spec in loaded.pyfunc.metadata.get_input_schema().inputs]
-    assert inputs == list(FIXTURE_COLUMNS)
+    assert inputs == list(INPUT_COLUMNS)  # fixture columns, then the optional opening prices
+    assert list(loaded.pyfunc.input_example.columns) == list(FIXTURE_COLUMNS)
+
+
+def test_models_without_the_market_ignore_opening_prices(
+    trained: dict[str, object], tracking: Tracking, simulated_league: SimulatedLeague
+) -> None:
+    loaded = registry.load_model("champion", tracking)
+    x = fixtures(simulated_league)
+    priced = x.assign(opening_price_home=1.5, opening_price_draw=4.0, opening_price_away=7.0)
+    np.testing.assert_array_equal(
+        loaded.pyfunc.predict(priced).to_numpy(), loaded.pyfunc.predict(x).to_numpy()
+    )

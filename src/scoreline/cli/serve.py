@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -11,6 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from scoreline.serving.catalogue import StoreFixtureSource, UnknownNamesError
+from scoreline.serving.opening_odds import (
+    OddsUnavailableError,
+    OpeningPriceLookup,
+    store_opening_prices,
+    with_opening_prices,
+)
 from scoreline.serving.provider import (
     DEFAULT_MODEL_REF,
     ModelNotFoundError,
@@ -20,7 +27,7 @@ from scoreline.serving.provider import (
     check_model_ref,
 )
 from scoreline.serving.schemas import FixtureIn, PredictionOut
-from scoreline.serving.service import Fixture, PredictionService
+from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService
 from scoreline.settings import get_settings
 
 MODEL_HELP = "Alias (champion, challenger, previous_champion) or version number of the registered model."
@@ -50,13 +57,36 @@ def serve_command(
 
 
 def predict_fixture(
-    provider: ModelProvider, source: StoreFixtureSource, fixture: FixtureIn, model: str
+    provider: ModelProvider,
+    source: StoreFixtureSource,
+    fixture: FixtureIn,
+    model: str,
+    opening_prices: OpeningPriceLookup | None = None,
 ) -> PredictionOut:
-    """The prediction of one fixture by ``model``, with the same name checks and code as the API."""
+    """The prediction of one fixture by ``model``, with the same name checks and code as the API.
+
+    A market model uses the fixture's odds, else ``opening_prices`` (default: the store's), else raises
+    :class:`~scoreline.serving.service.OpeningOddsError`.
+    """
     league, home, away = source.snapshot().catalogue.resolve(fixture.league, fixture.home, fixture.away)
     service = PredictionService(provider.load(model))
-    (prediction,) = service.predict([Fixture(league, home, away, fixture.kickoff)])
+    odds = None if fixture.odds is None else (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
+    fixtures = [Fixture(league, home, away, fixture.kickoff, odds)]
+    if service.needs_odds:
+        lookup = opening_prices or functools.partial(store_opening_prices, source.url)
+        fixtures = with_opening_prices(fixtures, lookup)
+    (prediction,) = service.predict(fixtures)
     return PredictionOut.of(prediction)
+
+
+def parse_odds(text: str | None) -> dict[str, str] | None:
+    """``H,D,A`` decimal prices as the API's ``odds`` object (validated by :class:`FixtureIn`)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 3:
+        raise typer.BadParameter(f"expected three prices H,D,A, got {text!r}", param_hint="--odds")
+    return dict(zip(("home", "draw", "away"), parts, strict=True))
 
 
 def _table(prediction: PredictionOut) -> Table:
@@ -81,6 +111,9 @@ def _table(prediction: PredictionOut) -> Table:
         )
     if prediction.both_teams_to_score is not None:
         table.add_row("Both teams to score", f"{prediction.both_teams_to_score:.1%}")
+    if prediction.odds is not None:
+        o = prediction.odds
+        table.add_row("Opening odds used", f"{o.home:.2f} / {o.draw:.2f} / {o.away:.2f}")
     return table
 
 
@@ -91,12 +124,19 @@ def predict_command(
     kickoff: str | None = typer.Option(None, "--kickoff", help="ISO 8601 kickoff (default: now)."),
     model: str = typer.Option(DEFAULT_MODEL_REF, "--model", callback=_model_ref, help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON answer instead of a table."),
+    odds: str | None = typer.Option(
+        None,
+        "--odds",
+        help="Opening 1X2 decimal prices H,D,A for models that use the market (default: the store's).",
+    ),
 ) -> None:
     """Predict one fixture with the registered model (the API's prediction code, without a server)."""
     settings = get_settings()
     try:
         when = kickoff or datetime.now().replace(microsecond=0).isoformat()
-        fixture = FixtureIn.model_validate({"league": league, "home": home, "away": away, "kickoff": when})
+        fixture = FixtureIn.model_validate(
+            {"league": league, "home": home, "away": away, "kickoff": when, "odds": parse_odds(odds)}
+        )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         typer.echo(f"error: {problems}", err=True)
@@ -108,6 +148,12 @@ def predict_command(
     except UnknownNamesError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+    except OpeningOddsError as error:
+        typer.echo(f"error: {'; '.join(error.reasons)} (pass --odds H,D,A)", err=True)
+        raise typer.Exit(2) from None
+    except OddsUnavailableError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     except (ModelNotFoundError, RegistryUnavailableError) as error:
         typer.echo(f"error: cannot load model {model!r}: {error}", err=True)
         raise typer.Exit(1) from None

@@ -136,6 +136,8 @@ def promote_command(
     ] = None,
 ) -> None:
     """Promote the challenger if its RPS beats the champion's significantly on the same matches."""
+    from scoreline import columns as c
+    from scoreline.odds import attach_opening_prices
     from scoreline.registry.promotion import promote, validation_scope
     from scoreline.registry.registry import RegistryError
 
@@ -148,6 +150,8 @@ def promote_command(
             scope = validation_scope()
             with Store.from_url(db or get_settings().resolved_db_url) as store:
                 matches = store.read_matches(leagues=scope.leagues, before=scope.until)
+                opening = store.read_odds(leagues=scope.leagues, market=c.MARKET_1X2, timing=c.OPENING)
+            matches = attach_opening_prices(matches, opening)  # for market models; the others ignore them
         decision = promote(
             matches=matches, n_boot=n_boot, level=level, min_matches=min_matches, dry_run=dry_run
         )

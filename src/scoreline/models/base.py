@@ -24,6 +24,7 @@ the grid's 1X2.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,15 @@ from scoreline import columns as c
 from scoreline.models.grid import ScoreGrid
 
 CLASSES = np.array(c.OUTCOMES)
+
+
+def needs_opening_prices(estimator: Any) -> bool:
+    """Whether ``estimator`` predicts from each fixture's opening 1X2 prices (``odds.OPENING_PRICE_COLUMNS``).
+
+    Models with the market feature group and ensembles holding one say so with a ``needs_opening_prices``
+    property; every other estimator ignores the prices.
+    """
+    return bool(getattr(estimator, "needs_opening_prices", False))
 
 
 class ConvergenceError(RuntimeError):

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
-from scoreline.models.base import CLASSES, MatchModel, played
+from scoreline.models.base import CLASSES, MatchModel, needs_opening_prices, played
 from scoreline.models.feature_model import outcome_index
 
 
@@ -40,6 +40,15 @@ class EnsembleModel(MatchModel):
         self.min_train_days = min_train_days
         self.C = C
         self.random_state = random_state
+
+    @property
+    def needs_opening_prices(self) -> bool:
+        """Whether any base model predicts from the fixtures' opening prices."""
+        if hasattr(self, "models_"):
+            return any(needs_opening_prices(model) for model in self.models_)
+        from scoreline.models.catalogue import uses_market
+
+        return any(uses_market(name) for name in self.base_models)
 
     def _make(self, name: str) -> Any:
         from scoreline.models.catalogue import make_model

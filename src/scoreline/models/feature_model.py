@@ -48,6 +48,11 @@ class FeatureModel(MatchModel):
         present = [name for name in wanted if name in played.columns]
         return played.loc[:, present].sort_values(c.DATE, kind="stable").reset_index(drop=True)
 
+    @property
+    def needs_opening_prices(self) -> bool:
+        """Whether fixtures need their opening prices (the market feature group is used)."""
+        return "market" in self.groups
+
     def _require_prices(self, matches: pd.DataFrame) -> None:
         if "market" in self.groups and not set(OPENING_PRICE_COLUMNS) <= set(matches.columns):
             raise ValueError(

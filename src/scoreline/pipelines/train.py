@@ -26,9 +26,10 @@ from scoreline import columns as c
 from scoreline.evaluation import metrics
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.walk_forward import Cadence, walk_forward
+from scoreline.models.base import needs_opening_prices
 from scoreline.models.catalogue import uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
-from scoreline.registry.model_card import LIMITATIONS_TAG
+from scoreline.registry.model_card import LIMITATIONS_TAG, OPENING_ODDS_TAG
 from scoreline.registry.promotion import VALIDATION_ARTIFACT
 from scoreline.registry.registry import MODEL_TAG, MODEL_URI_TAG
 from scoreline.registry.tracking import (
@@ -255,6 +256,7 @@ def _log_run(
                 "scoreline.train_first_kickoff": train[c.KICKOFF].min().isoformat(),
                 "scoreline.train_last_kickoff": train[c.KICKOFF].max().isoformat(),
                 LIMITATIONS_TAG: json.dumps(list(getattr(estimator, "known_limitations", ()))),
+                OPENING_ODDS_TAG: json.dumps(needs_opening_prices(estimator)),
             }
         )
         with tempfile.TemporaryDirectory() as scratch:
@@ -262,7 +264,7 @@ def _log_run(
             path = folder / Path(VALIDATION_ARTIFACT).name
             validation.drop(columns=[MODEL]).assign(**{MODEL: model}).to_parquet(path, index=False)
             mlflow.log_artifact(str(path), str(Path(VALIDATION_ARTIFACT).parent))
-            model_uri = log_pyfunc(estimator, train.tail(EXAMPLE_ROWS), folder)
+            model_uri = log_pyfunc(estimator, train, folder, EXAMPLE_ROWS)
         mlflow.set_tag(MODEL_URI_TAG, model_uri)
     return str(run.info.run_id), model_uri
 

@@ -26,6 +26,7 @@ from scoreline.evaluation import metrics, stats
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.scoring import common_matches, round_blocks
 from scoreline.evaluation.walk_forward import Cadence, walk_forward
+from scoreline.odds import OPENING_PRICE_COLUMNS
 from scoreline.registry.registry import (
     CHALLENGER,
     CHAMPION,
@@ -174,14 +175,18 @@ def refit_predictions(
     """Walk-forward predictions of fresh copies (``sklearn.base.clone``) of both estimators on one scope.
 
     Used when the two versions' logged validations do not share matches (e.g. trained a season apart).
+    ``matches`` carry ``odds.OPENING_PRICE_COLUMNS`` when either model uses the market.
     """
     played = matches[(pd.to_datetime(matches[c.DATE]) < scope.until.normalize())]
     played = played[played[c.LEAGUE].isin(scope.leagues)]
+    # Opening prices, where attached (market models need them), are pre-match inputs of every fixture.
+    prices = [name for name in OPENING_PRICE_COLUMNS if name in played.columns]
     result = walk_forward(
         played,
         {CHAMPION: champion, CHALLENGER: challenger},
         scope.leagues,
         [scope.season],
+        features=played[[*c.MATCH_KEY, *prices]] if prices else None,
         cadence=scope.cadence,
     )
     predictions = result.predictions

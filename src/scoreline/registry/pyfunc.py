@@ -2,8 +2,12 @@
 
 :class:`ScorelineModel` is a stateless ``PythonModel``; the fitted estimator travels beside it as a
 cloudpickled artefact (``estimator``), so the registry can hand back both the pyfunc and the estimator
-itself. Input: one row per fixture with ``league, home, away, kickoff``. Output: ``p_home, p_draw, p_away``
-and, for goal models (estimators with ``predict_grid``), expected goals and the main goal markets.
+itself. Input: one row per fixture with ``league, home, away, kickoff`` and the optional opening 1X2
+decimal prices ``opening_price_home, opening_price_draw, opening_price_away``. Models that use the market
+(:func:`~scoreline.models.base.needs_opening_prices`) require valid prices on every row and de-vig them
+exactly as in training (the estimator builds its market features from them); other models ignore them.
+Output: ``p_home, p_draw, p_away`` and, for goal models (estimators with ``predict_grid``), expected goals
+and the main goal markets.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel, PythonModelContext
 
 from scoreline import columns as c
+from scoreline.models.base import needs_opening_prices
+from scoreline.odds import OPENING_PRICE_COLUMNS, price_problems
 
 FIXTURE_COLUMNS = (c.LEAGUE, c.HOME, c.AWAY, c.KICKOFF)
+INPUT_COLUMNS = (*FIXTURE_COLUMNS, *OPENING_PRICE_COLUMNS)  # the prices are optional
+MAX_REPORTED_PROBLEMS = 5
 ESTIMATOR_ARTIFACT = "estimator"
 MODEL_ARTIFACT_PATH = "model"
 TOTAL_LINES = (1.5, 2.5, 3.5)  # over/under goal lines in the output of goal models
@@ -60,6 +68,40 @@ def fixtures_frame(model_input: pd.DataFrame) -> pd.DataFrame:
     if c.SEASON in model_input.columns:
         frame[c.SEASON] = model_input[c.SEASON].astype(str).to_numpy()
     return frame
+
+
+def opening_prices(model_input: pd.DataFrame) -> pd.DataFrame:
+    """The fixtures' ``OPENING_PRICE_COLUMNS`` as floats, checked: every row needs three usable prices.
+
+    Raises ``ValueError`` naming each bad fixture row (position in ``model_input``, its teams) and field: a
+    missing column or value, a price not above 1, or a triple whose overround no de-vig method accepts.
+    """
+    missing = [name for name in OPENING_PRICE_COLUMNS if name not in model_input.columns]
+    if missing:
+        raise ValueError(
+            f"this model uses the market: fixtures need the opening 1X2 prices {list(OPENING_PRICE_COLUMNS)} "
+            f"(decimal odds); missing columns {missing}"
+        )
+    prices = model_input[list(OPENING_PRICE_COLUMNS)].apply(pd.to_numeric, errors="coerce").astype(float)
+    problems = price_problems(prices.to_numpy())
+    if problems:
+        names = dict(zip(c.OUTCOMES, OPENING_PRICE_COLUMNS, strict=True))
+        described = [
+            f"fixture row {p.row} ({model_input[c.HOME].iloc[p.row]} v {model_input[c.AWAY].iloc[p.row]}): "
+            + (f"{names[p.outcome]} {p.reason}" if p.outcome else f"opening prices {p.reason}")
+            for p in problems[:MAX_REPORTED_PROBLEMS]
+        ]
+        more = (
+            f" (and {len(problems) - MAX_REPORTED_PROBLEMS} more)"
+            if len(problems) > MAX_REPORTED_PROBLEMS
+            else ""
+        )
+        raise ValueError(
+            "this model uses the market and needs each fixture's opening 1X2 prices: "
+            + "; ".join(described)
+            + more
+        )
+    return prices.set_axis(range(len(prices)))
 
 
 def goal_columns(grid: Any) -> dict[str, np.ndarray]:
@@ -109,7 +151,18 @@ class ScorelineModel(PythonModel):
     ) -> pd.DataFrame:
         if self.estimator is None:
             raise RuntimeError("the estimator is not loaded; load the model with mlflow.pyfunc.load_model")
-        return predict_frame(self.estimator, fixtures_frame(pd.DataFrame(model_input)))
+        return predict_frame(self.estimator, model_frame(self.estimator, pd.DataFrame(model_input)))
+
+
+def model_frame(estimator: Any, model_input: pd.DataFrame) -> pd.DataFrame:
+    """What ``estimator`` predicts from: :func:`fixtures_frame`, plus the checked opening prices if it uses
+    the market (other estimators never see them)."""
+    frame = fixtures_frame(model_input)
+    if needs_opening_prices(estimator):
+        prices = opening_prices(model_input)
+        for name in OPENING_PRICE_COLUMNS:
+            frame[name] = prices[name].to_numpy()
+    return frame
 
 
 def _requirements() -> list[str]:
@@ -123,16 +176,40 @@ def _requirements() -> list[str]:
     return pins
 
 
-def log_pyfunc(estimator: Any, example: pd.DataFrame, folder: Path) -> str:
+def input_example(estimator: Any, matches: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """The last ``rows`` fixtures of ``matches`` as pyfunc input; with their opening prices (rows that have
+    valid ones) if ``estimator`` uses the market."""
+    if not needs_opening_prices(estimator):
+        return matches[list(FIXTURE_COLUMNS)].tail(rows).reset_index(drop=True)
+    present = [name for name in OPENING_PRICE_COLUMNS if name in matches.columns]
+    priced = matches[list(FIXTURE_COLUMNS) + present].dropna(subset=present)
+    if len(present) < len(OPENING_PRICE_COLUMNS) or priced.empty:
+        raise ValueError(
+            "this model uses the market: give the matches their opening prices "
+            f"{list(OPENING_PRICE_COLUMNS)} (scoreline.odds.attach_opening_prices) for the input example"
+        )
+    return priced.tail(rows).reset_index(drop=True)
+
+
+def signature(example: pd.DataFrame, output: pd.DataFrame) -> Any:
+    """The pyfunc signature: fixture columns (required), opening prices (optional doubles), ``output``."""
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types.schema import ColSpec, Schema
+
+    inferred = infer_signature(example[list(FIXTURE_COLUMNS)], output)
+    assert inferred.inputs is not None
+    prices = [ColSpec("double", name, required=False) for name in OPENING_PRICE_COLUMNS]
+    return ModelSignature(inputs=Schema([*inferred.inputs.inputs, *prices]), outputs=inferred.outputs)
+
+
+def log_pyfunc(estimator: Any, matches: pd.DataFrame, folder: Path, example_rows: int = 5) -> str:
     """Log ``estimator`` as a pyfunc to the active run, with signature and input example; its model URI.
 
-    ``example`` holds a few fixtures (at least the fixture columns); ``folder`` is a scratch folder for the
-    pickled estimator.
+    The input example is the last ``example_rows`` of ``matches`` (with opening prices for market models, see
+    :func:`input_example`); ``folder`` is a scratch folder for the pickled estimator.
     """
-    from mlflow.models import infer_signature
-
-    example = example[list(FIXTURE_COLUMNS)].reset_index(drop=True)
-    output = predict_frame(estimator, fixtures_frame(example))
+    example = input_example(estimator, matches, example_rows)
+    output = predict_frame(estimator, model_frame(estimator, example))
     path = folder / f"{ESTIMATOR_ARTIFACT}.pkl"
     with path.open("wb") as handle:
         cloudpickle.dump(estimator, handle)
@@ -140,7 +217,7 @@ def log_pyfunc(estimator: Any, example: pd.DataFrame, folder: Path) -> str:
         name=MODEL_ARTIFACT_PATH,
         python_model=ScorelineModel(),
         artifacts={ESTIMATOR_ARTIFACT: str(path)},
-        signature=infer_signature(example, output),
+        signature=signature(example, output),
         input_example=example,
         pip_requirements=_requirements(),
     )

@@ -8,6 +8,7 @@ works.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from scoreline.serving.catalogue import FixtureSource, StoreFixtureSource
 from scoreline.serving.errors import install_error_handlers
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.observability import ObservabilityMiddleware
+from scoreline.serving.opening_odds import OpeningPriceLookup, store_opening_prices
 from scoreline.serving.provider import DEFAULT_MODEL_REF, ModelProvider, RegistryModelProvider
 from scoreline.serving.state import ServingState
 from scoreline.settings import Settings, get_settings
@@ -46,12 +48,14 @@ def create_app(
     fixtures: FixtureSource | None = None,
     model: str = DEFAULT_MODEL_REF,
     backtest_dir: Path | None = None,
+    opening_prices: OpeningPriceLookup | None = None,
 ) -> FastAPI:
     """A new app serving ``model`` (alias or version) from ``provider`` (default: the MLflow registry).
 
     ``settings`` default to :func:`~scoreline.settings.get_settings` (other settings override that
     dependency); ``fixtures`` default to the configured store; ``backtest_dir`` to
-    ``<home>/backtests/latest``.
+    ``<home>/backtests/latest``; ``opening_prices`` (what market models use when a request gives no odds) to
+    the store's opening 1X2 prices.
     """
     settings = settings or get_settings()
     state = ServingState(
@@ -59,6 +63,7 @@ def create_app(
         fixtures=fixtures or StoreFixtureSource(settings.resolved_db_url),
         model_ref=model,
         metrics=ServingMetrics(),
+        opening_prices=opening_prices or functools.partial(store_opening_prices, settings.resolved_db_url),
     )
 
     @asynccontextmanager

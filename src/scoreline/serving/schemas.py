@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from scoreline.models.base import needs_opening_prices
+from scoreline.odds import price_problems
 from scoreline.serving.provider import MODEL_REF_PATTERN
 from scoreline.serving.service import GOAL_LINE, ModelHandle, Prediction
 
@@ -22,6 +25,7 @@ MAX_FIXTURES = 500
 EARLIEST_KICKOFF_YEAR = 1900
 LATEST_KICKOFF_YEAR = 2200
 LEAGUE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+MAX_PRICE = 1000.0
 
 Probability = Field(ge=0.0, le=1.0)
 
@@ -47,8 +51,28 @@ class _In(BaseModel):
 # --- input ---------------------------------------------------------------------------------------
 
 
+def _price(example: float) -> Any:
+    return Field(gt=1.0, le=MAX_PRICE, allow_inf_nan=False, examples=[example])
+
+
+class OddsIn(_In):
+    """A fixture's opening 1X2 decimal prices (a bookmaker's triple: implied probabilities summing to more
+    than 1 and at most 1.3)."""
+
+    home: float = _price(2.1)
+    draw: float = _price(3.4)
+    away: float = _price(3.6)
+
+    @model_validator(mode="after")
+    def _usable_triple(self) -> OddsIn:
+        problems = price_problems(np.array([[self.home, self.draw, self.away]]))
+        if problems:
+            raise ValueError(f"the prices {problems[0].reason}")
+        return self
+
+
 class FixtureIn(_In):
-    """A fixture to predict."""
+    """A fixture to predict; ``odds`` are used only by models that use the market (``needs_odds``)."""
 
     league: str = Field(pattern=LEAGUE_PATTERN, examples=["E0"], description="football-data division code.")
     home: str = Field(min_length=1, max_length=64, examples=["Arsenal"])
@@ -56,6 +80,11 @@ class FixtureIn(_In):
     kickoff: datetime = Field(
         examples=["2025-08-16T15:00:00"],
         description="ISO 8601; a time zone offset is converted to UTC, a naive time is taken as given.",
+    )
+    odds: OddsIn | None = Field(
+        default=None,
+        description="Opening 1X2 prices. Market models need them; if absent, the store's are used (422 if it "
+        "has none). Other models ignore them.",
     )
 
     @field_validator("kickoff")
@@ -98,13 +127,14 @@ class PromoteRequest(_In):
 
 
 class ModelOut(BaseModel):
-    """The served model."""
+    """The served model; ``needs_odds`` if it predicts from the fixtures' opening 1X2 prices."""
 
     name: str
     version: str
     alias: str | None = None
     run_id: str | None = None
     loaded_at: datetime
+    needs_odds: bool = False
 
     @classmethod
     def of(cls, handle: ModelHandle) -> ModelOut:
@@ -114,6 +144,7 @@ class ModelOut(BaseModel):
             alias=handle.alias,
             run_id=handle.run_id,
             loaded_at=handle.loaded_at,
+            needs_odds=needs_opening_prices(handle.estimator),
         )
 
 
@@ -147,8 +178,15 @@ class OverUnder(BaseModel):
     under: float = Probability
 
 
+class OddsOut(BaseModel):
+    home: float = Field(gt=1.0)
+    draw: float = Field(gt=1.0)
+    away: float = Field(gt=1.0)
+
+
 class PredictionOut(BaseModel):
-    """A model's prediction of one fixture; goal markets are null for models that only give 1X2."""
+    """A model's prediction of one fixture; goal markets are null for models that only give 1X2; ``odds`` are
+    the opening prices a market model predicted from (null for other models)."""
 
     league: str
     home: str
@@ -159,6 +197,7 @@ class PredictionOut(BaseModel):
     most_likely_scores: list[ScoreProbability]
     over_under: OverUnder | None
     both_teams_to_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    odds: OddsOut | None = None
     model: ModelRef
 
     @classmethod
@@ -186,6 +225,9 @@ def prediction_document(prediction: Prediction) -> dict[str, Any]:
         if over is None
         else {"line": GOAL_LINE, "over": over, "under": max(0.0, 1.0 - over)},
         "both_teams_to_score": prediction.both_teams_to_score,
+        "odds": None
+        if fixture.odds is None
+        else dict(zip(("home", "draw", "away"), fixture.odds, strict=True)),
         "model": {"name": prediction.model_name, "version": prediction.model_version},
     }
 
@@ -195,10 +237,22 @@ class PredictionResponse(BaseModel):
     model: ModelOut
 
 
+class SkippedFixture(BaseModel):
+    """A scheduled fixture the served model cannot predict, and why (a market model without its odds)."""
+
+    league: str
+    home: str
+    away: str
+    kickoff: LocalKickoff
+    reason: str
+
+
 class UpcomingResponse(BaseModel):
-    """Scheduled fixtures in the store (no result, kickoff in the future) with their predictions."""
+    """Scheduled fixtures in the store (no result, kickoff in the future) with their predictions; a market
+    model skips (and lists in ``skipped``) those without opening odds in the store."""
 
     fixtures: list[PredictionOut]
+    skipped: list[SkippedFixture] = Field(default_factory=list)
     model: ModelOut
     as_of: datetime
 

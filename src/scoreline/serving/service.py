@@ -3,8 +3,11 @@
 :class:`ModelHandle` is an immutable loaded model (estimator plus where it came from);
 :class:`PredictionService` wraps one handle and answers batches of :class:`Fixture`. Goal models
 (estimators with ``predict_grid``) also give expected goals, the most likely scores, over/under 2.5 and both
-teams to score; other models give the 1X2 probabilities only. Answers are cached per fixture (the model never
-changes under a handle), so the fixtures many clients ask about are computed once.
+teams to score; other models give the 1X2 probabilities only. Models that use the market
+(:func:`~scoreline.models.base.needs_opening_prices`) predict from each fixture's opening 1X2 prices
+(:attr:`Fixture.odds`) and refuse fixtures without valid ones (:class:`OpeningOddsError`); other models ignore
+the prices. Answers are cached per fixture (the model never changes under a handle), so the fixtures many
+clients ask about are computed once.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +23,14 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.models.base import needs_opening_prices
+from scoreline.odds import OPENING_PRICE_COLUMNS, PriceProblem, price_problems
 
 TOP_SCORES = 5
 GOAL_LINE = 2.5
 DEFAULT_CACHE_SIZE = 8192
 SEASON_START_MONTH = 7  # a kickoff in July or later belongs to the season starting that year
+OpeningPrices = tuple[float, float, float]  # opening decimal odds of home win, draw, away win
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,14 @@ class ModelHandle:
 
 @dataclass(frozen=True)
 class Fixture:
-    """One fixture to predict; ``kickoff`` is naive (aware kickoffs are converted to UTC first)."""
+    """One fixture to predict; ``kickoff`` is naive (aware kickoffs are converted to UTC first); ``odds`` its
+    opening 1X2 prices, used only by models that use the market."""
 
     league: str
     home: str
     away: str
     kickoff: datetime
+    odds: OpeningPrices | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,19 @@ def season_code(kickoff: datetime) -> str:
     return f"{start % 100:02d}{(start + 1) % 100:02d}"
 
 
-def fixtures_frame(fixtures: Sequence[Fixture]) -> pd.DataFrame:
-    """A canonical match frame (key columns, season, date, kickoff) for ``fixtures``, results missing."""
+def opening_price_array(fixtures: Sequence[Fixture]) -> np.ndarray:
+    """The fixtures' opening prices as an ``(n, 3)`` float array (NaN where a fixture has none)."""
+    return np.array([f.odds if f.odds is not None else (np.nan,) * 3 for f in fixtures], dtype=float).reshape(
+        len(fixtures), len(c.OUTCOMES)
+    )
+
+
+def fixtures_frame(fixtures: Sequence[Fixture], with_prices: bool = False) -> pd.DataFrame:
+    """A canonical match frame (key columns, season, date, kickoff) for ``fixtures``, results missing; with
+    ``with_prices``, also their opening prices as ``odds.OPENING_PRICE_COLUMNS``."""
     kickoff = np.array([f.kickoff for f in fixtures], dtype="datetime64[ns]")
     date = kickoff.astype("datetime64[D]").astype("datetime64[ns]")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             c.LEAGUE: np.array([f.league for f in fixtures], dtype=object),
             c.SEASON: np.array([season_code(f.kickoff) for f in fixtures], dtype=object),
@@ -87,6 +103,66 @@ def fixtures_frame(fixtures: Sequence[Fixture]) -> pd.DataFrame:
         },
         copy=False,
     )
+    if with_prices:
+        prices = opening_price_array(fixtures)
+        for j, name in enumerate(OPENING_PRICE_COLUMNS):
+            frame[name] = prices[:, j]
+    return frame
+
+
+class OpeningOddsError(ValueError):
+    """Fixtures a market model cannot predict: their opening prices are missing or unusable.
+
+    ``problems`` hold the position of each fixture in the batch (``row``), the price at fault (``outcome``,
+    ``None`` for the triple) and why; ``reasons`` say it per problem for people, ``messages`` also name the
+    fixture.
+    """
+
+    def __init__(self, model: str, fixtures: Sequence[Fixture], problems: Sequence[PriceProblem]) -> None:
+        self.model = model
+        self.fixtures = list(fixtures)
+        self.problems = _one_per_fixture_without_odds(self.fixtures, problems)
+        self.reasons = [odds_problem_reason(model, self.fixtures[p.row], p) for p in self.problems]
+        self.messages = [
+            f"fixture {p.row} ({describe(self.fixtures[p.row])}): {reason}"
+            for p, reason in zip(self.problems, self.reasons, strict=True)
+        ]
+        super().__init__("; ".join(self.messages))
+
+    def missing(self, problem: PriceProblem) -> bool:
+        """Whether the fixture of ``problem`` came without any odds (rather than with unusable ones)."""
+        return self.fixtures[problem.row].odds is None
+
+
+def _one_per_fixture_without_odds(
+    fixtures: Sequence[Fixture], problems: Sequence[PriceProblem]
+) -> list[PriceProblem]:
+    """``problems``, a fixture without any odds reported once (for the triple) instead of once per price."""
+    kept, seen = [], set()
+    for problem in problems:
+        if fixtures[problem.row].odds is None:
+            if problem.row not in seen:
+                seen.add(problem.row)
+                kept.append(PriceProblem(problem.row, None, "are missing"))
+        else:
+            kept.append(problem)
+    return kept
+
+
+def describe(fixture: Fixture) -> str:
+    """``E0 Arsenal v Chelsea, 2025-08-16``."""
+    return f"{fixture.league} {fixture.home} v {fixture.away}, {fixture.kickoff:%Y-%m-%d}"
+
+
+def odds_problem_reason(model: str, fixture: Fixture, problem: PriceProblem) -> str:
+    """Why a market model cannot predict ``fixture``: no opening odds, or which price is unusable."""
+    if fixture.odds is None:
+        return (
+            f"model {model} uses the market and needs the fixture's opening 1X2 odds; give odds "
+            "{home, draw, away} (decimal prices); none were given or found in the store"
+        )
+    price = f"{problem.outcome} price" if problem.outcome else "opening prices"
+    return f"{price} {problem.reason}"
 
 
 class PredictionService:
@@ -98,12 +174,28 @@ class PredictionService:
     def __init__(self, handle: ModelHandle, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.handle = handle
         self.is_goal_model = callable(getattr(handle.estimator, "predict_grid", None))
+        self.needs_odds = needs_opening_prices(handle.estimator)
         self._cache: OrderedDict[Fixture, Prediction] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    def check_odds(self, fixtures: Sequence[Fixture]) -> None:
+        """For a market model, :class:`OpeningOddsError` listing the fixtures without usable opening odds."""
+        if not self.needs_odds:
+            return
+        problems = price_problems(opening_price_array(fixtures))
+        if problems:
+            raise OpeningOddsError(self.handle.name, fixtures, problems)
+
     def predict(self, fixtures: Sequence[Fixture]) -> list[Prediction]:
-        """One :class:`Prediction` per fixture, in order (unknown teams are the caller's to reject first)."""
+        """One :class:`Prediction` per fixture, in order (unknown teams are the caller's to reject first).
+
+        A market model raises :class:`OpeningOddsError` if any fixture lacks usable opening odds; other
+        models drop the odds (their predictions do not depend on them).
+        """
+        self.check_odds(fixtures)
+        if not self.needs_odds:
+            fixtures = [f if f.odds is None else replace(f, odds=None) for f in fixtures]
         with self._lock:
             found = {f: self._cache.get(f) for f in fixtures}
         missing = [f for f, p in found.items() if p is None]
@@ -118,7 +210,7 @@ class PredictionService:
         return [p for p in (found[f] for f in fixtures) if p is not None]
 
     def _compute(self, fixtures: Sequence[Fixture]) -> list[Prediction]:
-        frame = fixtures_frame(fixtures)
+        frame = fixtures_frame(fixtures, with_prices=self.needs_odds)
         estimator = self.handle.estimator
         n = len(fixtures)
         xg: np.ndarray | None = None

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scoreline.serving.catalogue import FixtureSource
 from scoreline.serving.metrics import ServingMetrics
+from scoreline.serving.opening_odds import OpeningPriceLookup
 from scoreline.serving.provider import ModelProvider, check_model_ref
-from scoreline.serving.service import ModelHandle, PredictionService
+from scoreline.serving.service import Fixture, ModelHandle, OpeningPrices, PredictionService
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +29,26 @@ class Swap:
     current: ModelHandle
 
 
+def no_opening_prices(fixtures: Sequence[Fixture]) -> list[OpeningPrices | None]:
+    """A lookup that knows no odds."""
+    return [None] * len(fixtures)
+
+
 class ServingState:
-    """The provider, the fixture source, the metrics and the currently served model."""
+    """The provider, the fixture source, the metrics, the currently served model and where market models get
+    opening odds that requests do not give (``opening_prices``; by default none are known)."""
 
     def __init__(
-        self, provider: ModelProvider, fixtures: FixtureSource, model_ref: str, metrics: ServingMetrics
+        self,
+        provider: ModelProvider,
+        fixtures: FixtureSource,
+        model_ref: str,
+        metrics: ServingMetrics,
+        opening_prices: OpeningPriceLookup | None = None,
     ) -> None:
         self.provider = provider
         self.fixtures = fixtures
+        self.opening_prices: OpeningPriceLookup = opening_prices or no_opening_prices
         self.model_ref = check_model_ref(model_ref)
         self.metrics = metrics
         self.last_error: str | None = None

@@ -13,6 +13,7 @@ from scoreline import columns as c
 from scoreline.serving import dashboard
 from scoreline.serving.api.deps import StateDep
 from scoreline.serving.catalogue import StoreUnavailableError
+from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import PredictionOut
 from scoreline.serving.service import Fixture
 from scoreline.serving.state import ServingState
@@ -38,6 +39,14 @@ def _upcoming(state: ServingState) -> tuple[list[PredictionOut], str | None]:
         Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
         for r in rows.to_dict("records")
     ]
+    if service.needs_odds:  # a market model predicts only the fixtures with opening odds in the store
+        try:
+            fixtures = with_opening_prices(fixtures, state.opening_prices)
+        except OddsUnavailableError as error:
+            return [], str(error)
+        fixtures = [f for f in fixtures if f.odds is not None]
+        if not fixtures:
+            return [], f"model {service.handle.name} needs opening odds; no scheduled fixture has them"
     predictions = service.predict(fixtures)
     state.metrics.predictions.labels(model=service.handle.name, version=service.handle.version).inc(
         len(fixtures)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -13,6 +14,7 @@ from scoreline import columns as c
 from scoreline.serving.api.deps import ServiceDep, SnapshotDep, StateDep
 from scoreline.serving.catalogue import UnknownNameError, UnknownNamesError
 from scoreline.serving.errors import ApiError, responses
+from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import (
     LEAGUE_PATTERN,
     ModelOut,
@@ -22,7 +24,7 @@ from scoreline.serving.schemas import (
     UpcomingResponse,
     prediction_document,
 )
-from scoreline.serving.service import Fixture, Prediction, PredictionService
+from scoreline.serving.service import Fixture, OpeningOddsError, Prediction, PredictionService
 from scoreline.serving.state import ServingState
 
 router = APIRouter(prefix="/v1", tags=["predictions"])
@@ -41,9 +43,39 @@ def _problem(index: int, field: str, error: UnknownNameError) -> NameProblem:
     )
 
 
+async def _with_store_odds(
+    state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]
+) -> list[Fixture]:
+    """For a market model, the fixtures with the store's opening prices where the request gave none."""
+    if not service.needs_odds or all(f.odds is not None for f in fixtures):
+        return list(fixtures)
+    try:
+        return await run_in_threadpool(with_opening_prices, fixtures, state.opening_prices)
+    except OddsUnavailableError as error:
+        raise ApiError(503, str(error)) from error
+
+
+def _odds_errors(error: OpeningOddsError) -> RequestValidationError:
+    """A market model's refusal as a 422 naming each fixture (FastAPI's validation error body)."""
+    return RequestValidationError(
+        [
+            {
+                "loc": ("body", "fixtures", p.row, "odds", *((p.outcome,) if p.outcome else ())),
+                "msg": message,
+                "type": "opening_odds_missing" if error.missing(p) else "opening_odds_invalid",
+            }
+            for p, message in zip(error.problems, error.messages, strict=True)
+        ]
+    )
+
+
 async def _predict(
     state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]
 ) -> list[Prediction]:
+    try:
+        service.check_odds(fixtures)
+    except OpeningOddsError as error:
+        raise _odds_errors(error) from None
     if len(fixtures) > INLINE_BATCH:
         predictions = await run_in_threadpool(service.predict, fixtures)
     else:
@@ -73,11 +105,13 @@ async def predict(
         except UnknownNamesError as error:
             problems.extend(_problem(index, field, e) for field, e in error.problems)
             continue
-        fixtures.append(Fixture(league, home, away, item.kickoff))
+        odds = None if item.odds is None else (item.odds.home, item.odds.draw, item.odds.away)
+        fixtures.append(Fixture(league, home, away, item.kickoff, odds))
     if problems:
         names = ", ".join(f"{p.kind} {p.name!r}" for p in problems[:5])
         more = f" and more (at most {MAX_PROBLEMS} are listed)" if len(problems) > 5 else ""
         raise ApiError(404, f"unknown {names}{more}", problems)
+    fixtures = await _with_store_odds(state, service, fixtures)
     predictions = await _predict(state, service, fixtures)
     document = {
         "predictions": [prediction_document(p) for p in predictions],
@@ -114,10 +148,37 @@ async def upcoming(
         Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
         for r in rows.to_dict("records")
     ]
+    fixtures = await _with_store_odds(state, service, fixtures)
+    fixtures, skipped = split_unpriced(service, fixtures)
     predictions = await _predict(state, service, fixtures) if fixtures else []
     document = {
         "fixtures": [prediction_document(p) for p in predictions],
+        "skipped": skipped,
         "model": ModelOut.of(service.handle).model_dump(mode="json"),
         "as_of": datetime.now(UTC).isoformat(),
     }
     return JSONResponse(document)
+
+
+def split_unpriced(
+    service: PredictionService, fixtures: Sequence[Fixture]
+) -> tuple[list[Fixture], list[dict[str, str]]]:
+    """The fixtures the served model can predict, and the others (market model, no usable odds) as
+    :class:`~scoreline.serving.schemas.SkippedFixture` documents."""
+    try:
+        service.check_odds(fixtures)
+    except OpeningOddsError as error:
+        bad = {p.row: reason for p, reason in zip(error.problems, error.reasons, strict=True)}
+        skipped = [
+            {
+                "league": f.league,
+                "home": f.home,
+                "away": f.away,
+                "kickoff": f.kickoff.isoformat(timespec="seconds"),
+                "reason": bad[i],
+            }
+            for i, f in enumerate(fixtures)
+            if i in bad
+        ]
+        return [f for i, f in enumerate(fixtures) if i not in bad], skipped
+    return list(fixtures), []
