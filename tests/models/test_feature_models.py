@@ -35,7 +35,7 @@ def _split(league: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return league[~later], league[later & (league[c.DATE] < cutoff + pd.Timedelta(weeks=16))]
 
 
-@pytest.mark.parametrize("rating", ["elo", "pi"])
+@pytest.mark.parametrize("rating", ["elo", "pi", "pi_shots"])
 def test_rating_models_beat_base_rates_and_learn_a_positive_slope(league: pd.DataFrame, rating: str) -> None:
     train, test = _split(league)
     model = RatingModel(rating=rating).fit(train)
@@ -120,3 +120,23 @@ def test_categorical_indicators_add_information_and_missing_levels_are_the_basel
     baseline = test.assign(home_cluster=pd.array([0] * len(test), dtype="Int64"))
     assert np.allclose(with_label.predict_proba(unknown), with_label.predict_proba(baseline))
     assert (favourite[:, 0] > with_label.predict_proba(baseline)[:, 0]).all()
+
+
+def test_learn_days_limits_the_rows_learned_from_but_not_the_ratings(league: pd.DataFrame) -> None:
+    train, test = _split(league)
+    recent = RatingModel(rating="pi", learn_days=200).fit(train)
+    everything = RatingModel(rating="pi", learn_days=None).fit(train)
+    cutoff = train[c.DATE].max() - pd.Timedelta(days=200)
+    # Results older than the learning window still move the ratings, hence the recent model's predictions ...
+    older = train[c.DATE] < cutoff - pd.Timedelta(days=30)
+    flipped = train.copy()
+    swapped = train.loc[older, [c.AWAY_GOALS, c.HOME_GOALS]].to_numpy()
+    flipped.loc[older, [c.HOME_GOALS, c.AWAY_GOALS]] = swapped
+    flipped.loc[older, c.RESULT] = train.loc[older, c.RESULT].map({"H": "A", "D": "D", "A": "H"})
+    assert not np.allclose(RatingModel(rating="pi", learn_days=200).fit(flipped).predict_proba(test),
+                           recent.predict_proba(test))  # fmt: skip
+    # ... while the ordered logit learns from the last 200 days only, so its fit differs from learning on all.
+    rows = RatingModel(rating="pi", learn_days=200)._training_table(train)[2]
+    assert rows[c.DATE].min() >= cutoff
+    assert len(rows) < len(everything._training_table(train)[2])
+    assert not np.allclose(recent.beta_, everything.beta_)

@@ -2,10 +2,12 @@
 
 These models keep the contract of every scoreline model: ``fit`` takes past matches, ``predict_proba`` takes
 fixtures. They build their own feature table with :func:`scoreline.features.build_features`: at fit time over
-the training matches (the first ``burn_in_days`` only warm the ratings up and are not learned from), at
-prediction time over the training matches plus the fixtures, so a fixture sees exactly what was known when the
-model was fitted. Models with the ``market`` group also need the fixtures' opening prices in
-``odds.OPENING_PRICE_COLUMNS`` (see :func:`scoreline.odds.attach_opening_prices`).
+the training matches, at prediction time over the training matches plus the fixtures, so a fixture sees
+exactly what was known when the model was fitted. Ratings gain from long histories (pass them all):
+only rows after the first ``burn_in_days`` (ratings warming up) and within the last ``learn_days`` before the
+latest training match (the mapping from features to outcomes drifts) are learned from. Models with the
+``market`` group also need the fixtures' opening prices in ``odds.OPENING_PRICE_COLUMNS`` (see
+:func:`scoreline.odds.attach_opening_prices`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class FeatureModel(MatchModel):
 
     groups: tuple[str, ...]
     burn_in_days: int
+    learn_days: int | None
 
     def _history(self, X: pd.DataFrame) -> pd.DataFrame:
         played = X[X[c.RESULT].notna() & X[c.HOME_GOALS].notna()]
@@ -74,6 +77,8 @@ class FeatureModel(MatchModel):
         table = self._features(history)
         self.feature_set_version_ = table.attrs["feature_set_version"]
         start = history[c.DATE].min() + pd.Timedelta(days=self.burn_in_days)
+        if self.learn_days is not None:
+            start = max(start, history[c.DATE].max() - pd.Timedelta(days=self.learn_days))
         learn = (history[c.DATE] >= start).to_numpy()
         if learn.sum() < 50:  # too little data for the burn-in: learn from everything
             learn[:] = True

@@ -43,6 +43,7 @@ class KerasMLPModel(FeatureModel):
         patience: int = 4,
         validation_fraction: float = 0.15,
         burn_in_days: int = 365,
+        learn_days: int | None = 1095,
         random_state: int = 0,
     ) -> None:
         self.groups = groups
@@ -55,6 +56,7 @@ class KerasMLPModel(FeatureModel):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.burn_in_days = burn_in_days
+        self.learn_days = learn_days
         self.random_state = random_state
 
     def _standardise(self, table: pd.DataFrame) -> np.ndarray:

@@ -45,6 +45,7 @@ class LGBMModel(FeatureModel):
         validation_fraction: float = 0.15,
         early_stopping_rounds: int = 40,
         burn_in_days: int = 365,
+        learn_days: int | None = 1095,
         random_state: int = 0,
     ) -> None:
         self.groups = groups
@@ -59,6 +60,7 @@ class LGBMModel(FeatureModel):
         self.validation_fraction = validation_fraction
         self.early_stopping_rounds = early_stopping_rounds
         self.burn_in_days = burn_in_days
+        self.learn_days = learn_days
         self.random_state = random_state
 
     def _booster(self, n_estimators: int) -> Any:

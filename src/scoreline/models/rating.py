@@ -23,11 +23,13 @@ class RatingModel(FeatureModel):
         self,
         rating: str = "pi",
         burn_in_days: int = 365,
+        learn_days: int | None = 2190,
         alpha: float = 1e-4,
         categorical: tuple[str, ...] = (),
     ) -> None:
         self.rating = rating
         self.burn_in_days = burn_in_days
+        self.learn_days = learn_days
         self.alpha = alpha
         self.categorical = categorical
 
