@@ -1,8 +1,10 @@
 """Daily staging DAG: refresh data, predict the coming days into the ledger, score results, monitor.
 
 Every task calls one function of :mod:`scoreline.pipelines.steps`; the DAG holds no logic of its own.
-Fixtures and results come from the current season's files, re-ingested daily (football-data.co.uk's
-``fixtures.csv`` is not read yet, see docs/staging.md).
+Live (no ``from_dir``), ``refresh`` downloads the current season's files (new results) and
+football-data.co.uk's ``fixtures.csv`` (the coming rounds), and ``predict`` records the champion's predictions
+of the fixtures of the next ``horizon_days``. With ``from_dir`` (CI, replays of past seasons) both are read
+from that folder, whose ``fixtures.csv`` is optional. See docs/staging.md.
 Run it in-process with ``python dags/scoreline_staging.py`` (``dag.test()``).
 """
 
@@ -36,10 +38,11 @@ def _params() -> dict[str, Any]:
     tags=["scoreline"],
     params={
         "leagues": Param(["E0"], type="array"),
-        "season": Param("2526", type="string"),
+        "season": Param(None, type=["null", "string"]),  # None: the season of as_of (default today)
         "from_dir": Param(None, type=["null", "string"]),
         "as_of": Param(None, type=["null", "string"]),
         "horizon_days": Param(3, type="integer", minimum=1),
+        "fixtures": Param(True, type="boolean"),  # also read fixtures.csv
     },
 )
 def scoreline_staging() -> None:
@@ -50,7 +53,7 @@ def scoreline_staging() -> None:
         from scoreline.pipelines import steps
 
         p = _params()
-        return steps.refresh_step(p["leagues"], p["season"], p["from_dir"])
+        return steps.refresh_step(p["leagues"], p["season"], p["from_dir"], p["as_of"], p["fixtures"])
 
     @task
     def predict(refreshed: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         default="https://www.football-data.co.uk/mmz4281",
         description="Base URL of football-data.co.uk's season files.",
     )
+    fixtures_url: str = Field(
+        default="https://www.football-data.co.uk/fixtures.csv",
+        description="URL of football-data.co.uk's fixtures.csv (the coming rounds of the main leagues).",
+    )
     http_timeout_seconds: float = 30.0
     http_retries: int = 3
     alert_webhook_url: SecretStr | None = Field(

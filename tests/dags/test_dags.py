@@ -2,20 +2,27 @@
 
 Each DAG runs in a subprocess with its own AIRFLOW_HOME (sqlite metadata), so Airflow's configuration is
 read fresh; the staging run injects a fault (a ledger write that fails once after writing) to show the retry
-completes without duplicate ledger rows.
+completes without duplicate ledger rows. The staging run sees the data as it was live on ``AS_OF``: the
+season file up to that day and a ``fixtures.csv`` (results blank) with the next week's Premier League matches.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from scoreline.columns import CLOSING
+from scoreline.sources.odds_columns import classify_odds_columns
 
 pytest.importorskip("airflow", reason="Airflow is an optional extra: pip install '.[airflow]'")
 
@@ -51,6 +58,33 @@ def _append_then_fail_once(self, predictions):
 
 ledger.Ledger.append = _append_then_fail_once
 """
+
+
+BLANK_BEFORE_KICKOFF = ("FTHG", "FTAG", "FTR", "HTHG", "HTAG", "HTR", "Referee", "HS", "AS", "HST", "AST",
+                        "HF", "AF", "HC", "AC", "HY", "AY", "HR", "AR")  # fmt: skip
+
+
+def _live_folder(season_file: Path, target: Path, as_of: date, days: int) -> int:
+    """``target/E0/2425.csv`` up to ``as_of``, ``target/fixtures.csv`` of the next ``days``; its row count."""
+    rows = list(csv.reader(io.StringIO(season_file.read_text(encoding="utf-8-sig"))))
+    header, body = rows[0], [row for row in rows[1:] if row]
+    day = {id(row): datetime.strptime(row[1], "%d/%m/%Y").date() for row in body}
+    closing = {spec.column for spec in classify_odds_columns(header, set())[0] if spec.timing == CLOSING}
+    blank = [i for i, name in enumerate(header) if name in BLANK_BEFORE_KICKOFF or name in closing]
+    ahead = [row for row in body if as_of < day[id(row)] <= as_of + timedelta(days=days)]
+    for row in ahead:
+        for i in blank:
+            row[i] = ""
+
+    def write(path: Path, lines: list[list[str]]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows([header, *lines])
+        path.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode())
+
+    write(target / "E0" / "2425.csv", [row for row in body if day[id(row)] <= as_of])
+    write(target / "fixtures.csv", ahead)
+    return len(ahead)
 
 
 def _run_dag(tmp: Path, env: dict[str, str], module: str, dag: str, conf: dict, inject: bool = False) -> str:
@@ -106,10 +140,12 @@ def test_training_then_staging_dags_succeed(shared_data: Path, tmp_path: Path) -
         "until": AS_OF,
     }
     assert _run_dag(tmp_path, env, "scoreline_training", "training_dag", training) == "success"
+    live = tmp_path / "live"
+    scheduled = _live_folder(subset / "E0" / "2425.csv", live, date.fromisoformat(AS_OF), days=7)
     staging = {
         "leagues": ["E0"],
         "season": "2425",
-        "from_dir": str(subset),
+        "from_dir": str(live),
         "as_of": AS_OF,
         "horizon_days": 7,
     }
@@ -121,8 +157,13 @@ def test_training_then_staging_dags_succeed(shared_data: Path, tmp_path: Path) -
             "SELECT count(*), count(DISTINCT (league, date, home, away, model_version)), "
             "max(predicted_at < kickoff::TIMESTAMP) FROM prediction_ledger"
         ).one()
+        from_fixtures = connection.exec_driver_sql(
+            "SELECT count(*) FROM prediction_ledger p JOIN fixtures f USING (league, home, away) "
+            "WHERE p.date::DATE = f.date AND f.source_file = 'fixtures.csv'"
+        ).scalar()
     engine.dispose()
-    assert rows[0] > 0 and rows[0] == rows[1]  # predictions recorded once, despite the retried task
+    assert scheduled > 0 and rows[0] == rows[1] == scheduled  # each fixture once, despite the retried task
+    assert from_fixtures == scheduled  # the season file ends on AS_OF: every fixture came from fixtures.csv
     assert rows[2]
     monitor = json.loads((home / "staging" / "monitor.json").read_text())
     assert monitor["summary"]["predictions"] == rows[0]

@@ -12,13 +12,20 @@ from scoreline import columns as c
 from scoreline.serving.catalogue import (
     Catalogue,
     League,
+    Snapshot,
     StoreFixtureSource,
     StoreUnavailableError,
     UnknownNamesError,
     latest_of,
     season_start_year,
 )
+from scoreline.simulate import simulate_league
+from scoreline.sources.fixtures import parse_fixtures
+from scoreline.sources.seasons import season_of_date
+from scoreline.store import Store
+from tests.sources.fixtures_csv import fixtures_table, write_fixtures_csv
 
+from .conftest import write_to_store
 from .test_api import upcoming_in_store
 
 
@@ -67,3 +74,60 @@ def test_store_source_reads_at_most_once_per_ttl_and_keeps_the_last_good_snapsho
     assert source.snapshot() is first  # stale but served
     with pytest.raises(StoreUnavailableError):
         StoreFixtureSource(source.url).snapshot()
+
+
+# --- scheduled fixtures (fixtures.csv) -------------------------------------------------------------------
+
+
+def _fixture(league: str, season: str, kickoff: str, home: str, away: str) -> dict[str, object]:
+    return {c.LEAGUE: league, c.SEASON: season, c.KICKOFF: pd.Timestamp(kickoff), c.HOME: home, c.AWAY: away}
+
+
+def test_snapshot_lists_scheduled_fixtures_once_and_knows_their_teams() -> None:
+    goals = [(1, 0), (2, 2), (None, None)]
+    matches = pd.DataFrame(
+        [
+            _fixture("E0", "2425", "2025-05-25 16:00", "Arsenal", "Chelsea"),
+            _fixture("E0", "2425", "2025-05-25 16:00", "Everton", "Fulham"),
+            _fixture("E0", "2526", "2025-08-16 15:00", "Everton", "Arsenal"),  # not played yet
+        ]
+    ).assign(
+        **{
+            c.HOME_GOALS: pd.array([home for home, _ in goals], dtype="Int64"),
+            c.AWAY_GOALS: pd.array([away for _, away in goals], dtype="Int64"),
+        }
+    )
+    fixtures = pd.DataFrame(
+        [
+            _fixture("E0", "2526", "2025-08-16 15:00", "Everton", "Arsenal"),  # also in the season file
+            _fixture("E0", "2526", "2025-08-16 17:30", "Leeds", "Chelsea"),  # promoted: no match yet
+            _fixture("SP1", "2526", "2025-08-16 20:00", "Sevilla", "Getafe"),  # a league the store lacks
+        ]
+    )
+    snapshot = Snapshot.from_matches(matches, datetime(2025, 8, 1), fixtures)
+    upcoming = snapshot.upcoming(datetime(2025, 8, 1))
+    assert upcoming[[c.HOME, c.AWAY]].values.tolist() == [["Everton", "Arsenal"], ["Leeds", "Chelsea"]]
+    league = snapshot.catalogue.league("E0")
+    assert league.season == "2526" and league.teams == ("Arsenal", "Chelsea", "Everton", "Leeds")
+    assert list(snapshot.catalogue.leagues) == ["E0"]
+    assert snapshot.upcoming(datetime(2025, 8, 16, 16)).shape[0] == 1
+
+
+def test_store_source_serves_the_fixtures_of_fixtures_csv(tmp_path: Path) -> None:
+    season = simulate_league(n_teams=6, seasons=("2425",), seed=2).matches
+    now = datetime.now()
+    shift = pd.Timestamp(now).normalize() + pd.Timedelta(days=7) - season[c.DATE].iloc[-1]
+    season = season.assign(**{c.DATE: season[c.DATE] + shift, c.KICKOFF: season[c.KICKOFF] + shift})
+    season[c.SEASON] = season[c.DATE].map(season_of_date)
+    played, ahead = season.iloc[:-3], season.tail(3)
+    assert (ahead[c.KICKOFF] > pd.Timestamp(now)).all()
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    write_to_store(url, played)
+    with Store.from_url(url) as store:
+        content = write_fixtures_csv(fixtures_table(ahead), tmp_path / "fixtures.csv")
+        store.write_fixtures(parse_fixtures(content), "sha-fixtures")
+    snapshot = StoreFixtureSource(url).snapshot()
+    upcoming = snapshot.upcoming(now)
+    assert upcoming[[c.HOME, c.AWAY]].values.tolist() == ahead[[c.HOME, c.AWAY]].values.tolist()
+    assert upcoming[c.KICKOFF].tolist() == ahead[c.KICKOFF].tolist()
+    assert set(upcoming[c.SEASON]) == set(ahead[c.SEASON])

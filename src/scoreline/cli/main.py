@@ -10,6 +10,7 @@ from scoreline import __version__
 from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
 from scoreline.cli.features import features_app
+from scoreline.cli.fixtures import fixtures_app
 from scoreline.cli.ingest import ingest_command
 from scoreline.cli.insights import insights_app
 from scoreline.cli.run import run_command
@@ -48,6 +49,7 @@ def main(
 
 # Commands in the order of the workflow: data, features, backtests, training, staging, serving, insights.
 app.command("ingest")(ingest_command)
+app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(data_app, name="data")
 app.add_typer(features_app, name="features")
 app.command("backtest")(backtest_command)

@@ -4,6 +4,9 @@ For every file: read its bytes, hash them, skip the file when the store already 
 otherwise parse it and write it (replacing the file's previous rows). A file that cannot be read or parsed is
 reported with its error and the others go on; nothing of a failed file is written. Database errors (server
 gone, disk full) stop the run: the files written so far stay, the current one is rolled back.
+
+:func:`ingest_fixtures` does the same for football-data's ``fixtures.csv``: its fixtures replace the
+scheduled fixtures of the leagues it lists (``Store.write_fixtures``), an unchanged file is skipped.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 from itertools import islice
 from typing import Protocol
 
+from scoreline.sources.fixtures import parse_fixtures
 from scoreline.sources.football_data import SourceUnavailableError
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.store import PreparedFile, Store, prepare
@@ -183,3 +188,62 @@ def _write(store: Store, read: _Read) -> FileOutcome:
         odds_rows=result.odds_rows,
         quarantined=result.quarantined,
     )
+
+
+class FixturesSourceLike(Protocol):
+    """A fixtures file to ingest (``scoreline.sources.football_data.FixturesFile``)."""
+
+    @property
+    def source_file(self) -> str: ...
+    def read_bytes(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class FixturesOutcome:
+    """What ingesting a fixtures file did: its status, the leagues it lists and what it stored."""
+
+    source_file: str
+    status: FileStatus
+    leagues: tuple[str, ...] = ()
+    rows_read: int = 0
+    fixtures: int = 0
+    odds_rows: int = 0
+    quarantined: int = 0
+    replaced_fixtures: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (for pipeline steps and ``--json`` output)."""
+        return {**asdict(self), "status": str(self.status), "leagues": list(self.leagues)}
+
+
+def ingest_fixtures(
+    store: Store, source: FixturesSourceLike, fetched_at: datetime | None = None
+) -> FixturesOutcome:
+    """Store ``source``'s fixtures in place of the scheduled fixtures of its leagues (skipped if unchanged).
+
+    Bad rows are quarantined with file, line and field like season files' rows; the valid rows are stored.
+    Raises ``OSError`` when the file cannot be read and ``ValueError`` when its parsed frames disagree.
+    """
+    name = source.source_file
+    content = source.read_bytes()
+    sha = content_sha256(content)
+    previous = store.fixture_file_hash(name)
+    if previous == sha:
+        logger.info("%s: unchanged, skipped", name)
+        return FixturesOutcome(name, FileStatus.UNCHANGED)
+    parsed = parse_fixtures(content, name)
+    result = store.write_fixtures(parsed, sha, fetched_at)
+    if result.skipped:
+        return FixturesOutcome(name, FileStatus.UNCHANGED, result.leagues)
+    outcome = FixturesOutcome(
+        name,
+        FileStatus.STORED if previous is None else FileStatus.REPLACED,
+        leagues=result.leagues,
+        rows_read=parsed.rows_read,
+        fixtures=result.fixtures,
+        odds_rows=result.odds_rows,
+        quarantined=result.quarantined,
+        replaced_fixtures=result.removed,
+    )
+    logger.info("%s: %s", name, outcome)
+    return outcome

@@ -2,8 +2,8 @@
 
 Each step does its own I/O (store, MLflow, files under ``SCORELINE_HOME``), takes plain arguments and returns
 a small JSON-ready dict, so an orchestrator can pass results between tasks. Re-running a step is safe: the
-store skips unchanged files, the ledger keeps the first prediction of a fixture, the backtest cache refits
-nothing it already has.
+store skips unchanged files (season files and ``fixtures.csv``), the ledger keeps the first prediction of a
+fixture, the backtest cache refits nothing it already has.
 """
 
 from __future__ import annotations
@@ -154,9 +154,45 @@ def promote_step(registered: dict[str, Any] | None = None) -> dict[str, Any]:
     return asdict(promote())
 
 
-def refresh_step(leagues: Sequence[str], season: str, from_dir: str | None = None) -> dict[str, Any]:
-    """Ingest the current season again: new results and fixtures arrive, unchanged files are skipped."""
-    return ingest_step(leagues, [season], from_dir)
+def refresh_step(
+    leagues: Sequence[str],
+    season: str | None = None,
+    from_dir: str | None = None,
+    as_of: str | None = None,
+    fixtures: bool = True,
+) -> dict[str, Any]:
+    """Ingest the current season again (new results; unchanged files are skipped) and ``fixtures.csv``.
+
+    ``season`` defaults to the season of ``as_of`` (default: now). With ``fixtures``, football-data's
+    ``fixtures.csv`` (the coming rounds) is fetched too, or read from ``from_dir`` when it holds one (a
+    folder without it, as in replays of past seasons, just has no scheduled fixtures).
+    """
+    from scoreline.sources.seasons import season_of_date
+
+    out = ingest_step(leagues, [season or season_of_date(_as_of(as_of))], from_dir)
+    out["fixtures"] = fixtures_step(from_dir) if fixtures else None
+    return out
+
+
+def fixtures_step(from_dir: str | None = None) -> dict[str, Any]:
+    """Store football-data's ``fixtures.csv`` (``from_dir/fixtures.csv``, else downloaded with caching).
+
+    Its fixtures replace the scheduled fixtures of the leagues it lists; an unchanged file writes nothing.
+    Returns the outcome, or ``{"status": "absent"}`` when ``from_dir`` has no ``fixtures.csv``.
+    """
+    from scoreline.pipelines.ingest import ingest_fixtures
+    from scoreline.sources.fixtures import FIXTURES_FILE
+    from scoreline.sources.football_data import fetch_fixtures, local_fixtures
+
+    if from_dir and not (Path(from_dir) / FIXTURES_FILE).is_file():
+        log.info("no %s in %s: no scheduled fixtures read", FIXTURES_FILE, from_dir)
+        return {"source_file": FIXTURES_FILE, "status": "absent"}
+    source = local_fixtures(Path(from_dir)) if from_dir else fetch_fixtures()
+    store = _store()
+    try:
+        return ingest_fixtures(store, source).to_dict()
+    finally:
+        store.close()
 
 
 def _as_of(as_of: str | None) -> pd.Timestamp:
@@ -166,21 +202,28 @@ def _as_of(as_of: str | None) -> pd.Timestamp:
 def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_days: int = 3) -> dict[str, Any]:
     """Record the champion's predictions of fixtures kicking off after ``as_of`` within the horizon.
 
-    ``as_of`` (default: now) is the prediction time recorded in the ledger; fixtures are the store's matches
-    of ``leagues`` kicking off in ``(as_of, as_of + horizon_days]``. Only pre-match columns reach the model.
+    ``as_of`` (default: now) is the prediction time recorded in the ledger. Fixtures are those of ``leagues``
+    kicking off in ``(as_of, as_of + horizon_days]``: the store's matches (season files) and the scheduled
+    fixtures of ``fixtures.csv`` that the season files do not hold yet (none whose match has a result). Only
+    pre-match columns reach the model.
     """
     from scoreline.evaluation.walk_forward import PRE_MATCH_COLUMNS
     from scoreline.registry.registry import CHAMPION, load_model
     from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, Ledger
+    from scoreline.store import with_scheduled
 
     now = _as_of(as_of)
+    until = now + pd.Timedelta(days=horizon_days)
     store = _store()
     try:
         matches = store.read_matches(leagues=list(leagues))
         kickoff = pd.to_datetime(matches[c.KICKOFF])
-        fixtures = matches[(kickoff > now) & (kickoff <= now + pd.Timedelta(days=horizon_days))]
+        in_window = matches[(kickoff > now) & (kickoff <= until)]
+        scheduled = store.read_fixtures(leagues=list(leagues), after=now, until=until)
+        fixtures = with_scheduled(in_window, scheduled)
+        from_fixtures_csv = len(fixtures) - len(in_window)
         if fixtures.empty:
-            return {"fixtures": 0, "added": 0, "as_of": str(now)}
+            return {"fixtures": 0, "from_fixtures_csv": 0, "added": 0, "as_of": str(now)}
         loaded = load_model(CHAMPION)
         inputs = fixtures[[col for col in PRE_MATCH_COLUMNS if col in fixtures.columns]].reset_index(
             drop=True
@@ -196,6 +239,7 @@ def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_day
         store.close()
     return {
         "fixtures": len(rows),
+        "from_fixtures_csv": from_fixtures_csv,
         "added": result.added,
         "already_present": result.already_present,
         "as_of": str(now),

@@ -2,7 +2,9 @@
 
 A :class:`Snapshot` is built from a match frame: each league's teams are those of its latest season in the
 store (the season whose matches kick off last), and the *upcoming* fixtures are those without a result whose
-kickoff is in the future. :class:`StoreFixtureSource` rebuilds the snapshot from the store at most every
+kickoff is in the future: result-less matches of the season files and the scheduled fixtures of
+football-data's ``fixtures.csv`` (``Store.read_fixtures`` leaves out fixtures whose match has a result).
+:class:`StoreFixtureSource` rebuilds the snapshot from the store at most every
 ``ttl_seconds`` (opening the store only for the read, so it never holds DuckDB's file lock), and keeps
 the last good snapshot when the store cannot be read. Unknown names raise :class:`UnknownNameError` with the
 closest known names (difflib).
@@ -126,19 +128,33 @@ class Snapshot:
     taken_at: datetime
 
     @classmethod
-    def from_matches(cls, matches: pd.DataFrame, taken_at: datetime) -> Snapshot:
-        """Build from a match frame holding (at least) each league's latest season."""
+    def from_matches(
+        cls, matches: pd.DataFrame, taken_at: datetime, fixtures: pd.DataFrame | None = None
+    ) -> Snapshot:
+        """Build from a match frame holding (at least) each league's latest season.
+
+        ``fixtures`` are scheduled fixtures not played yet (``Store.read_fixtures``, from ``fixtures.csv``):
+        those of the leagues in ``matches`` join the upcoming list (once, if the season files hold them too),
+        and their teams join the league's teams when they are of its latest season (e.g. promoted clubs
+        before the new season's file exists).
+        """
+        scheduled = _empty_upcoming() if fixtures is None else fixtures.loc[:, list(UPCOMING_COLUMNS)]
+        scheduled = scheduled[scheduled[c.LEAGUE].isin(set(matches[c.LEAGUE]))]
+        both = pd.concat(
+            [matches[[c.LEAGUE, c.SEASON, c.HOME, c.AWAY]], scheduled[[c.LEAGUE, c.SEASON, c.HOME, c.AWAY]]]
+        )
         leagues = []
-        latest = latest_seasons(matches)
-        for league, season in latest.items():
-            rows = matches[(matches[c.LEAGUE] == league) & (matches[c.SEASON] == season)]
+        for league, season in latest_seasons(both).items():
+            rows = both[(both[c.LEAGUE] == league) & (both[c.SEASON] == season)]
             teams = sorted(set(rows[c.HOME].astype(str)) | set(rows[c.AWAY].astype(str)))
             leagues.append(League(str(league), str(season), tuple(teams)))
         unplayed = matches[matches[c.HOME_GOALS].isna() | matches[c.AWAY_GOALS].isna()]
-        fixtures = unplayed.loc[:, list(UPCOMING_COLUMNS)].sort_values(
-            [c.KICKOFF, c.LEAGUE, c.HOME], kind="stable"
-        )
-        return cls(Catalogue(leagues), fixtures.reset_index(drop=True), taken_at)
+        upcoming = unplayed.loc[:, list(UPCOMING_COLUMNS)]
+        if not scheduled.empty:
+            new = ~_match_keys(scheduled).isin(_match_keys(upcoming))
+            upcoming = pd.concat([upcoming, scheduled.loc[new]], ignore_index=True)
+        upcoming = upcoming.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable")
+        return cls(Catalogue(leagues), upcoming.reset_index(drop=True), taken_at)
 
     def upcoming(self, now: datetime, league: str | None = None) -> pd.DataFrame:
         """Fixtures without a result that kick off after ``now`` (naive, like the store's kickoffs)."""
@@ -244,11 +260,24 @@ class StoreFixtureSource:
             latest = latest_of(zip(summary[c.LEAGUE].astype(str), summary[c.SEASON].astype(str), strict=True))
             seasons = sorted(set(latest.values()))
             matches = store.read_matches(seasons=seasons) if seasons else _empty_matches()
+            fixtures = store.read_fixtures(after=pd.Timestamp.now())
         keep = matches[c.SEASON].astype(str) == matches[c.LEAGUE].astype(str).map(latest)
-        return Snapshot.from_matches(matches[keep], datetime.now())
+        return Snapshot.from_matches(matches[keep], datetime.now(), fixtures)
 
 
 def _empty_matches() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in c.MATCH_COLUMNS}).astype(
         {c.KICKOFF: "datetime64[ns]", c.DATE: "datetime64[ns]"}
     )
+
+
+def _empty_upcoming() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in UPCOMING_COLUMNS}).astype(
+        {c.KICKOFF: "datetime64[ns]"}
+    )
+
+
+def _match_keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    """The match key (league, kickoff day, home, away) of each row."""
+    day = pd.to_datetime(frame[c.KICKOFF]).dt.normalize()
+    return pd.MultiIndex.from_arrays([frame[c.LEAGUE], day, frame[c.HOME], frame[c.AWAY]])

@@ -8,6 +8,10 @@ Downloads go to ``settings.cache_dir/<DIV>/<SEASON>.csv`` with the response's ET
 file on ``304 Not Modified``. Timeouts and 5xx answers are retried with exponential backoff; ``404`` means
 the season does not exist (skipped with a log line); when the site cannot be reached a cached copy is used
 with a warning, and without one :class:`SourceUnavailableError` says so in one line.
+
+``fixtures.csv`` (the coming rounds of all main leagues, replaced weekly) is fetched the same way by
+:func:`fetch_fixtures` into ``settings.cache_dir/fixtures.csv``, or read from a folder by
+:func:`local_fixtures`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Final
 import httpx
 
 from scoreline.settings import Settings, get_settings
+from scoreline.sources.fixtures import FIXTURES_FILE
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.sources.seasons import is_season_code
 
@@ -205,27 +210,91 @@ def _fetch_one(
         settings.cache_dir / league / f"{season}.csv", settings.cache_dir / league / f"{season}.json"
     )
     source = SourceFile(league, season, source_file_name(league, season), entry.csv)
+    found = _fetch_cached(client, url, entry, source.source_file, settings, sleep, missing_ok=True)
+    return source if found else None
+
+
+def _fetch_cached(
+    client: httpx.Client,
+    url: str,
+    entry: _CacheEntry,
+    name: str,
+    settings: Settings,
+    sleep: Callable[[float], None],
+    missing_ok: bool,
+) -> bool:
+    """Bring ``entry`` up to date with ``url``; False on 404 when ``missing_ok`` (the file does not exist).
+
+    Falls back on the cached copy when the site cannot be reached or answers an error (a warning says so);
+    without one raises :class:`SourceUnavailableError`.
+    """
     try:
         response = _get_with_retries(client, url, entry.validators(), settings.http_retries, sleep)
     except httpx.TimeoutException as error:
-        return _cached_or_raise(source, f"{url} timed out after {settings.http_retries} retries: {error}")
+        return _cached_or_raise(entry, f"{url} timed out after {settings.http_retries} retries: {error}")
     except httpx.TransportError as error:
-        return _cached_or_raise(source, f"cannot reach {_host(url)} (offline?): {error}")
+        return _cached_or_raise(entry, f"cannot reach {_host(url)} (offline?): {error}")
     if response.status_code == httpx.codes.NOT_MODIFIED and entry.csv.is_file():
         logger.debug("%s: not modified, using %s", url, entry.csv)
-        return source
-    if response.status_code == httpx.codes.NOT_FOUND:
-        logger.info("%s: no such season on %s (404), skipped", source.source_file, _host(url))
-        return None
+        return True
+    if response.status_code == httpx.codes.NOT_FOUND and missing_ok:
+        logger.info("%s: no such season on %s (404), skipped", name, _host(url))
+        return False
     if response.status_code != httpx.codes.OK:
-        return _cached_or_raise(source, f"{url} answered HTTP {response.status_code}")
+        return _cached_or_raise(entry, f"{url} answered HTTP {response.status_code}")
     entry.store(response)
-    logger.info("%s: downloaded %d bytes from %s", source.source_file, len(response.content), url)
-    return source
+    logger.info("%s: downloaded %d bytes from %s", name, len(response.content), url)
+    return True
 
 
-def _cached_or_raise(source: SourceFile, reason: str) -> SourceFile:
-    if source.path.is_file():
-        logger.warning("%s; using the cached copy %s", reason, source.path)
-        return source
+def _cached_or_raise(entry: _CacheEntry, reason: str) -> bool:
+    if entry.csv.is_file():
+        logger.warning("%s; using the cached copy %s", reason, entry.csv)
+        return True
     raise SourceUnavailableError(reason)
+
+
+# --- fixtures.csv ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixturesFile:
+    """football-data.co.uk's ``fixtures.csv`` (all main leagues' coming rounds), wherever it lives."""
+
+    source_file: str  # "fixtures.csv": the name recorded with every parsed row
+    path: Path
+
+    def read_bytes(self) -> bytes:
+        """The file's content."""
+        return self.path.read_bytes()
+
+
+def local_fixtures(root: Path) -> FixturesFile:
+    """``root/fixtures.csv``; :class:`SourceUnavailableError` when it is not there."""
+    path = root / FIXTURES_FILE
+    if not path.is_file():
+        raise SourceUnavailableError(f"no {FIXTURES_FILE} in {root}")
+    return FixturesFile(FIXTURES_FILE, path)
+
+
+def fetch_fixtures(
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FixturesFile:
+    """Download (or revalidate the cached copy of) ``settings.fixtures_url`` into ``cache/fixtures.csv``.
+
+    Same cache, conditional requests and retries as the season files; a cached copy is used (with a warning)
+    when the site cannot be reached, else :class:`SourceUnavailableError`.
+    """
+    settings = settings or get_settings()
+    entry = _CacheEntry(settings.cache_dir / FIXTURES_FILE, settings.cache_dir / "fixtures.json")
+    own_client = client is None
+    http = client or httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=True)
+    try:
+        _fetch_cached(http, settings.fixtures_url, entry, FIXTURES_FILE, settings, sleep, missing_ok=False)
+    finally:
+        if own_client:
+            http.close()
+    return FixturesFile(FIXTURES_FILE, entry.csv)

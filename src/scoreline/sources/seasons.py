@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Final
 
 _SEASON = re.compile(r"\d{4}")
 CENTURY_PIVOT: Final = 70  # two-digit years from 70 are 19xx, below 20xx
+SEASON_START_MONTH: Final = 7  # a match in July or later belongs to the season starting that year
 
 
 def is_season_code(code: str) -> bool:
@@ -25,6 +27,11 @@ def season_start_year(code: str) -> int:
 def season_code(start_year: int) -> str:
     """The code of the season starting in ``start_year`` (2023 -> ``"2324"``)."""
     return f"{start_year % 100:02d}{(start_year + 1) % 100:02d}"
+
+
+def season_of_date(day: date) -> str:
+    """The code of the season ``day`` falls in: seasons start in July (2024-08-17 -> ``"2425"``)."""
+    return season_code(day.year - (day.month < SEASON_START_MONTH))
 
 
 def parse_season_range(spec: str) -> list[str]:

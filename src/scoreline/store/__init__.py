@@ -1,6 +1,16 @@
-"""The store: matches, long odds and quarantined rows in DuckDB (embedded) or PostgreSQL."""
+"""The store: matches, long odds, scheduled fixtures, quarantined rows; DuckDB (embedded) or PostgreSQL."""
 
+from scoreline.store.fixtures import FixturesWriteResult, ParsedFixturesLike, with_scheduled
 from scoreline.store.prepare import ParsedFileLike, PreparedFile, prepare
 from scoreline.store.store import Store, WriteResult
 
-__all__ = ["ParsedFileLike", "PreparedFile", "Store", "WriteResult", "prepare"]
+__all__ = [
+    "FixturesWriteResult",
+    "ParsedFileLike",
+    "ParsedFixturesLike",
+    "PreparedFile",
+    "Store",
+    "WriteResult",
+    "prepare",
+    "with_scheduled",
+]

@@ -70,6 +70,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX odds_match_id_idx ON odds (match_id)",
         ),
     ),
+    Migration(
+        version=2,
+        description="fixtures, fixture_odds and fixture_files tables (football-data's fixtures.csv)",
+        statements=(
+            """CREATE TABLE fixtures (
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date DATE NOT NULL,
+                kickoff TIMESTAMP NOT NULL, has_time BOOLEAN NOT NULL, home VARCHAR NOT NULL,
+                away VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL,
+                fetched_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (league, date, home, away))""",
+            """CREATE TABLE fixture_odds (
+                league VARCHAR NOT NULL, date DATE NOT NULL, home VARCHAR NOT NULL, away VARCHAR NOT NULL,
+                bookmaker VARCHAR NOT NULL, market VARCHAR NOT NULL, line REAL, timing VARCHAR NOT NULL,
+                outcome VARCHAR NOT NULL, price DOUBLE PRECISION NOT NULL)""",
+            """CREATE TABLE fixture_files (
+                source_file VARCHAR NOT NULL PRIMARY KEY, sha256 VARCHAR NOT NULL, leagues VARCHAR NOT NULL,
+                rows_read INTEGER NOT NULL, fixtures INTEGER NOT NULL, odds_rows INTEGER NOT NULL,
+                quarantined INTEGER NOT NULL, fetched_at TIMESTAMP NOT NULL)""",
+        ),
+        postgresql_only=("CREATE INDEX fixture_odds_key_idx ON fixture_odds (league, date, home, away)",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -7,6 +7,10 @@ Odds are kept long and narrow: one row per quoted price, pointing at its match b
 repeating league, date and teams, with small types (``REAL`` line, ``DOUBLE`` price) and low-cardinality
 strings that DuckDB dictionary-compresses. ``match_id`` is ``file_id * MATCH_ID_STRIDE + position`` (the
 match's row in its file), so a file's odds are one id range and are found without an index.
+
+Scheduled fixtures (football-data's ``fixtures.csv``) live apart from matches, in ``fixtures`` and
+``fixture_odds`` (keyed by the match key, a few thousand rows at most), so the season file that later brings a
+fixture's result stores it as an ordinary match, never as a cross-file duplicate.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ metadata = sa.MetaData()
 
 STAT_TYPE = sa.SmallInteger
 
+FETCHED_AT = "fetched_at"  # when a fixtures file's content was stored
 MATCH_ID_STRIDE = 100_000  # match ids of one file: file_id * stride ... file_id * stride + stride - 1
 
 matches = sa.Table(
@@ -80,6 +85,49 @@ ingested_files = sa.Table(
     sa.Column("odds_rows", sa.Integer, nullable=False),
     sa.Column("quarantined", sa.Integer, nullable=False),
     sa.Column("ingested_at", sa.DateTime, nullable=False),
+)
+
+fixtures = sa.Table(
+    "fixtures",
+    metadata,
+    sa.Column(c.LEAGUE, sa.String, primary_key=True),
+    sa.Column(c.SEASON, sa.String, nullable=False),
+    sa.Column(c.DATE, sa.Date, primary_key=True),
+    sa.Column(c.KICKOFF, sa.DateTime, nullable=False),
+    sa.Column(c.HAS_TIME, sa.Boolean, nullable=False),
+    sa.Column(c.HOME, sa.String, primary_key=True),
+    sa.Column(c.AWAY, sa.String, primary_key=True),
+    sa.Column(c.SOURCE_FILE, sa.String, nullable=False),
+    sa.Column(c.SOURCE_LINE, sa.Integer, nullable=False),
+    sa.Column(FETCHED_AT, sa.DateTime, nullable=False),
+)
+
+fixture_odds = sa.Table(
+    "fixture_odds",
+    metadata,
+    sa.Column(c.LEAGUE, sa.String, nullable=False),
+    sa.Column(c.DATE, sa.Date, nullable=False),
+    sa.Column(c.HOME, sa.String, nullable=False),
+    sa.Column(c.AWAY, sa.String, nullable=False),
+    sa.Column(c.BOOKMAKER, sa.String, nullable=False),
+    sa.Column(c.MARKET, sa.String, nullable=False),
+    sa.Column(c.LINE, sa.REAL),
+    sa.Column(c.TIMING, sa.String, nullable=False),
+    sa.Column(c.OUTCOME, sa.String, nullable=False),
+    sa.Column(c.PRICE, sa.Double, nullable=False),
+)
+
+fixture_files = sa.Table(
+    "fixture_files",
+    metadata,
+    sa.Column(c.SOURCE_FILE, sa.String, primary_key=True),
+    sa.Column("sha256", sa.String, nullable=False),
+    sa.Column("leagues", sa.String, nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("fixtures", sa.Integer, nullable=False),
+    sa.Column("odds_rows", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column(FETCHED_AT, sa.DateTime, nullable=False),
 )
 
 schema_version = sa.Table(

@@ -32,9 +32,11 @@ import sqlalchemy as sa
 
 from scoreline import columns as c
 from scoreline.settings import Settings, get_settings
+from scoreline.sources.fixtures import FIXTURE_COLUMNS
 from scoreline.sources.seasons import is_season_code, season_start_year
 from scoreline.store import schema
 from scoreline.store.bulk import fetch_duckdb, fetch_postgresql, insert_frame
+from scoreline.store.fixtures import FixturesWriteResult, ParsedFixturesLike, check_fixtures, replace_fixtures
 from scoreline.store.migrations import migrate
 from scoreline.store.prepare import INT_MATCH_COLUMNS, ParsedFileLike, PreparedFile, as_datetime, prepare
 
@@ -201,6 +203,27 @@ class Store:
         logger.debug("stored %s", result)
         return result
 
+    def write_fixtures(
+        self, parsed: ParsedFixturesLike, content_sha256: str, fetched_at: datetime | None = None
+    ) -> FixturesWriteResult:
+        """Replace the scheduled fixtures of ``parsed.leagues`` with ``parsed``'s, in one transaction.
+
+        Skipped (nothing written) when the same source file was stored last with the same ``content_sha256``,
+        so fetching an unchanged ``fixtures.csv`` again changes nothing. The file's quarantined rows replace
+        its earlier ones. ``fetched_at`` (default: now, UTC) is recorded with every fixture. Raises
+        ``ValueError`` naming the file when its frames are inconsistent.
+        """
+        check_fixtures(parsed)
+        stamp = fetched_at or datetime.now(UTC).replace(tzinfo=None)
+        try:
+            with self.engine.begin() as conn:
+                result = replace_fixtures(conn, parsed, content_sha256, stamp)
+        except sa.exc.DBAPIError as exc:
+            exc.add_note(f"while writing {parsed.source_file} to {self!r} (rolled back)")
+            raise
+        logger.debug("stored %s", result)
+        return result
+
     # --- reads ---------------------------------------------------------------------------------
 
     def read_matches(
@@ -257,6 +280,62 @@ class Store:
         frame[c.LINE] = frame[c.LINE].astype("float64")
         frame[c.PRICE] = frame[c.PRICE].astype("float64")
         return frame
+
+    def read_fixtures(
+        self,
+        leagues: Sequence[str] | None = None,
+        after: pd.Timestamp | None = None,
+        until: pd.Timestamp | None = None,
+        include_played: bool = False,
+    ) -> pd.DataFrame:
+        """Scheduled fixtures (``FIXTURE_COLUMNS`` + ``fetched_at``), sorted by kickoff, league and home team.
+
+        ``after``/``until`` keep kickoffs in ``(after, until]``. Fixtures whose match the store holds with a
+        result are left out unless ``include_played``: they are not upcoming any more.
+        """
+        f, m = schema.fixtures, schema.matches
+        query = _filter(
+            sa.select(*(f.c[name] for name in (*FIXTURE_COLUMNS, schema.FETCHED_AT))), f, leagues, None
+        )
+        if after is not None:
+            query = query.where(f.c[c.KICKOFF] > _naive(after))
+        if until is not None:
+            query = query.where(f.c[c.KICKOFF] <= _naive(until))
+        if not include_played:
+            played = sa.select(m.c[c.RESULT]).where(
+                *(m.c[name] == f.c[name] for name in c.MATCH_KEY), m.c[c.RESULT].is_not(None)
+            )
+            query = query.where(~sa.exists(played))
+        frame = self._fetch(query.order_by(f.c[c.KICKOFF], f.c[c.LEAGUE], f.c[c.HOME]))
+        for name in (c.DATE, c.KICKOFF, schema.FETCHED_AT):
+            frame[name] = as_datetime(frame[name])
+        frame[c.HAS_TIME] = frame[c.HAS_TIME].astype(bool)
+        frame[c.SOURCE_LINE] = frame[c.SOURCE_LINE].astype("int64")
+        return frame.reset_index(drop=True)
+
+    def read_fixture_odds(
+        self, leagues: Sequence[str] | None = None, market: str | None = None, timing: str | None = None
+    ) -> pd.DataFrame:
+        """Pre-match odds of the scheduled fixtures, long (``columns.ODDS_COLUMNS``), sorted by fixture."""
+        o = schema.fixture_odds
+        query = _filter(sa.select(*(o.c[name] for name in c.ODDS_COLUMNS)), o, leagues, None)
+        if market is not None:
+            query = query.where(o.c[c.MARKET] == market)
+        if timing is not None:
+            query = query.where(o.c[c.TIMING] == timing)
+        frame = self._fetch(query.order_by(*(o.c[name] for name in c.ODDS_COLUMNS[:-1])))
+        frame[c.DATE] = as_datetime(frame[c.DATE])
+        frame[c.LINE] = frame[c.LINE].astype("float64")
+        frame[c.PRICE] = frame[c.PRICE].astype("float64")
+        return frame
+
+    def fixture_file_hash(self, source_file: str) -> str | None:
+        """SHA-256 of the stored copy of fixtures file ``source_file`` (``None`` if never stored)."""
+        files = schema.fixture_files
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(files.c.sha256).where(files.c[c.SOURCE_FILE] == source_file)
+            ).scalar_one_or_none()
 
     def read_quarantine(
         self,
@@ -361,6 +440,14 @@ def _filter(
     if seasons is not None:
         query = query.where(table.c[c.SEASON].in_(list(seasons)))
     return query
+
+
+def _naive(stamp: pd.Timestamp) -> datetime:
+    """``stamp`` as a naive datetime (UTC if it had a zone), like the store's kickoffs."""
+    value = pd.Timestamp(stamp)
+    if value.tzinfo is not None:
+        value = value.tz_convert(None)
+    return value.to_pydatetime()
 
 
 def _cutoff_date(before: pd.Timestamp) -> date:
