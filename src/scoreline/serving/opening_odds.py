@@ -1,7 +1,7 @@
 """Where served market models get fixtures' opening 1X2 prices when the client gives none: the store.
 
-:func:`store_opening_prices` is the one place serving reads odds (point it at another table, e.g. scheduled
-fixtures with their pre-match odds, by changing only it). It picks the same triple as training does
+:func:`store_opening_prices` is the one place serving reads odds: the season files' opening prices, else the
+pre-match prices of the scheduled fixtures from ``fixtures.csv``. It picks the same triple as training does
 (:func:`scoreline.odds.market_1x2_prices`: Pinnacle, else the market average). :func:`with_opening_prices`
 fills the fixtures that have no odds from any :data:`OpeningPriceLookup`.
 """
@@ -36,9 +36,17 @@ def store_opening_prices(url: str, fixtures: Sequence[Fixture]) -> list[OpeningP
     try:
         with Store.from_url(url) as store:
             odds = store.read_odds(leagues=leagues, seasons=seasons, market=c.MARKET_1X2, timing=c.OPENING)
+            scheduled = store.read_fixture_odds(leagues=leagues, market=c.MARKET_1X2, timing=c.OPENING)
     except Exception as error:
         raise OddsUnavailableError(f"cannot read opening odds from the store: {error}") from error
-    triples = market_1x2_prices(odds, c.OPENING)
+    key = [c.LEAGUE, c.DATE, c.HOME, c.AWAY]
+    known = (
+        pd.MultiIndex.from_frame(odds[key]) if not odds.empty else pd.MultiIndex.from_tuples([], names=key)
+    )
+    scheduled = (
+        scheduled[~pd.MultiIndex.from_frame(scheduled[key]).isin(known)] if not scheduled.empty else scheduled
+    )
+    triples = market_1x2_prices(pd.concat([odds, scheduled], ignore_index=True), c.OPENING)
     found: dict[tuple[str, pd.Timestamp, str, str], OpeningPrices] = {
         (str(r[c.LEAGUE]), pd.Timestamp(r[c.DATE]).normalize(), str(r[c.HOME]), str(r[c.AWAY])): (
             float(r[PRICE_COLUMNS_1X2[0]]),
