@@ -14,6 +14,7 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.features.params import MarketParams
+from scoreline.features.timeline import match_days
 from scoreline.odds import PRICE_COLUMNS_1X2, devig, market_1x2_prices, overround, valid_prices
 
 MARKET_METHODS = {"mult": "multiplicative", "shin": "shin", "power": "power"}
@@ -76,7 +77,7 @@ def market_features(matches: pd.DataFrame, odds: OpeningOdds, params: MarketPara
     wanted = pd.DataFrame(
         {
             c.LEAGUE: matches[c.LEAGUE].astype(str).to_numpy(),
-            c.DATE: pd.to_datetime(matches[c.DATE]).dt.normalize().to_numpy(),
+            c.DATE: match_days(matches).to_numpy(),
             c.HOME: matches[c.HOME].astype(str).to_numpy(),
             c.AWAY: matches[c.AWAY].astype(str).to_numpy(),
         }

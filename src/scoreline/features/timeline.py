@@ -43,9 +43,17 @@ def check_matches(matches: pd.DataFrame) -> None:
             raise ValueError(f"match frame row {row!r}: field {name!r} is missing ({int(bad.sum())} rows)")
 
 
+def as_datetime(values: pd.Series) -> pd.Series:
+    """``values`` as datetimes; a datetime64 column is returned as it is (``pd.to_datetime`` would scan it to
+    decide on caching, which costs milliseconds per call in the walk-forward's thousands of fits)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    return pd.to_datetime(values)
+
+
 def match_days(matches: pd.DataFrame) -> pd.Series:
     """The kickoff day of each match (``date`` normalised to midnight)."""
-    return pd.to_datetime(matches[c.DATE]).dt.normalize()
+    return as_datetime(matches[c.DATE]).dt.normalize()
 
 
 def kickoffs(matches: pd.DataFrame) -> pd.Series:
@@ -53,7 +61,7 @@ def kickoffs(matches: pd.DataFrame) -> pd.Series:
     day = match_days(matches)
     if c.KICKOFF not in matches.columns:
         return day
-    return pd.to_datetime(matches[c.KICKOFF]).fillna(day)
+    return as_datetime(matches[c.KICKOFF]).fillna(day)
 
 
 def counted_mask(matches: pd.DataFrame, cutoff: pd.Timestamp | None) -> np.ndarray:

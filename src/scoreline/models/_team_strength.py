@@ -42,6 +42,7 @@ from scipy.optimize import minimize
 from threadpoolctl import ThreadpoolController
 
 from scoreline import columns as c
+from scoreline.features.timeline import as_datetime
 from scoreline.models._goal_likelihood import GoalData
 from scoreline.models.base import CLASSES, ConvergenceError, GoalModel, played
 from scoreline.models.grid import MAX_GOALS, ScoreGrid
@@ -219,7 +220,7 @@ class TeamStrengthModel(GoalModel):
             if self.xi:
                 raise ValueError(f"time decay (xi={self.xi}) needs the {c.DATE!r} column")
             return np.ones(len(frame)), None
-        dates = pd.to_datetime(frame[c.DATE])
+        dates = as_datetime(frame[c.DATE])
         reference = pd.Timestamp(self.reference_date) if self.reference_date is not None else dates.max()
         late = frame.index[dates > reference]
         if len(late):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MARKET_SUFFIX = "_market"
+RATINGS_AND_FORM = ("elo", "pi", "pi_shots", "form")
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,29 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         {"rating": "pi_shots"},
         "ordered logit on pi-ratings driven by goals and shots on target",
     ),
-    "lgbm": CatalogueEntry("scoreline.models.lgbm:LGBMModel", {}, "LightGBM on rating and form features"),
+    "lgbm": CatalogueEntry(
+        "scoreline.models.lgbm:LGBMModel",
+        {"groups": RATINGS_AND_FORM},
+        "LightGBM on rating and form features",
+    ),
     "lgbm_market": CatalogueEntry(
         "scoreline.models.lgbm:LGBMModel",
-        {"groups": ("elo", "pi", "form", "market"), "init_from_market": True},
+        {"groups": (*RATINGS_AND_FORM, "market"), "init_from_market": True},
         "LightGBM boosted from the opening odds, with rating, form and market features",
     ),
     "keras_mlp": CatalogueEntry(
-        "scoreline.models.keras_mlp:KerasMLPModel", {}, "Keras neural network on rating and form features"
+        "scoreline.models.keras_mlp:KerasMLPModel",
+        {"groups": RATINGS_AND_FORM},
+        "Keras neural network on rating and form features",
     ),
     "ensemble": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
-        {"base_models": ("dixon_coles", "pi_rating", "lgbm")},
+        {"base_models": ("dixon_coles", "pi_shots", "lgbm")},
         "stacked ensemble, combiner fitted out of time",
     ),
     "ensemble_market": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
-        {"base_models": ("dixon_coles", "pi_rating", "lgbm_market")},
+        {"base_models": ("dixon_coles", "pi_shots", "lgbm_market")},
         "stacked ensemble including the market-boosted LightGBM",
     ),
 }
