@@ -109,7 +109,7 @@ def model_predictions(
         failures.append(result.failures)
         fits["fitted"] += result.n_fits
         fits["cached"] += result.n_cached
-        log.info("window %d days, %s: %d fits, %d cached", window, cadence, result.n_fits, result.n_cached)
+        log.info("window %s days, %s: %d fits", window or "all", cadence, result.n_fits)
     return pd.concat(predictions, ignore_index=True), pd.concat(failures, ignore_index=True), fits
 
 
