@@ -43,7 +43,7 @@ class PiParams:
 
 
 @dataclass(frozen=True)
-class PiShotsParams:
+class PiShotsParams(PiParams):
     """Pi-ratings on a blended margin: ``(1 - w) * goal difference + w * k * shots-on-target difference``.
 
     Shots on target are a less noisy measure of how well a side played than goals; ``k`` (goals per shot on
@@ -53,14 +53,10 @@ class PiShotsParams:
     2021/22 on was looked at): ``w = 0.7``, ``k = 0.25``, ``lambda = 0.05``, ``gamma = 0.8``.
     """
 
-    shots_weight: float = 0.7
-    goals_per_shot: float = 0.25
     learning_rate: float = 0.05
     cross_rate: float = 0.8
-    base: float = 10.0
-    scale: float = 3.0
-    initial: float = 0.0
-    season_regression: float = 0.0
+    shots_weight: float = 0.7
+    goals_per_shot: float = 0.25
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def expected_goal_difference(rating: np.ndarray, base: float = 10.0, scale: floa
 
 def pi_features(
     timeline: Timeline,
-    params: PiParams | PiShotsParams,
+    params: PiParams,
     index: pd.Index,
     columns: tuple[str, ...] = PI_COLUMNS,
 ) -> pd.DataFrame:
