@@ -38,6 +38,54 @@ def _keras() -> Any:
     return keras
 
 
+class _Trainer:
+    """A network, its Adam optimizer and their compiled training step and loss, reused across fits.
+
+    Tracing a step costs about a second, far more than a fit's arithmetic: one trainer per architecture
+    and process is traced once; each fit resets its weights, dropout seeds and optimizer state.
+    """
+
+    def __init__(self, network: Any) -> None:
+        import tensorflow as tf
+
+        keras = _keras()
+        self.network = network
+        self.optimizer = keras.optimizers.Adam()
+        self.optimizer.build(network.trainable_variables)
+        cross_entropy = keras.losses.CategoricalCrossentropy()
+
+        def loss(x: Any, y: Any, training: bool = False) -> Any:
+            return cross_entropy(y, network(x, training=training)) + sum(network.losses)
+
+        def step(x: Any, y: Any) -> None:
+            with tf.GradientTape() as tape:
+                value = loss(x, y, training=True)
+            self.optimizer.apply(tape.gradient(value, network.trainable_variables), network.trainable_variables)
+
+        self.loss = tf.function(loss, reduce_retracing=True)
+        self.step = tf.function(step, reduce_retracing=True)
+
+    def reset(self, initial: Any, learning_rate: float) -> None:
+        """Start from ``initial``'s variables (weights and dropout seed states) and a fresh optimizer."""
+        for mine, theirs in zip(self.network.variables, initial.variables, strict=True):
+            mine.assign(theirs)
+        for variable in self.optimizer.variables:
+            fresh = learning_rate if variable.path.endswith("learning_rate") else np.zeros(variable.shape)
+            variable.assign(np.asarray(fresh, dtype=variable.dtype))
+
+
+_trainers: dict[tuple[object, ...], _Trainer] = {}
+
+
+def _trainer(network: Any, dropout: float, l2: float, hidden_units: tuple[int, ...]) -> _Trainer:
+    """This process's trainer for the architecture of ``network`` (built from a clone on first use)."""
+    keras = _keras()
+    key = (network.input_shape, tuple(hidden_units), dropout, l2)
+    if key not in _trainers:
+        _trainers[key] = _Trainer(keras.models.clone_model(network))
+    return _trainers[key]
+
+
 class KerasMLPModel(FeatureModel):
     """Multilayer perceptron with a softmax over home/draw/away."""
 
@@ -108,37 +156,29 @@ class KerasMLPModel(FeatureModel):
     ) -> int:
         """Adam on shuffled mini-batches; with ``held_out``, stop after ``patience`` epochs without a lower
         validation loss (cross-entropy plus the L2 penalty) and restore the best weights. Returns the epochs run.
+
+        Training runs on this process's compiled trainer for the architecture, started from ``network``'s
+        (seeded) initial weights; the trained weights are copied back into ``network``.
         """
-        import tensorflow as tf
-
-        keras = _keras()
-        optimizer = keras.optimizers.Adam(self.learning_rate)
-        cross_entropy = keras.losses.CategoricalCrossentropy()
+        trainer = _trainer(network, self.dropout, self.l2, self.hidden_units)
+        trainer.reset(network, self.learning_rate)
         rng = np.random.default_rng(self.random_state)
-        weights = network.trainable_variables
-
-        def loss(x: np.ndarray, y: np.ndarray, training: bool) -> Any:
-            return cross_entropy(y, network(x, training=training)) + sum(network.losses)
-
         best, best_weights, waited, epochs = np.inf, None, 0, 0
         for epochs in range(1, self.max_epochs + 1):
             order = rng.permutation(len(inputs))
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
-                with tf.GradientTape() as tape:
-                    value = loss(inputs[batch], targets[batch], training=True)
-                optimizer.apply(tape.gradient(value, weights), weights)
+                trainer.step(inputs[batch], targets[batch])
             if held_out is None:
                 continue
-            current = float(loss(*held_out, training=False))
+            current = float(trainer.loss(*held_out))
             if current < best:
-                best, best_weights, waited = current, network.get_weights(), 0
+                best, best_weights, waited = current, trainer.network.get_weights(), 0
             else:
                 waited += 1
                 if waited >= self.patience:
                     break
-        if best_weights is not None:
-            network.set_weights(best_weights)
+        network.set_weights(best_weights if best_weights is not None else trainer.network.get_weights())
         return epochs
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
