@@ -2,7 +2,10 @@
 
 Features are standardised with the training means and deviations (missing values become the mean); training
 stops early on the last ``validation_fraction`` of the training period (split by date) and keeps the best
-weights. Seeds and TensorFlow's deterministic ops make a fit reproducible.
+weights. The output layer's bias starts at the log base rates, so the network is calibrated in the large
+from its first step. ``n_networks`` networks (seeds ``random_state``, ``random_state + 1``, ...) are trained
+and their probabilities averaged: one small network's predictions depend on its seed about as much as on
+its features. Seeds and TensorFlow's deterministic ops make a fit reproducible.
 
 The network is tiny (a few hundred weights, about a thousand rows), so a plain eager training loop on numpy
 batches is several times faster than ``Model.fit``, whose per-fit graph tracing and per-epoch ``tf.data``
@@ -60,7 +63,8 @@ class _Trainer:
         def step(x: Any, y: Any) -> None:
             with tf.GradientTape() as tape:
                 value = loss(x, y, training=True)
-            self.optimizer.apply(tape.gradient(value, network.trainable_variables), network.trainable_variables)
+            weights = network.trainable_variables
+            self.optimizer.apply(tape.gradient(value, weights), weights)
 
         self.loss = tf.function(loss, reduce_retracing=True)
         self.step = tf.function(step, reduce_retracing=True)
@@ -87,7 +91,7 @@ def _trainer(network: Any, dropout: float, l2: float, hidden_units: tuple[int, .
 
 
 class KerasMLPModel(FeatureModel):
-    """Multilayer perceptron with a softmax over home/draw/away."""
+    """Multilayer perceptrons with a softmax over home/draw/away, ``n_networks`` seeds averaged."""
 
     def __init__(
         self,
@@ -100,6 +104,7 @@ class KerasMLPModel(FeatureModel):
         max_epochs: int = 40,
         patience: int = 4,
         validation_fraction: float = 0.15,
+        n_networks: int = 3,
         burn_in_days: int = 365,
         random_state: int = 0,
     ) -> None:
@@ -112,6 +117,7 @@ class KerasMLPModel(FeatureModel):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.n_networks = n_networks
         self.burn_in_days = burn_in_days
         self.random_state = random_state
 
@@ -119,7 +125,7 @@ class KerasMLPModel(FeatureModel):
         values = (table.to_numpy(dtype=float) - self.mean_) / self.scale_
         return np.asarray(np.nan_to_num(values, nan=0.0), dtype="float32")
 
-    def _network(self, n_features: int) -> Any:
+    def _network(self, n_features: int, seed: int) -> Any:
         keras = _keras()
         layers = [keras.Input(shape=(n_features,))]
         for units in self.hidden_units:
@@ -127,7 +133,7 @@ class KerasMLPModel(FeatureModel):
                 keras.layers.Dense(
                     units, activation="relu", kernel_regularizer=keras.regularizers.L2(self.l2)
                 ),
-                keras.layers.Dropout(self.dropout, seed=self.random_state),
+                keras.layers.Dropout(self.dropout, seed=seed),
             ]
         return keras.Sequential([*layers, keras.layers.Dense(3, activation="softmax")])
 
@@ -139,32 +145,44 @@ class KerasMLPModel(FeatureModel):
         scale = np.nanstd(table.to_numpy(dtype=float), axis=0)
         self.scale_ = np.where(np.nan_to_num(scale) > 0, np.nan_to_num(scale), 1.0)
         inputs, targets = self._standardise(table), np.eye(3, dtype="float32")[outcome]
-        keras = _keras()
-        keras.utils.set_random_seed(self.random_state)
-        network = self._network(inputs.shape[1])
         validation = time_validation_mask(rows[c.DATE], self.validation_fraction)
         held_out = None
         if validation.any() and (~validation).sum() > 100:
             held_out = (inputs[validation], targets[validation])
             inputs, targets = inputs[~validation], targets[~validation]
-        self.epochs_ = self._train(network, inputs, targets, held_out)
-        self.network_ = network
+        rates = np.bincount(outcome, minlength=3) / len(outcome)
+        keras = _keras()
+        self.networks_, self.epochs_ = [], []
+        for seed in range(self.random_state, self.random_state + self.n_networks):
+            keras.utils.set_random_seed(seed)
+            network = self._network(inputs.shape[1], seed)
+            # Start the softmax at the training base rates: early stopping cannot leave it miscalibrated.
+            network.layers[-1].bias.assign(np.log(np.clip(rates, 1e-3, 1.0)).astype("float32"))
+            self.epochs_.append(self._train(network, inputs, targets, held_out, seed))
+            self.networks_.append(network)
         return self
 
     def _train(
-        self, network: Any, inputs: np.ndarray, targets: np.ndarray, held_out: tuple[np.ndarray, ...] | None
+        self,
+        network: Any,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        held_out: tuple[np.ndarray, ...] | None,
+        seed: int,
     ) -> int:
         """Adam on shuffled mini-batches; with ``held_out``, stop after ``patience`` epochs without a lower
-        validation loss (cross-entropy plus the L2 penalty) and restore the best weights. Returns the epochs run.
+        validation loss (cross-entropy plus the L2 penalty) and restore the best weights. Returns the epochs
+        run.
 
         Training runs on this process's compiled trainer for the architecture, started from ``network``'s
         (seeded) initial weights; the trained weights are copied back into ``network``.
         """
         trainer = _trainer(network, self.dropout, self.l2, self.hidden_units)
         trainer.reset(network, self.learning_rate)
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(seed)
         best, best_weights, waited, epochs = np.inf, None, 0, 0
-        for epochs in range(1, self.max_epochs + 1):
+        for epoch in range(1, self.max_epochs + 1):
+            epochs = epoch
             order = rng.permutation(len(inputs))
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
@@ -182,8 +200,9 @@ class KerasMLPModel(FeatureModel):
         return epochs
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Softmax outputs, renormalised in float64 so each row sums to one exactly."""
+        """The networks' mean softmax output, renormalised in float64 so each row sums to one exactly."""
         inputs = self._standardise(self._prediction_table(X))
-        probabilities = np.asarray(self.network_(inputs, training=False), dtype=float)
+        outputs = [np.asarray(network(inputs, training=False), dtype=float) for network in self.networks_]
+        probabilities = np.mean(outputs, axis=0)
         probabilities = np.clip(probabilities, 1e-9, 1.0)
         return np.asarray(probabilities / probabilities.sum(axis=1, keepdims=True))
