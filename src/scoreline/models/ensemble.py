@@ -3,11 +3,7 @@
 The training period is cut by date into ``n_folds + 1`` consecutive blocks. For each later block, every base
 model is fitted on the blocks before it and predicts it: these out-of-time predictions are the only data the
 combiner (a multinomial logistic regression on the base models' log-probabilities, which also calibrates) ever
-sees. The base models are then refitted on the whole period for prediction. By default there is one block,
-everything after the first two years (in the backtest's four-year window: base models fitted on two years
-predict the next two): each base model is fitted twice per ensemble fit. Measured on three top-flight
-seasons, this scores as well as two blocks after one year (three fits), whose first block's base models had
-only their rating burn-in year to learn from (docs/benchmarks/backtest-speed.md).
+sees. The base models are then refitted on the whole period for prediction.
 
 Fitted base models are memoised per process by (name, seed, content of the training frame), a few at a time:
 ensembles sharing base models on the same matches (``ensemble`` and ``ensemble_market`` in one backtest round)
@@ -42,8 +38,8 @@ class EnsembleModel(MatchModel):
     def __init__(
         self,
         base_models: tuple[str, ...] = ("dixon_coles", "pi_rating", "lgbm"),
-        n_folds: int = 1,
-        min_train_days: int = 730,
+        n_folds: int = 2,
+        min_train_days: int = 365,
         C: float = 1.0,
         random_state: int = 0,
     ) -> None:
