@@ -165,3 +165,19 @@ def test_unseen_teams_get_valid_probabilities(
     fixtures[c.HOME] = ["Unseen A", fixtures[c.HOME].iloc[1], "Unseen A"]
     fixtures[c.AWAY] = [fixtures[c.AWAY].iloc[0], "Unseen B", "Unseen B"]
     _assert_valid(model.predict_proba(fixtures), 3)
+
+
+def test_ensembles_share_fitted_base_models_without_changing_predictions(
+    split: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    from scoreline.models import ensemble
+
+    train, test = split
+    ensemble._fitted.clear()
+    first = EnsembleModel(base_models=("poisson", "pi_rating"), min_train_days=150).fit(train)
+    other = EnsembleModel(base_models=("pi_rating", "elo"), min_train_days=150).fit(train)
+    assert other.models_[0] is first.models_[1]  # pi-rating fitted once on the same matches
+    ensemble._fitted.clear()
+    again = EnsembleModel(base_models=("poisson", "pi_rating"), min_train_days=150).fit(train)
+    assert again.models_[1] is not first.models_[1]
+    assert np.array_equal(first.predict_proba(test), again.predict_proba(test))

@@ -140,3 +140,20 @@ def test_learn_days_limits_the_rows_learned_from_but_not_the_ratings(league: pd.
     assert rows[c.DATE].min() >= cutoff
     assert len(rows) < len(everything._training_table(train)[2])
     assert not np.allclose(recent.beta_, everything.beta_)
+
+
+def test_shared_feature_tables_hold_exactly_each_models_own_features(league: pd.DataFrame) -> None:
+    from scoreline.features import build_features
+    from scoreline.models import feature_model
+
+    train, test = _split(league)
+    own = build_features(train.reset_index(drop=True), groups=("pi", "form"))
+    feature_model._tables.clear()
+    shared = LGBMModel(groups=("pi", "form"))._features(train.reset_index(drop=True))  # market built too
+    pd.testing.assert_frame_equal(shared, own, check_like=False)
+    alone = RatingModel(rating="elo").fit(train).predict_proba(test)
+    feature_model._tables.clear()
+    LGBMModel(groups=("elo", "pi", "form", "market"), n_estimators=20).fit(train).predict_proba(test)
+    after_another = RatingModel(rating="elo").fit(train).predict_proba(test)  # reuses the LightGBM's tables
+    assert len(feature_model._tables) == 2  # one fit table and one prediction table, shared
+    assert np.array_equal(alone, after_another)

@@ -4,10 +4,15 @@ The training period is cut by date into ``n_folds + 1`` consecutive blocks. For 
 model is fitted on the blocks before it and predicts it: these out-of-time predictions are the only data the
 combiner (a multinomial logistic regression on the base models' log-probabilities, which also calibrates) ever
 sees. The base models are then refitted on the whole period for prediction.
+
+Fitted base models are memoised per process by (name, seed, content of the training frame), a few at a time:
+ensembles sharing base models on the same matches (``ensemble`` and ``ensemble_market`` in one backtest round)
+fit each of them once. Fits are deterministic, so sharing changes no prediction.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -17,7 +22,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
 from scoreline.models.base import CLASSES, MatchModel, needs_opening_prices, played
-from scoreline.models.feature_model import outcome_index
+from scoreline.models.feature_model import frame_digest, outcome_index
+
+_MEMO_SIZE = 16  # >= base models x (n_folds + 1), so a second ensemble on the same matches reuses all
+_fitted: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
 
 
 def _log_probabilities(predictions: list[np.ndarray]) -> np.ndarray:
@@ -50,13 +58,21 @@ class EnsembleModel(MatchModel):
 
         return any(uses_market(name) for name in self.base_models)
 
-    def _make(self, name: str) -> Any:
+    def _fit_base(self, name: str, train: pd.DataFrame) -> Any:
+        """Base model ``name`` (catalogue defaults, this ensemble's seed) fitted on ``train``, memoised."""
         from scoreline.models.catalogue import make_model
 
+        key = (name, self.random_state, frame_digest(train))
+        if key in _fitted:
+            _fitted.move_to_end(key)
+            return _fitted[key]
         model = make_model(name)
         if "random_state" in model.get_params():
             model.set_params(random_state=self.random_state)
-        return model
+        _fitted[key] = model.fit(train)
+        if len(_fitted) > _MEMO_SIZE:
+            _fitted.popitem(last=False)
+        return _fitted[key]
 
     def _fold_starts(self, days: pd.Series) -> list[pd.Timestamp]:
         """First day of each out-of-time block: equal shares of the period after ``min_train_days``."""
@@ -82,12 +98,12 @@ class EnsembleModel(MatchModel):
             if block.empty:
                 continue
             stacked.append(
-                _log_probabilities([self._make(n).fit(train).predict_proba(block) for n in self.base_models])
+                _log_probabilities([self._fit_base(n, train).predict_proba(block) for n in self.base_models])
             )
             outcomes.append(outcome_index(block[c.RESULT]))
         combiner = LogisticRegression(C=self.C, max_iter=1000)
         self.combiner_ = combiner.fit(np.vstack(stacked), np.concatenate(outcomes))
-        self.models_ = [self._make(name).fit(history) for name in self.base_models]
+        self.models_ = [self._fit_base(name, history) for name in self.base_models]
         self.classes_ = CLASSES.copy()
         self.n_out_of_time_ = int(sum(len(o) for o in outcomes))
         return self

@@ -8,10 +8,17 @@ only rows after the first ``burn_in_days`` (ratings warming up) and within the l
 latest training match (the mapping from features to outcomes drifts) are learned from. Models with the
 ``market`` group also need the fixtures' opening prices in ``odds.OPENING_PRICE_COLUMNS`` (see
 :func:`scoreline.odds.attach_opening_prices`).
+
+Feature tables are memoised per process by the content of the matches they are built from, a few at a time,
+and always hold every group the matches allow (rating and form, plus market where opening prices are given):
+the models of one backtest round, fitted on the same matches, build the table once and each selects its own
+groups' columns. A group's columns do not depend on the other groups, so this changes no value.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -19,7 +26,13 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
-from scoreline.features import OpeningOdds, build_features, feature_columns
+from scoreline.features import GROUPS, KEY_COLUMNS, OpeningOdds, build_features, feature_columns
+from scoreline.features.elo import ELO_COLUMNS
+from scoreline.features.form import form_columns
+from scoreline.features.market import MARKET_COLUMNS
+from scoreline.features.params import resolve_params
+from scoreline.features.pi import PI_COLUMNS, PI_SHOTS_COLUMNS
+from scoreline.features.version import feature_set_version
 from scoreline.models.base import CLASSES, MatchModel
 from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
 
@@ -28,6 +41,34 @@ _HISTORY_COLUMNS = (
     *c.STAT_COLUMNS,
 )  # fmt: skip
 _MARKET_PARAMS = {"market": {"bookmakers": ("market",)}}
+_GROUP_COLUMNS = {
+    "elo": ELO_COLUMNS, "pi": PI_COLUMNS, "pi_shots": PI_SHOTS_COLUMNS, "form": form_columns(),
+    "market": MARKET_COLUMNS,
+}  # fmt: skip
+_MEMO_SIZE = 8
+_tables: OrderedDict[str, pd.DataFrame] = OrderedDict()
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A hash of a frame's columns, dtypes, index and values."""
+    header = "|".join(f"{name}:{dtype}" for name, dtype in frame.dtypes.items()).encode()
+    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    return hashlib.sha256(header + rows).hexdigest()
+
+
+def _all_features(matches: pd.DataFrame) -> pd.DataFrame:
+    """Every feature group ``matches`` allows, memoised by content; callers must not modify the table."""
+    with_market = set(OPENING_PRICE_COLUMNS) <= set(matches.columns)
+    key = f"{with_market}|{frame_digest(matches)}"
+    if key in _tables:
+        _tables.move_to_end(key)
+        return _tables[key]
+    groups = tuple(g for g in GROUPS if g != "market" or with_market)
+    odds = OpeningOdds.from_long(opening_odds_long(matches)) if with_market else None
+    _tables[key] = build_features(matches, odds=odds, groups=groups, params=_MARKET_PARAMS)
+    if len(_tables) > _MEMO_SIZE:
+        _tables.popitem(last=False)
+    return _tables[key]
 
 
 def outcome_index(results: pd.Series) -> np.ndarray:
@@ -64,10 +105,10 @@ class FeatureModel(MatchModel):
             )
 
     def _features(self, matches: pd.DataFrame) -> pd.DataFrame:
+        """Key columns and this model's groups' feature columns, in :func:`build_features` order."""
         self._require_prices(matches)
-        uses_market = "market" in self.groups
-        odds = OpeningOdds.from_long(opening_odds_long(matches)) if uses_market else None
-        return build_features(matches, odds=odds, groups=self.groups, params=_MARKET_PARAMS)
+        names = [name for group in GROUPS if group in self.groups for name in _GROUP_COLUMNS[group]]
+        return _all_features(matches).loc[:, [*KEY_COLUMNS, *names]]
 
     def _training_table(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
         """Store the history and return (feature matrix, outcome indices, rows' keys) for learning."""
@@ -75,7 +116,9 @@ class FeatureModel(MatchModel):
         self.classes_ = CLASSES.copy()
         self.history_ = history
         table = self._features(history)
-        self.feature_set_version_ = table.attrs["feature_set_version"]
+        self.feature_set_version_ = feature_set_version(
+            tuple(dict.fromkeys(self.groups)), resolve_params(_MARKET_PARAMS)
+        )
         start = history[c.DATE].min() + pd.Timedelta(days=self.burn_in_days)
         if self.learn_days is not None:
             start = max(start, history[c.DATE].max() - pd.Timedelta(days=self.learn_days))

@@ -2,7 +2,15 @@
 
 Features are standardised with the training means and deviations (missing values become the mean); training
 stops early on the last ``validation_fraction`` of the training period (split by date) and keeps the best
-weights. Seeds and TensorFlow's deterministic ops make a fit reproducible.
+weights. The output layer's bias starts at the log base rates, so the network is calibrated in the large
+from its first step. ``n_networks`` networks (seeds ``random_state``, ``random_state + 1``, ...) are trained
+and their probabilities averaged: one small network's predictions depend on its seed about as much as on
+its features. Seeds and TensorFlow's deterministic ops make a fit reproducible.
+
+The network is tiny (a few hundred weights, about a thousand rows), so a plain eager training loop on numpy
+batches is several times faster than ``Model.fit``, whose per-fit graph tracing and per-epoch ``tf.data``
+iterators cost far more than the arithmetic. TensorFlow runs on one thread: the backtest's workers are
+processes, one per core.
 """
 
 from __future__ import annotations
@@ -25,11 +33,65 @@ def _keras() -> Any:
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already initialised in this process: keep its threads
+        pass
     return keras
 
 
+class _Trainer:
+    """A network, its Adam optimizer and their compiled training step and loss, reused across fits.
+
+    Tracing a step costs about a second, far more than a fit's arithmetic: one trainer per architecture
+    and process is traced once; each fit resets its weights, dropout seeds and optimizer state.
+    """
+
+    def __init__(self, network: Any) -> None:
+        import tensorflow as tf
+
+        keras = _keras()
+        self.network = network
+        self.optimizer = keras.optimizers.Adam()
+        self.optimizer.build(network.trainable_variables)
+        cross_entropy = keras.losses.CategoricalCrossentropy()
+
+        def loss(x: Any, y: Any, training: bool = False) -> Any:
+            return cross_entropy(y, network(x, training=training)) + sum(network.losses)
+
+        def step(x: Any, y: Any) -> None:
+            with tf.GradientTape() as tape:
+                value = loss(x, y, training=True)
+            weights = network.trainable_variables
+            self.optimizer.apply(tape.gradient(value, weights), weights)
+
+        self.loss = tf.function(loss, reduce_retracing=True)
+        self.step = tf.function(step, reduce_retracing=True)
+
+    def reset(self, initial: Any, learning_rate: float) -> None:
+        """Start from ``initial``'s variables (weights and dropout seed states) and a fresh optimizer."""
+        for mine, theirs in zip(self.network.variables, initial.variables, strict=True):
+            mine.assign(theirs)
+        for variable in self.optimizer.variables:
+            fresh = learning_rate if variable.path.endswith("learning_rate") else np.zeros(variable.shape)
+            variable.assign(np.asarray(fresh, dtype=variable.dtype))
+
+
+_trainers: dict[tuple[object, ...], _Trainer] = {}
+
+
+def _trainer(network: Any, dropout: float, l2: float, hidden_units: tuple[int, ...]) -> _Trainer:
+    """This process's trainer for the architecture of ``network`` (built from a clone on first use)."""
+    keras = _keras()
+    key = (network.input_shape, tuple(hidden_units), dropout, l2)
+    if key not in _trainers:
+        _trainers[key] = _Trainer(keras.models.clone_model(network))
+    return _trainers[key]
+
+
 class KerasMLPModel(FeatureModel):
-    """Multilayer perceptron with a softmax over home/draw/away."""
+    """Multilayer perceptrons with a softmax over home/draw/away, ``n_networks`` seeds averaged."""
 
     def __init__(
         self,
@@ -42,6 +104,7 @@ class KerasMLPModel(FeatureModel):
         max_epochs: int = 40,
         patience: int = 4,
         validation_fraction: float = 0.15,
+        n_networks: int = 3,
         burn_in_days: int = 365,
         learn_days: int | None = 1095,
         random_state: int = 0,
@@ -55,6 +118,7 @@ class KerasMLPModel(FeatureModel):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.n_networks = n_networks
         self.burn_in_days = burn_in_days
         self.learn_days = learn_days
         self.random_state = random_state
@@ -63,7 +127,7 @@ class KerasMLPModel(FeatureModel):
         values = (table.to_numpy(dtype=float) - self.mean_) / self.scale_
         return np.asarray(np.nan_to_num(values, nan=0.0), dtype="float32")
 
-    def _network(self, n_features: int) -> Any:
+    def _network(self, n_features: int, seed: int) -> Any:
         keras = _keras()
         layers = [keras.Input(shape=(n_features,))]
         for units in self.hidden_units:
@@ -71,11 +135,9 @@ class KerasMLPModel(FeatureModel):
                 keras.layers.Dense(
                     units, activation="relu", kernel_regularizer=keras.regularizers.L2(self.l2)
                 ),
-                keras.layers.Dropout(self.dropout, seed=self.random_state),
+                keras.layers.Dropout(self.dropout, seed=seed),
             ]
-        network = keras.Sequential([*layers, keras.layers.Dense(3, activation="softmax")])
-        network.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="categorical_crossentropy")
-        return network
+        return keras.Sequential([*layers, keras.layers.Dense(3, activation="softmax")])
 
     def fit(self, X: pd.DataFrame, y: object = None) -> KerasMLPModel:
         """Train with early stopping on the latest part of the training period."""
@@ -85,25 +147,64 @@ class KerasMLPModel(FeatureModel):
         scale = np.nanstd(table.to_numpy(dtype=float), axis=0)
         self.scale_ = np.where(np.nan_to_num(scale) > 0, np.nan_to_num(scale), 1.0)
         inputs, targets = self._standardise(table), np.eye(3, dtype="float32")[outcome]
-        keras = _keras()
-        keras.utils.set_random_seed(self.random_state)
-        network = self._network(inputs.shape[1])
         validation = time_validation_mask(rows[c.DATE], self.validation_fraction)
-        fit_args: dict[str, Any] = {"epochs": self.max_epochs, "batch_size": self.batch_size, "verbose": 0}
+        held_out = None
         if validation.any() and (~validation).sum() > 100:
-            fit_args["validation_data"] = (inputs[validation], targets[validation])
-            fit_args["callbacks"] = [
-                keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)
-            ]
+            held_out = (inputs[validation], targets[validation])
             inputs, targets = inputs[~validation], targets[~validation]
-        history = network.fit(inputs, targets, shuffle=True, **fit_args)
-        self.epochs_ = len(history.history["loss"])
-        self.network_ = network
+        rates = np.bincount(outcome, minlength=3) / len(outcome)
+        keras = _keras()
+        self.networks_, self.epochs_ = [], []
+        for seed in range(self.random_state, self.random_state + self.n_networks):
+            keras.utils.set_random_seed(seed)
+            network = self._network(inputs.shape[1], seed)
+            # Start the softmax at the training base rates: early stopping cannot leave it miscalibrated.
+            network.layers[-1].bias.assign(np.log(np.clip(rates, 1e-3, 1.0)).astype("float32"))
+            self.epochs_.append(self._train(network, inputs, targets, held_out, seed))
+            self.networks_.append(network)
         return self
 
+    def _train(
+        self,
+        network: Any,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        held_out: tuple[np.ndarray, ...] | None,
+        seed: int,
+    ) -> int:
+        """Adam on shuffled mini-batches; with ``held_out``, stop after ``patience`` epochs without a lower
+        validation loss (cross-entropy plus the L2 penalty) and restore the best weights. Returns the epochs
+        run.
+
+        Training runs on this process's compiled trainer for the architecture, started from ``network``'s
+        (seeded) initial weights; the trained weights are copied back into ``network``.
+        """
+        trainer = _trainer(network, self.dropout, self.l2, self.hidden_units)
+        trainer.reset(network, self.learning_rate)
+        rng = np.random.default_rng(seed)
+        best, best_weights, waited, epochs = np.inf, None, 0, 0
+        for epoch in range(1, self.max_epochs + 1):
+            epochs = epoch
+            order = rng.permutation(len(inputs))
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                trainer.step(inputs[batch], targets[batch])
+            if held_out is None:
+                continue
+            current = float(trainer.loss(*held_out))
+            if current < best:
+                best, best_weights, waited = current, trainer.network.get_weights(), 0
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        network.set_weights(best_weights if best_weights is not None else trainer.network.get_weights())
+        return epochs
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Softmax outputs, renormalised in float64 so each row sums to one exactly."""
+        """The networks' mean softmax output, renormalised in float64 so each row sums to one exactly."""
         inputs = self._standardise(self._prediction_table(X))
-        probabilities = np.asarray(self.network_.predict(inputs, verbose=0, batch_size=4096), dtype=float)
+        outputs = [np.asarray(network(inputs, training=False), dtype=float) for network in self.networks_]
+        probabilities = np.mean(outputs, axis=0)
         probabilities = np.clip(probabilities, 1e-9, 1.0)
         return np.asarray(probabilities / probabilities.sum(axis=1, keepdims=True))
