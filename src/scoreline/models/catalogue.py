@@ -66,13 +66,13 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     ),
     "ensemble": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
-        {"base_models": ("dixon_coles", "pi_shots", "lgbm")},
-        "stacked ensemble, combiner fitted out of time",
+        {"base_models": ("dixon_coles", "pi_shots")},
+        "log-linear pool of Dixon-Coles and pi_shots, weights fitted out of time",
     ),
     "ensemble_market": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
         {"base_models": ("dixon_coles", "pi_shots", "lgbm_market")},
-        "stacked ensemble including the market-boosted LightGBM",
+        "log-linear pool of Dixon-Coles, pi_shots and the market-boosted LightGBM",
     ),
 }
 

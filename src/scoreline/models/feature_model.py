@@ -142,7 +142,10 @@ class FeatureModel(MatchModel):
                 fixtures[name] = pd.NA
         history = self.history_
         present = [name for name in history.columns if name in fixtures.columns]
-        combined = pd.concat([history, fixtures[present]], ignore_index=True)
+        known = fixtures[present].dropna(
+            axis=1, how="all"
+        )  # all-NA columns come back as NaN, history's dtype
+        combined = pd.concat([history, known], ignore_index=True)
         table = self._features(combined)
         rows = table.iloc[len(history) :]
         return rows.loc[:, self.feature_names_].set_axis(X.index)

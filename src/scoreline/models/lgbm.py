@@ -4,6 +4,8 @@ With ``init_from_market`` (the ``lgbm_market`` variant) boosting starts from the
 log-probabilities (LightGBM's init score), so the trees learn only corrections to the market and keep its
 calibration; trees fitted from scratch on market features lose it. The number of trees is chosen by early
 stopping on the last ``validation_fraction`` of the training period (split by date, never by row).
+Features are binned into ``max_bin`` histogram bins (63, not LightGBM's 255): fits take about 40% less CPU,
+which the weekly walk-forward of the whole catalogue needs to stay inside its time budget.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class LGBMModel(FeatureModel):
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
         reg_lambda: float = 5.0,
+        max_bin: int = 63,
         validation_fraction: float = 0.15,
         early_stopping_rounds: int = 40,
         burn_in_days: int = 365,
@@ -57,6 +60,7 @@ class LGBMModel(FeatureModel):
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.reg_lambda = reg_lambda
+        self.max_bin = max_bin
         self.validation_fraction = validation_fraction
         self.early_stopping_rounds = early_stopping_rounds
         self.burn_in_days = burn_in_days
@@ -76,6 +80,7 @@ class LGBMModel(FeatureModel):
             subsample_freq=1,
             colsample_bytree=self.colsample_bytree,
             reg_lambda=self.reg_lambda,
+            max_bin=self.max_bin,
             random_state=self.random_state,
             deterministic=True,
             force_row_wise=True,

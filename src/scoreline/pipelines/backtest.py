@@ -34,12 +34,9 @@ GOAL_MODELS = ("poisson", "dixon_coles", "bivariate_poisson")
 GOAL_MODEL_WINDOW_DAYS = 730  # as the reference Dixon-Coles (penaltyblog, xi 0.0018)
 # Feature models get every past match of the test league: ratings computed from all of it beat ratings that
 # restart four years back (measured on 2017/18-2020/21: pi_shots RPS 0.2006 with a 1460-day window, 0.1992
-# with all history); each model learns from its own recent ``learn_days`` only.
+# with all history); each model learns from its own recent ``learn_days`` only. The stacked ensembles get the
+# same and fit their goal models on the last 730 days themselves (``EnsembleModel.goal_model_days``).
 FEATURE_MODEL_WINDOW_DAYS = None
-# The stacked ensembles fit a goal model among their base models on what they are given: four years of the
-# test league (all history would make every Dixon-Coles fit 5x dearer for matches its decay weighs near zero).
-ENSEMBLE_WINDOW_DAYS = 1460
-ENSEMBLES = ("ensemble", "ensemble_market")
 # The neural network and the stacked ensembles cost 10-30x a goal model per fit: they are refitted monthly
 # (their features are still computed from every match known at each refit).
 SLOW_MODEL_CADENCE = {"keras_mlp": "month", "ensemble": "month", "ensemble_market": "month"}
@@ -62,9 +59,7 @@ class BacktestConfig:
 
 def _window(name: str) -> int | None:
     """Training window in days (``None``: all history)."""
-    if name in GOAL_MODELS:
-        return GOAL_MODEL_WINDOW_DAYS
-    return ENSEMBLE_WINDOW_DAYS if name in ENSEMBLES else FEATURE_MODEL_WINDOW_DAYS
+    return GOAL_MODEL_WINDOW_DAYS if name in GOAL_MODELS else FEATURE_MODEL_WINDOW_DAYS
 
 
 def _cadence(name: str, default: str) -> str:

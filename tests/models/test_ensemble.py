@@ -1,0 +1,43 @@
+"""The ensemble's log-linear opinion pool."""
+
+import numpy as np
+import pytest
+
+from scoreline.models.ensemble import LogLinearPool
+
+
+def _forecasts(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True probabilities, outcomes drawn from them, and an uninformative forecast."""
+    logits = rng.normal(0.0, 1.0, size=(n, 3)) + np.array([0.3, 0.0, -0.2])
+    truth = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    outcomes = np.array([rng.choice(3, p=p) for p in truth])
+    noise = rng.dirichlet(np.ones(3) * 2.0, size=n)
+    return truth, outcomes, noise
+
+
+def test_pool_puts_its_weight_on_the_informative_forecast() -> None:
+    rng = np.random.default_rng(7)
+    truth, outcomes, noise = _forecasts(rng, 6000)
+    stacked = np.log(np.hstack([noise, truth]))
+    pool = LogLinearPool().fit(stacked, outcomes)
+    assert pool.weights_.sum() == pytest.approx(1.0)
+    assert pool.weights_[1] > 0.9
+    assert np.abs(pool.bias_).max() < 0.1  # the truth needs no correction
+    probabilities = pool.predict_proba(stacked)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_allclose(probabilities, truth, atol=0.08)
+
+
+def test_pool_keeps_the_sharpness_a_logistic_combiner_would_change() -> None:
+    # Forecasts twice as sharp as the truth: logistic regression would flatten them (coefficients near 0.5);
+    # the pool's weights sum to one, so a single forecast passes through unchanged up to the outcome biases.
+    rng = np.random.default_rng(3)
+    truth, outcomes, _ = _forecasts(rng, 3000)
+    sharp = np.log(truth) * 2.0
+    sharp -= np.log(np.exp(sharp).sum(axis=1, keepdims=True))
+    pool = LogLinearPool().fit(sharp, outcomes)
+    assert pool.weights_ == pytest.approx([1.0])
+    pooled = np.log(pool.predict_proba(sharp))
+    spread = pooled.max(axis=1) - pooled.min(axis=1)
+    original = sharp.max(axis=1) - sharp.min(axis=1)
+    assert np.corrcoef(spread, original)[0, 1] > 0.99
