@@ -1,6 +1,7 @@
 """The ensemble's log-linear opinion pool."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scoreline.models.ensemble import LogLinearPool
@@ -41,3 +42,19 @@ def test_pool_keeps_the_sharpness_a_logistic_combiner_would_change() -> None:
     spread = pooled.max(axis=1) - pooled.min(axis=1)
     original = sharp.max(axis=1) - sharp.min(axis=1)
     assert np.corrcoef(spread, original)[0, 1] > 0.99
+
+
+def test_goal_model_bases_see_only_their_recent_window_and_blocks_end_the_period() -> None:
+    from scoreline import columns as c
+    from scoreline.models.ensemble import EnsembleModel
+    from scoreline.simulate import simulate_league
+
+    matches = simulate_league(n_teams=10, seasons=("2122", "2223", "2324"), seed=5).matches
+    days = matches[c.DATE]
+    model = EnsembleModel(base_models=("poisson", "pi_rating"), out_of_time_days=300, goal_model_days=200)
+    model.fit(matches)
+    recent = int((days > days.max() - pd.Timedelta(days=200)).sum())
+    assert model.models_[0].n_matches_ == recent < len(matches)  # the goal model: last 200 days only
+    assert len(model.models_[1].history_) == len(matches)  # the rating model: every match
+    assert model.n_out_of_time_ == int((days >= days.max() - pd.Timedelta(days=300)).sum())
+    np.testing.assert_allclose(model.predict_proba(matches.head(5)).sum(axis=1), 1.0)
