@@ -136,7 +136,9 @@ def bivariate_poisson_nll(theta: np.ndarray, data: GoalData) -> tuple[float, np.
     x, y, w = data.home_goals, data.away_goals, data.weights
     ratio = lam_3 / (lam_1 * lam_2)
     k = np.arange(coef.shape[1])
-    terms = coef * ratio[:, None] ** k
+    # A wild line-search step can overflow here; the non-finite loss makes L-BFGS step back (or retry).
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = coef * ratio[:, None] ** k
     total = terms.sum(axis=1)
     k_mean = (terms @ k) / total  # d log(total) / d log(ratio)
     loglik = float(w @ (x * eta_1 - lam_1 + y * eta_2 - lam_2 - lam_3 + np.log(total)))
