@@ -12,7 +12,13 @@ from scoreline import columns as c
 from scoreline.evaluation import scoring
 from scoreline.evaluation.benchmarks import BaseRatesModel
 from scoreline.evaluation.predictions import PREDICTION_COLUMNS
-from scoreline.evaluation.walk_forward import related_divisions, round_cutoffs, walk_forward
+from scoreline.evaluation.walk_forward import (
+    WalkForwardRun,
+    related_divisions,
+    round_cutoffs,
+    walk_forward,
+    walk_forward_runs,
+)
 from tests.evaluation.conftest import HomeRateModel, TruthModel, truth_features
 
 SPY_LOG: list[dict[str, object]] = []
@@ -245,6 +251,33 @@ def test_parallel_run_equals_serial_run_and_reports_progress(two_leagues: pd.Dat
     )
     pd.testing.assert_frame_equal(serial.predictions, parallel.predictions)
     assert seen[-1] == (36, 36) and len(seen) == 2
+
+
+@pytest.mark.slow
+def test_runs_in_one_pool_equal_separate_walk_forwards(two_leagues: pd.DataFrame) -> None:
+    weekly = WalkForwardRun({"home_rate": HomeRateModel(shrink=3.0)}, window_days=200)
+    monthly = WalkForwardRun(
+        {"base": BaseRatesModel(), "truth": TruthModel()}, cadence="month", all_history=True,
+        train_leagues={"E0": ("E0",), "SP1": ("SP1",)},
+    )  # fmt: skip
+    no_features = WalkForwardRun({"spy": SpyModel()}, use_features=False)
+    features = truth_features(two_leagues)
+    steps: list[tuple[int, int]] = []
+    together = walk_forward_runs(
+        two_leagues, [monthly, weekly, no_features], ["E0", "SP1"], ["2324"], features=features, n_jobs=2,
+        progress=lambda done, total, _: steps.append((done, total)),
+    )  # fmt: skip
+    for run, result in zip((monthly, weekly), together[:2], strict=True):
+        alone = walk_forward(
+            two_leagues, run.models, ["E0", "SP1"], ["2324"], features=features, cadence=run.cadence,
+            window_days=run.window_days, all_history=run.all_history, train_leagues=run.train_leagues,
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(result.predictions, alone.predictions)
+    assert set(together[0].predictions["model"]) == {"base", "truth"}
+    assert len(steps) == 6 and steps[-1][0] == steps[-1][1]  # one step per league-season of every run
+    SPY_LOG.clear()
+    walk_forward_runs(two_leagues, [no_features], ["E0"], ["2324"], features=features)
+    assert not any("true_p_home" in entry.get("columns", ()) for entry in SPY_LOG)  # features not joined
 
 
 def test_bad_specs_and_frames_are_rejected(two_leagues: pd.DataFrame) -> None:

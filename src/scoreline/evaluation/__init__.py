@@ -15,13 +15,19 @@ from scoreline.evaluation.predictions import PREDICTION_COLUMNS
 from scoreline.evaluation.report import render_report, write_report
 from scoreline.evaluation.scoring import common_matches, score
 from scoreline.evaluation.stats import compare, diebold_mariano, paired_bootstrap
-from scoreline.evaluation.walk_forward import WalkForwardResult, walk_forward
+from scoreline.evaluation.walk_forward import (
+    WalkForwardResult,
+    WalkForwardRun,
+    walk_forward,
+    walk_forward_runs,
+)
 
 __all__ = [
     "BASE_RATES",
     "PREDICTION_COLUMNS",
     "BaseRatesModel",
     "WalkForwardResult",
+    "WalkForwardRun",
     "base_rates",
     "betting_summary",
     "common_matches",
@@ -35,5 +41,6 @@ __all__ = [
     "score",
     "value_bets",
     "walk_forward",
+    "walk_forward_runs",
     "write_report",
 ]

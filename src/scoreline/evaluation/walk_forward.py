@@ -133,6 +133,19 @@ def round_cutoffs(matches: pd.DataFrame, cadence: Cadence = "week") -> pd.Series
     raise ValueError(f"unknown cadence {cadence!r}; choose week, day, month or season")
 
 
+@dataclass(frozen=True)
+class WalkForwardRun:
+    """A group of models sharing a refit cadence, a training window and training leagues (see
+    :func:`walk_forward` for the fields); ``use_features`` joins the feature frame onto their matches."""
+
+    models: Mapping[str, ModelSpec]
+    cadence: Cadence = "week"
+    window_days: int = DEFAULT_WINDOW_DAYS
+    all_history: bool = False
+    train_leagues: Mapping[str, Sequence[str]] | None = None
+    use_features: bool = True
+
+
 def walk_forward(
     matches: pd.DataFrame,
     models: Mapping[str, ModelSpec],
@@ -156,24 +169,70 @@ def walk_forward(
     (default :func:`related_divisions`). ``n_jobs`` league-seasons run in parallel processes (1 = in this
     process); ``progress`` is called as rounds complete. Neither input frame is modified.
     """
-    if not models:
+    run = WalkForwardRun(models, cadence, window_days, all_history, train_leagues)
+    return walk_forward_runs(
+        matches, [run], leagues, seasons, features=features, cache_dir=cache_dir, n_jobs=n_jobs,
+        progress=progress,
+    )[0]  # fmt: skip
+
+
+def walk_forward_runs(
+    matches: pd.DataFrame,
+    runs: Sequence[WalkForwardRun],
+    leagues: Sequence[str],
+    seasons: Sequence[str],
+    *,
+    features: pd.DataFrame | None = None,
+    cache_dir: Path | str | None = None,
+    n_jobs: int = 1,
+    progress: ProgressCallback | None = None,
+) -> list[WalkForwardResult]:
+    """:func:`walk_forward` for several groups of models at once, one result per run.
+
+    Every run's league-seasons go to one process pool, in the order of ``runs`` (put the dearest first): no
+    worker waits for the slowest league-season of one group before the next group starts.
+    """
+    if not runs or not all(run.models for run in runs):
         raise ValueError("no models given")
     missing = [name for name in REQUIRED_COLUMNS if name not in matches.columns]
     if missing:
         raise ValueError(f"match frame lacks required columns {missing}")
-    frame, feature_columns = _prepare(matches, features)
+    prepared = {False: _prepare(matches, None)}
+    if features is not None and any(run.use_features for run in runs):
+        prepared[True] = _prepare(matches, features)
+    tasks: list[_Task] = []
+    spans = []
+    for run in runs:
+        frame, feature_columns = prepared[run.use_features and features is not None]
+        first = len(tasks)
+        tasks += _plan(frame, feature_columns, run, leagues, seasons, cache_dir)
+        spans.append((first, len(tasks)))
+    total = sum(_count_rounds(task) for task in tasks)
+    results = _run_tasks(tasks, n_jobs, total, progress)
+    return [_assemble(results[a:b], list(run.models)) for run, (a, b) in zip(runs, spans, strict=True)]
+
+
+def _plan(
+    frame: pd.DataFrame,
+    feature_columns: tuple[str, ...],
+    run: WalkForwardRun,
+    leagues: Sequence[str],
+    seasons: Sequence[str],
+    cache_dir: Path | str | None,
+) -> list[_Task]:
+    """One task per test league-season of ``run``, holding the matches its rounds may train on."""
     available = tuple(frame[c.LEAGUE].unique())
     tasks = []
     for league in leagues:
-        trains_on = tuple((train_leagues or {}).get(league, related_divisions(league, available)))
+        trains_on = tuple((run.train_leagues or {}).get(league, related_divisions(league, available)))
         for season in seasons:
             test = frame[(frame[c.LEAGUE] == league) & (frame[c.SEASON] == season)]
             if test.empty:
                 logger.warning("no matches for league %s season %s; skipped", league, season)
                 continue
-            start = test[c.DATE].min() - pd.Timedelta(days=window_days)
+            start = test[c.DATE].min() - pd.Timedelta(days=run.window_days)
             history = frame[c.LEAGUE].isin(trains_on) & (frame[c.DATE] <= test[c.DATE].max())
-            if not all_history:
+            if not run.all_history:
                 history &= frame[c.DATE] >= start
             tasks.append(
                 _Task(
@@ -182,15 +241,13 @@ def walk_forward(
                     matches=frame[history | frame.index.isin(test.index)],
                     feature_columns=feature_columns,
                     train_leagues=trains_on,
-                    models=dict(models),
-                    cadence=cadence,
-                    window_days=None if all_history else window_days,
+                    models=dict(run.models),
+                    cadence=run.cadence,
+                    window_days=None if run.all_history else run.window_days,
                     cache_dir=Path(cache_dir) if cache_dir is not None else None,
                 )
             )
-    total = sum(_count_rounds(task) for task in tasks)
-    results = _run_tasks(tasks, n_jobs, total, progress)
-    return _assemble(results, list(models))
+    return tasks
 
 
 def _prepare(matches: pd.DataFrame, features: pd.DataFrame | None) -> tuple[pd.DataFrame, tuple[str, ...]]:

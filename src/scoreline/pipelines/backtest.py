@@ -20,7 +20,12 @@ from scoreline import columns as c
 from scoreline.evaluation import benchmarks, scoring
 from scoreline.evaluation.betting import value_bets
 from scoreline.evaluation.report import write_report
-from scoreline.evaluation.walk_forward import ProgressCallback, related_divisions, walk_forward
+from scoreline.evaluation.walk_forward import (
+    ProgressCallback,
+    WalkForwardRun,
+    related_divisions,
+    walk_forward_runs,
+)
 from scoreline.models.catalogue import make_model, model_names, uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
 from scoreline.pipelines.data import MatchData
@@ -74,36 +79,36 @@ def model_predictions(
     if unknown:
         raise KeyError(f"unknown model(s) {unknown}; choose from {model_names()}")
     features = attach_opening_prices(data.matches, data.odds)[[*c.MATCH_KEY, *OPENING_PRICE_COLUMNS]]
-    predictions, failures = [], []
-    fits = {"fitted": 0, "cached": 0}
     groups = sorted(
         {(_window(name), _cadence(name, config.cadence)) for name in config.models},
         key=lambda group: (group[0] or 0, group[1]),
-    )
+    )  # all-history groups first: the dearest league-seasons start first in the shared process pool
+    own_league = {league: (league,) for league in config.leagues}
+    runs = []
     for window, cadence in groups:
         names = [
             name
             for name in config.models
             if (_window(name), _cadence(name, config.cadence)) == (window, cadence)
         ]
-        result = walk_forward(
-            data.matches,
-            {name: make_model(name) for name in names},
-            config.leagues,
-            config.test_seasons,
-            features=features if any(uses_market(name) for name in names) else None,
-            train_leagues=None if window == GOAL_MODEL_WINDOW_DAYS else {lg: (lg,) for lg in config.leagues},
-            cadence=cadence,  # type: ignore[arg-type]
-            window_days=window or GOAL_MODEL_WINDOW_DAYS,
-            all_history=window is None,
-            cache_dir=cache_dir,
-            n_jobs=config.n_jobs,
-            progress=progress,
+        runs.append(
+            WalkForwardRun(
+                models={name: make_model(name) for name in names},
+                cadence=cadence,  # type: ignore[arg-type]
+                window_days=window or GOAL_MODEL_WINDOW_DAYS,
+                all_history=window is None,
+                train_leagues=None if window == GOAL_MODEL_WINDOW_DAYS else own_league,
+                use_features=any(uses_market(name) for name in names),
+            )
         )
-        predictions.append(result.predictions)
-        failures.append(result.failures)
-        fits["fitted"] += result.n_fits
-        fits["cached"] += result.n_cached
+    results = walk_forward_runs(
+        data.matches, runs, config.leagues, config.test_seasons, features=features, cache_dir=cache_dir,
+        n_jobs=config.n_jobs, progress=progress,
+    )  # fmt: skip
+    predictions = [result.predictions for result in results]
+    failures = [result.failures for result in results]
+    fits = {"fitted": sum(r.n_fits for r in results), "cached": sum(r.n_cached for r in results)}
+    for (window, cadence), result in zip(groups, results, strict=True):
         log.info("window %s days, %s: %d fits", window or "all", cadence, result.n_fits)
     return pd.concat(predictions, ignore_index=True), pd.concat(failures, ignore_index=True), fits
 
