@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import ORJSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scoreline import columns as c
@@ -94,7 +94,7 @@ async def _predict(
 )
 async def predict(
     body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
-) -> JSONResponse:
+) -> ORJSONResponse:
     fixtures: list[Fixture] = []
     problems: list[NameProblem] = []
     for index, item in enumerate(body.fixtures):
@@ -117,7 +117,7 @@ async def predict(
         "predictions": [prediction_document(p) for p in predictions],
         "model": ModelOut.of(service.handle).model_dump(mode="json"),
     }
-    return JSONResponse(document)
+    return ORJSONResponse(document)
 
 
 @router.get(
@@ -132,7 +132,7 @@ async def upcoming(
     state: StateDep,
     league: str | None = Query(default=None, pattern=LEAGUE_PATTERN, description="Only this league."),
     limit: int = Query(default=200, ge=1, le=MAX_UPCOMING, description="At most this many, soonest first."),
-) -> JSONResponse:
+) -> ORJSONResponse:
     now = datetime.now()
     code = None
     if league is not None:
@@ -157,7 +157,7 @@ async def upcoming(
         "model": ModelOut.of(service.handle).model_dump(mode="json"),
         "as_of": datetime.now(UTC).isoformat(),
     }
-    return JSONResponse(document)
+    return ORJSONResponse(document)
 
 
 def split_unpriced(
