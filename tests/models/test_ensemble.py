@@ -30,18 +30,27 @@ def test_pool_puts_its_weight_on_the_informative_forecast() -> None:
 
 
 def test_pool_keeps_the_sharpness_a_logistic_combiner_would_change() -> None:
-    # Forecasts twice as sharp as the truth: logistic regression would flatten them (coefficients near 0.5);
-    # the pool's weights sum to one, so a single forecast passes through unchanged up to the outcome biases.
+    # Two forecasts, both twice as sharp as the truth: a logistic combiner flattens them (it learns the
+    # scale from these rows); the pool's weights sum to one, so its answers stay as sharp as its inputs.
+    from sklearn.linear_model import LogisticRegression
+
     rng = np.random.default_rng(3)
     truth, outcomes, _ = _forecasts(rng, 3000)
     sharp = np.log(truth) * 2.0
     sharp -= np.log(np.exp(sharp).sum(axis=1, keepdims=True))
-    pool = LogLinearPool().fit(sharp, outcomes)
-    assert pool.weights_ == pytest.approx([1.0])
-    pooled = np.log(pool.predict_proba(sharp))
-    spread = pooled.max(axis=1) - pooled.min(axis=1)
-    original = sharp.max(axis=1) - sharp.min(axis=1)
-    assert np.corrcoef(spread, original)[0, 1] > 0.99
+    noisy = sharp + rng.normal(0.0, 0.3, size=sharp.shape)
+    noisy -= np.log(np.exp(noisy).sum(axis=1, keepdims=True))
+    stacked = np.hstack([sharp, noisy])
+
+    def spread(probabilities: np.ndarray) -> float:
+        logs = np.log(probabilities)
+        return float((logs.max(axis=1) - logs.min(axis=1)).mean())
+
+    pool = LogLinearPool().fit(stacked, outcomes)
+    logistic = LogisticRegression(max_iter=1000).fit(stacked, outcomes)
+    assert pool.weights_.sum() == pytest.approx(1.0) and pool.weights_[0] > pool.weights_[1]
+    assert spread(pool.predict_proba(stacked)) > 0.85 * spread(np.exp(sharp))
+    assert spread(logistic.predict_proba(stacked)) < 0.7 * spread(np.exp(sharp))
 
 
 def test_goal_model_bases_see_only_their_recent_window_and_blocks_end_the_period() -> None:

@@ -140,13 +140,11 @@ def test_invalid_grids_are_rejected() -> None:
     np.testing.assert_allclose(ScoreGrid(np.full((3, 3), 2.0)).probabilities.sum(), 1.0)
 
 
-def test_most_likely_scores_equal_a_stable_full_sort_including_ties() -> None:
-    rng = np.random.default_rng(3)
-    rates = rng.uniform(0.3, 3.0, size=(40, 2))
-    rates[:10, 1] = rates[:10, 0]  # equal rates: P(1-0) == P(0-1), P(2-1) == P(1-2), ...
-    grid = ScoreGrid(independent_grid(rates[:, 0], rates[:, 1], MAX_GOALS))
-    flat = grid.probabilities.reshape(len(grid), -1)
-    expected = np.argsort(-flat, axis=1, kind="stable")[:, :6]
-    likely = grid.most_likely_scores(6)
-    np.testing.assert_array_equal(likely.home_goals * (MAX_GOALS + 1) + likely.away_goals, expected)
-    np.testing.assert_array_equal(likely.probability, np.take_along_axis(flat, expected, axis=1))
+def test_most_likely_scores_break_ties_by_home_goals_then_away_goals() -> None:
+    # Rates of 1: P(0-0) = P(0-1) = P(1-0) = P(1-1) = exp(-2), the four most likely scores, all tied.
+    grid = ScoreGrid(independent_grid(np.array([1.0, 2.0]), np.array([1.0, 0.5]), MAX_GOALS))
+    likely = grid.most_likely_scores(3)
+    assert list(zip(likely.home_goals[0], likely.away_goals[0], strict=True)) == [(0, 0), (0, 1), (1, 0)]
+    np.testing.assert_allclose(likely.probability[0], math.exp(-2.0))
+    flat = grid.probabilities[1].ravel()
+    assert likely.probability[1, 0] == flat.max() and likely.probability[1, 2] <= likely.probability[1, 1]

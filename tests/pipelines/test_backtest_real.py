@@ -25,6 +25,7 @@ FULL_RUN_E0_2425 = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_every_model_on_premier_league_2024_25_before_kickoff_and_as_in_the_full_run(
     shared_data: Path, tmp_path: Path

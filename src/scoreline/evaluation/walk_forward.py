@@ -197,13 +197,14 @@ def walk_forward_runs(
     missing = [name for name in REQUIRED_COLUMNS if name not in matches.columns]
     if missing:
         raise ValueError(f"match frame lacks required columns {missing}")
-    prepared = {False: _prepare(matches, None)}
-    if features is not None and any(run.use_features for run in runs):
-        prepared[True] = _prepare(matches, features)
+    prepared: dict[bool, tuple[pd.DataFrame, tuple[str, ...]]] = {}
     tasks: list[_Task] = []
     spans = []
     for run in runs:
-        frame, feature_columns = prepared[run.use_features and features is not None]
+        with_features = run.use_features and features is not None
+        if with_features not in prepared:
+            prepared[with_features] = _prepare(matches, features if with_features else None)
+        frame, feature_columns = prepared[with_features]
         first = len(tasks)
         tasks += _plan(frame, feature_columns, run, leagues, seasons, cache_dir)
         spans.append((first, len(tasks)))

@@ -4,13 +4,15 @@ The last ``out_of_time_days`` of the training period are cut by date into ``n_fo
 For each block, every base model is fitted on the matches before it and predicts it: these out-of-time
 predictions are the only data the combiner ever sees. The base models are then refitted on the whole period
 for prediction. Give the ensemble every past match: feature models rate teams from all of it, while goal
-models (those with a score grid) are fitted on the last ``goal_model_days`` only, as they are on their own.
+models (those with a score grid) are fitted on its last ``goal_model_days`` only. Every base model sees the
+leagues the ensemble is given: in the backtest the test league alone, so an ensemble's Dixon-Coles lacks the
+division below that the stand-alone model's promoted-team prior learns from.
 
-The default combiner (``combiner="pool"``) is a log-linear opinion pool: the ensemble's log-probabilities
-are a weighted mean of the base models' (weights non-negative, summing to one) plus one bias per outcome,
-fitted by log loss. ``combiner="logistic"`` is a multinomial logistic regression on the base
-log-probabilities, free to sharpen or flatten them. The out-of-time blocks are long (a base model fitted at
-a block's start predicts all of it), so their predictions are staler than those of base models refitted every
+The default combiner (``combiner="pool"``) is a log-linear opinion pool: the ensemble's log-probabilities are
+a weighted mean of the base models' (weights non-negative, summing to one) plus outcome biases (draw and away;
+home fixed at 0), fitted by log loss. ``combiner="logistic"`` is a multinomial logistic regression on the base
+log-probabilities, free to sharpen or flatten them. The out-of-time blocks are long (a base model fitted at a
+block's start predicts all of it), so their predictions are staler than those of base models refitted every
 round in use; a logistic combiner learns that staleness and mis-scales fresh predictions, while the pool's
 weights sum to one and so keep the base models' own sharpness.
 
@@ -35,7 +37,7 @@ from scoreline import columns as c
 from scoreline.models.base import CLASSES, MatchModel, needs_opening_prices, played
 from scoreline.models.feature_model import frame_digest, outcome_index
 
-_MEMO_SIZE = 16  # >= base models x (n_folds + 1), so a second ensemble on the same matches reuses all
+_MEMO_SIZE = 16  # the catalogue's ensembles: 2-3 base models x 3 fits each, so a second ensemble reuses all
 _fitted: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
 
 

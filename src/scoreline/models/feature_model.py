@@ -136,15 +136,11 @@ class FeatureModel(MatchModel):
         """Feature rows for the fixtures in ``X`` as known at fit time (their own results are ignored)."""
         check_is_fitted(self, "history_")
         self._require_prices(X)
-        fixtures = X.copy()
-        for name in (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, c.RESULT):
-            if name in fixtures.columns:
-                fixtures[name] = pd.NA
+        outcomes = (c.HOME_GOALS, c.AWAY_GOALS, c.HOME_GOALS_HT, c.AWAY_GOALS_HT, c.RESULT)
         history = self.history_
-        present = [name for name in history.columns if name in fixtures.columns]
-        known = fixtures[present].dropna(
-            axis=1, how="all"
-        )  # all-NA columns come back as NaN, history's dtype
+        present = [name for name in history.columns if name in X.columns and name not in outcomes]
+        # Columns left out (results, all-NA ones) come back as NaN in the history's dtype.
+        known = X[present].dropna(axis=1, how="all")
         combined = pd.concat([history, known], ignore_index=True)
         table = self._features(combined)
         rows = table.iloc[len(history) :]

@@ -201,10 +201,6 @@ class ScoreGrid:
     def most_likely_scores(self, k: int = 1) -> LikelyScores:
         """The ``k`` most likely scores of every fixture, most likely first."""
         flat = self.probabilities.reshape(len(self), -1)
-        k = min(k, flat.shape[1])
-        top = np.argpartition(-flat, k - 1, axis=1)[:, :k]  # the k largest, unordered: O(n) per fixture
-        # most likely first; equal probabilities in flat-index order, as a stable sort of the row would give
-        by_probability = np.lexsort((top, -np.take_along_axis(flat, top, axis=1)), axis=1)
-        order = np.take_along_axis(top, by_probability, axis=1)
+        order = np.argsort(-flat, axis=1, kind="stable")[:, :k]  # ties: the lower flat index first
         home, away = np.divmod(order, self.max_goals + 1)
         return LikelyScores(home, away, np.take_along_axis(flat, order, axis=1))

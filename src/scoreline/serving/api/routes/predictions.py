@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from scoreline import columns as c
@@ -28,6 +30,12 @@ from scoreline.serving.service import Fixture, OpeningOddsError, Prediction, Pre
 from scoreline.serving.state import ServingState
 
 router = APIRouter(prefix="/v1", tags=["predictions"])
+
+
+def json_response(document: Mapping[str, Any]) -> Response:
+    """``document`` as JSON, encoded by orjson (50 answers in a tenth of the standard library's time)."""
+    return Response(orjson.dumps(document), media_type="application/json")
+
 
 INLINE_BATCH = 20  # larger batches are predicted in a worker thread so the event loop keeps answering
 MAX_PROBLEMS = 20  # unknown names reported (with suggestions) per request; bounds the work a bad batch costs
@@ -94,7 +102,7 @@ async def _predict(
 )
 async def predict(
     body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
-) -> ORJSONResponse:
+) -> Response:
     fixtures: list[Fixture] = []
     problems: list[NameProblem] = []
     for index, item in enumerate(body.fixtures):
@@ -117,7 +125,7 @@ async def predict(
         "predictions": [prediction_document(p) for p in predictions],
         "model": ModelOut.of(service.handle).model_dump(mode="json"),
     }
-    return ORJSONResponse(document)
+    return json_response(document)
 
 
 @router.get(
@@ -132,7 +140,7 @@ async def upcoming(
     state: StateDep,
     league: str | None = Query(default=None, pattern=LEAGUE_PATTERN, description="Only this league."),
     limit: int = Query(default=200, ge=1, le=MAX_UPCOMING, description="At most this many, soonest first."),
-) -> ORJSONResponse:
+) -> Response:
     now = datetime.now()
     code = None
     if league is not None:
@@ -157,7 +165,7 @@ async def upcoming(
         "model": ModelOut.of(service.handle).model_dump(mode="json"),
         "as_of": datetime.now(UTC).isoformat(),
     }
-    return ORJSONResponse(document)
+    return json_response(document)
 
 
 def split_unpriced(
