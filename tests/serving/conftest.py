@@ -8,6 +8,7 @@ protocol over fitted estimators (aliases, versions, a promotion rule): the HTTP 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,8 +64,11 @@ def scheduled_league(now: datetime) -> pd.DataFrame:
     return out
 
 
-def write_to_store(url: str, matches: pd.DataFrame) -> None:
-    """Write ``matches`` to the store at ``url``, one source file per league and season."""
+def write_to_store(
+    url: str, matches: pd.DataFrame, odds: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> None:
+    """Write ``matches`` to the store at ``url``, one source file per league and season; ``odds`` gives the
+    long odds rows of a file's matches (none by default)."""
     with Store.from_url(url) as store:
         for (league, season), rows in matches.groupby([c.LEAGUE, c.SEASON]):
             source = f"{league}/{season}.csv"
@@ -75,7 +79,7 @@ def write_to_store(url: str, matches: pd.DataFrame) -> None:
                 season=str(season),
                 rows_read=len(rows),
                 matches=frame.loc[:, list(c.MATCH_COLUMNS)],
-                odds=pd.DataFrame(columns=list(c.ODDS_COLUMNS)),
+                odds=pd.DataFrame(columns=list(c.ODDS_COLUMNS)) if odds is None else odds(rows),
                 quarantine=pd.DataFrame(columns=list(c.QUARANTINE_COLUMNS)),
             )
             store.write_parsed_file(parsed, content_sha256=f"sha-{source}")

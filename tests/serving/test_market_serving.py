@@ -23,9 +23,8 @@ from scoreline.serving.schemas import FixtureIn
 from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService, fixtures_frame
 from scoreline.settings import Settings
 from scoreline.simulate import football_data_frame, simulate_league
-from scoreline.store import Store
 
-from .conftest import API_KEY, N_TEAMS, ModelsInMemory, ParsedMatches
+from .conftest import API_KEY, N_TEAMS, ModelsInMemory, write_to_store
 
 FAR_KICKOFF = "2030-01-05T15:00:00"  # no match in the store: no odds there either
 
@@ -65,22 +64,12 @@ def market_league(league_matches: pd.DataFrame) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def market_store(tmp_path_factory: pytest.TempPathFactory, market_league: dict[str, Any]) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('market_store') / 'scoreline.duckdb'}"
-    matches: pd.DataFrame = market_league["matches"]
-    with Store.from_url(url) as store:
-        for (league, season), rows in matches.groupby([c.LEAGUE, c.SEASON]):
-            source = f"{league}/{season}.csv"
-            frame = rows.assign(**{c.SOURCE_FILE: source, c.SOURCE_LINE: np.arange(2, len(rows) + 2)})
-            with_odds = rows[rows.index.isin(market_league["in_store"])]
-            parsed = ParsedMatches(
-                source_file=source,
-                league=str(league),
-                season=str(season),
-                rows_read=len(rows),
-                matches=frame.loc[:, list(c.MATCH_COLUMNS)],
-                odds=long_opening_odds(with_odds, with_odds[list(OPENING_PRICE_COLUMNS)]),
-                quarantine=pd.DataFrame(columns=list(c.QUARANTINE_COLUMNS)),
-            )
-            store.write_parsed_file(parsed, content_sha256=f"sha-{source}")
+
+    def opening_odds(rows: pd.DataFrame) -> pd.DataFrame:
+        priced = rows[rows.index.isin(market_league["in_store"])]
+        return long_opening_odds(priced, priced[list(OPENING_PRICE_COLUMNS)])
+
+    write_to_store(url, market_league["matches"], opening_odds)
     return url
 
 
@@ -134,31 +123,33 @@ def probabilities(document: dict[str, Any]) -> np.ndarray:
     return np.array([[p["probabilities"][k] for k in ("home", "draw", "away")] for p in document])
 
 
+def post_predictions(client: TestClient, rows: pd.DataFrame, with_odds: bool) -> dict[str, Any]:
+    """POST ``rows`` as fixtures (with their opening odds or without) and return the 200 answer."""
+    response = client.post(
+        "/v1/predictions", json={"fixtures": [fixture_json(r, with_odds) for _, r in rows.iterrows()]}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 def test_request_odds_give_the_models_own_probabilities(
     market_client: TestClient, market_league: dict[str, Any], market_model: Any
 ) -> None:
     rows = upcoming_rows(market_league, priced=False).head(4)
-    response = market_client.post(
-        "/v1/predictions", json={"fixtures": [fixture_json(r, True) for _, r in rows.iterrows()]}
-    )
-    assert response.status_code == 200, response.text
-    predictions = response.json()["predictions"]
+    answer = post_predictions(market_client, rows, with_odds=True)
+    predictions = answer["predictions"]
     got = probabilities(predictions)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-9)
     np.testing.assert_allclose(got, expected(market_model, rows), rtol=0, atol=1e-9)
     assert predictions[0]["odds"]["home"] == rows[OPENING_PRICE_COLUMNS[0]].iloc[0]
-    assert response.json()["model"]["needs_odds"] is True
+    assert answer["model"]["needs_odds"] is True
 
 
 def test_without_odds_the_stores_opening_prices_are_used(
     market_client: TestClient, market_league: dict[str, Any], market_model: Any
 ) -> None:
     rows = upcoming_rows(market_league, priced=True).head(3)
-    response = market_client.post(
-        "/v1/predictions", json={"fixtures": [fixture_json(r, False) for _, r in rows.iterrows()]}
-    )
-    assert response.status_code == 200, response.text
-    predictions = response.json()["predictions"]
+    predictions = post_predictions(market_client, rows, with_odds=False)["predictions"]
     np.testing.assert_allclose(probabilities(predictions), expected(market_model, rows), rtol=0, atol=1e-9)
     assert [p["odds"]["draw"] for p in predictions] == rows[OPENING_PRICE_COLUMNS[1]].tolist()
 
