@@ -69,7 +69,7 @@ def _serve_scoreline(port: int) -> None:
     os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(
         prefix="scoreline-bench-"
     )  # as `serve` runs: env settings
-    app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches))
+    app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches), tune_gc=True)
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
 
 

@@ -148,3 +148,14 @@ def test_most_likely_scores_break_ties_by_home_goals_then_away_goals() -> None:
     np.testing.assert_allclose(likely.probability[0], math.exp(-2.0))
     flat = grid.probabilities[1].ravel()
     assert likely.probability[1, 0] == flat.max() and likely.probability[1, 2] <= likely.probability[1, 1]
+
+
+def test_most_likely_scores_are_the_stable_descending_order() -> None:
+    rng = np.random.default_rng(3)
+    rates = rng.uniform(0.3, 3.0, size=(2, 40))
+    grid = ScoreGrid(np.round(independent_grid(rates[0], rates[1], MAX_GOALS), 3))  # rounding makes ties
+    flat = grid.probabilities.reshape(len(grid), -1)
+    expected = np.argsort(-flat, axis=1, kind="stable")[:, :7]
+    likely = grid.most_likely_scores(7)
+    np.testing.assert_array_equal(likely.home_goals * (MAX_GOALS + 1) + likely.away_goals, expected)
+    np.testing.assert_array_equal(likely.probability, np.take_along_axis(flat, expected, axis=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -18,6 +19,7 @@ from pydantic import SecretStr
 
 from scoreline import columns as c
 from scoreline.serving import create_app
+from scoreline.serving.app import GC_YOUNG_THRESHOLD
 from scoreline.serving.catalogue import FrameFixtureSource, StoreUnavailableError
 from scoreline.serving.observability import JsonFormatter
 from scoreline.serving.service import Fixture, fixtures_frame
@@ -289,6 +291,23 @@ def test_a_named_version_can_be_served(settings: Settings, provider: ModelsInMem
         answer = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea"))).json()
     assert answer["model"]["name"] == "poisson"
     assert answer["predictions"][0]["model"] == {"name": "poisson", "version": "1"}
+
+
+def test_a_server_process_tunes_garbage_collection_only_when_asked(
+    settings: Settings, provider: ModelsInMemory
+) -> None:
+    threshold = gc.get_threshold()
+    with TestClient(create_app(settings, provider)):
+        assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(settings, provider, tune_gc=True)) as client:
+            assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+            assert gc.get_freeze_count() > 10_000  # the modules and the model loaded at start-up
+            answer = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")))
+            assert answer.status_code == 200
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 @pytest.mark.parametrize(

@@ -16,13 +16,13 @@ from scoreline import columns as c
 from scoreline.cli.serve import parse_odds, predict_fixture
 from scoreline.models.catalogue import make_model
 from scoreline.odds import OPENING_PRICE_COLUMNS
-from scoreline.registry.pyfunc import season_code
 from scoreline.serving import create_app
 from scoreline.serving.catalogue import StoreFixtureSource
 from scoreline.serving.schemas import FixtureIn
 from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService, fixtures_frame
 from scoreline.settings import Settings
 from scoreline.simulate import football_data_frame, simulate_league
+from scoreline.sources.seasons import seasons_of_dates
 
 from .conftest import API_KEY, N_TEAMS, ModelsInMemory, write_to_store
 
@@ -57,7 +57,9 @@ def market_league(league_matches: pd.DataFrame) -> dict[str, Any]:
     priced = unplayed.index[: N_TEAMS // 2]
     in_store = league_matches[league_matches[c.HOME_GOALS].notna()].index.union(priced)
     # season codes that agree with the shifted kickoffs (the store's odds are looked up by league and season)
-    matches = league_matches.join(prices).assign(**{c.SEASON: season_code(league_matches[c.KICKOFF])})
+    matches = league_matches.join(prices).assign(
+        **{c.SEASON: seasons_of_dates(pd.DatetimeIndex(league_matches[c.KICKOFF]))}
+    )
     return {"matches": matches, "in_store": in_store, "priced_upcoming": priced}
 
 

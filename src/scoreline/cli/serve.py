@@ -53,7 +53,13 @@ def serve_command(
 
     settings = get_settings()
     configure_json_logging(settings.log_level)
-    uvicorn.run(create_app(settings, model=model), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings, model=model, tune_gc=True),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 def predict_fixture(

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -111,10 +112,27 @@ def sum_to_zero(n: int) -> np.ndarray:
     return np.vstack([np.eye(n - 1), -np.ones((1, n - 1))])
 
 
-def _lookup(values: pd.Series, keys: np.ndarray) -> np.ndarray:
-    """``values[keys]`` as floats, NaN for keys not in the index (dict look-ups: cheap for a few fixtures)."""
-    mapping = dict(zip(values.index, values.to_numpy(dtype=float), strict=True))
-    return np.array([mapping.get(key, np.nan) for key in keys], dtype=float)
+def _lookup(values: Mapping[str, float], keys: Iterable[str], n: int) -> np.ndarray:
+    """``values[key]`` for each of the ``n`` keys as floats, NaN for unknown keys."""
+    return np.fromiter((values.get(key, np.nan) for key in keys), dtype=float, count=n)
+
+
+def _names(column: pd.Series) -> np.ndarray:
+    """A team or league column as an array of names (object columns as they are: converting costs more than
+    the look-ups, and a non-string name is simply unknown)."""
+    return column.to_numpy() if column.dtype == object else column.astype(str).to_numpy()
+
+
+@dataclass(frozen=True)
+class _StrengthTables:
+    """The fitted strengths as plain dicts: a fixture's look-up is then a dict get, not a pandas call."""
+
+    source: pd.Series  # the ``attack_`` these were built from (a refit replaces it)
+    intercept: dict[str, float]
+    attack: dict[str, float]
+    defence: dict[str, float]
+    unseen_attack: dict[str, float]
+    unseen_defence: dict[str, float]
 
 
 def team_groups(
@@ -413,25 +431,47 @@ class TeamStrengthModel(GoalModel):
 
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit first")
         n = len(X)
-        if c.LEAGUE in X.columns:
-            league = X[c.LEAGUE].astype(str).to_numpy()
-        else:
-            league = np.full(n, self.reference_league_)
-        known_league = np.isin(league, self.leagues_)
-        if not known_league.all():
-            log.info("%d fixture(s) in leagues unseen in training", int((~known_league).sum()))
-        intercept = _lookup(self.intercept_, np.where(known_league, league, self.reference_league_))
+        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else np.full(n, self.reference_league_)
+        tables = self._strength_tables()
+        intercept = _lookup(tables.intercept, league, n)
+        unseen_league = np.isnan(intercept)
+        if unseen_league.any():
+            log.info("%d fixture(s) in leagues unseen in training", int(unseen_league.sum()))
+            intercept[unseen_league] = tables.intercept[self.reference_league_]
+        home, away = _names(X[c.HOME]), _names(X[c.AWAY])
 
-        def strength(column: str, fitted: pd.Series, unseen: pd.Series) -> np.ndarray:
-            values = _lookup(fitted, X[column].astype(str).to_numpy())
-            fallback = np.nan_to_num(_lookup(unseen, league), nan=0.0)
-            return np.where(np.isnan(values), fallback, values)
+        def strength(teams: np.ndarray, fitted: dict[str, float], unseen: dict[str, float]) -> np.ndarray:
+            values = _lookup(fitted, teams, n)
+            missing = np.isnan(values)
+            if missing.any():
+                fallback = _lookup(unseen, league[missing], int(missing.sum()))
+                values[missing] = np.nan_to_num(fallback, nan=0.0)
+            return values
 
-        att_h = strength(c.HOME, self.attack_, self.unseen_attack_)
-        att_a = strength(c.AWAY, self.attack_, self.unseen_attack_)
-        def_h = strength(c.HOME, self.defence_, self.unseen_defence_)
-        def_a = strength(c.AWAY, self.defence_, self.unseen_defence_)
+        att_h = strength(home, tables.attack, tables.unseen_attack)
+        att_a = strength(away, tables.attack, tables.unseen_attack)
+        def_h = strength(home, tables.defence, tables.unseen_defence)
+        def_a = strength(away, tables.defence, tables.unseen_defence)
         return intercept + self.home_advantage_ + att_h + def_a, intercept + att_a + def_h
+
+    def _strength_tables(self) -> _StrengthTables:
+        """The fitted strengths as dicts, built on the first prediction after a fit and kept (a private memo,
+        not a parameter or a learned attribute: it is derived from them)."""
+        tables: _StrengthTables | None = self.__dict__.get("_tables")
+        if tables is None or tables.source is not self.attack_:
+
+            def as_dict(series: pd.Series) -> dict[str, float]:
+                return dict(zip(series.index.astype(str), series.to_numpy(dtype=float).tolist(), strict=True))
+
+            tables = _StrengthTables(
+                self.attack_,
+                *map(
+                    as_dict,
+                    (self.intercept_, self.attack_, self.defence_, self.unseen_attack_, self.unseen_defence_),
+                ),
+            )
+            self._tables = tables
+        return tables
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
         eta_home, eta_away = self.predict_log_rates(X)

@@ -25,6 +25,7 @@ from mlflow.pyfunc import PythonModel, PythonModelContext
 from scoreline import columns as c
 from scoreline.models.base import needs_opening_prices
 from scoreline.odds import OPENING_PRICE_COLUMNS, price_problems
+from scoreline.sources.seasons import seasons_of_dates
 
 FIXTURE_COLUMNS = (c.LEAGUE, c.HOME, c.AWAY, c.KICKOFF)
 INPUT_COLUMNS = (*FIXTURE_COLUMNS, *OPENING_PRICE_COLUMNS)  # the prices are optional
@@ -32,13 +33,6 @@ MAX_REPORTED_PROBLEMS = 5
 ESTIMATOR_ARTIFACT = "estimator"
 MODEL_ARTIFACT_PATH = "model"
 TOTAL_LINES = (1.5, 2.5, 3.5)  # over/under goal lines in the output of goal models
-SEASON_START_MONTH = 7  # a fixture in July or later belongs to the season starting that year
-
-
-def season_code(dates: pd.Series) -> pd.Series:
-    """football-data season code ("2425") of each date; seasons start in July."""
-    start = dates.dt.year - (dates.dt.month < SEASON_START_MONTH).astype(int)
-    return (start % 100).map("{:02d}".format) + ((start + 1) % 100).map("{:02d}".format)
 
 
 def fixtures_frame(model_input: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +51,7 @@ def fixtures_frame(model_input: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             c.LEAGUE: model_input[c.LEAGUE].astype(str).to_numpy(),
-            c.SEASON: season_code(kickoff).to_numpy(),
+            c.SEASON: seasons_of_dates(pd.DatetimeIndex(kickoff)),
             c.DATE: kickoff.dt.normalize().to_numpy(),
             c.KICKOFF: kickoff.to_numpy(),
             c.HAS_TIME: (kickoff != kickoff.dt.normalize()).to_numpy(),

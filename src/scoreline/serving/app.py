@@ -9,6 +9,7 @@ works.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,23 @@ def default_backtest_dir(settings: Settings) -> Path:
     return settings.home_dir / "backtests" / "latest"
 
 
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections (Python's default: 700)
+
+
+def tune_garbage_collection() -> None:
+    """Collect less often and never rescan what start-up built (modules, the model, the catalogue).
+
+    A 50-fixture request allocates thousands of short-lived containers, so with Python's defaults the cyclic
+    collector ran several times per request and its full passes rescanned the 200,000 objects start-up left.
+    Measured in-process on a 50-fixture request: 0.76 ms of collection per request before freezing, 0.12 ms
+    after; a young threshold of 50,000 took another 0.4 ms off (of 3). Process-wide, so only for a process
+    that is the server (``scoreline serve``), not for one that builds apps in passing (tests).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def create_app(
     settings: Settings | None = None,
     provider: ModelProvider | None = None,
@@ -49,13 +67,15 @@ def create_app(
     model: str = DEFAULT_MODEL_REF,
     backtest_dir: Path | None = None,
     opening_prices: OpeningPriceLookup | None = None,
+    tune_gc: bool = False,
 ) -> FastAPI:
     """A new app serving ``model`` (alias or version) from ``provider`` (default: the MLflow registry).
 
     ``settings`` default to :func:`~scoreline.settings.get_settings` (other settings override that
     dependency); ``fixtures`` default to the configured store; ``backtest_dir`` to
     ``<home>/backtests/latest``; ``opening_prices`` (what market models use when a request gives no odds) to
-    the store's opening 1X2 prices.
+    the store's opening 1X2 prices. ``tune_gc``: the process is the server; see
+    :func:`tune_garbage_collection`.
     """
     settings = settings or get_settings()
     state = ServingState(
@@ -74,6 +94,8 @@ def create_app(
             logger.error(
                 "start-up: could not load model %r: %s; /ready answers 503 until a reload", model, error
             )
+        if tune_gc:
+            tune_garbage_collection()
         yield
 
     app = FastAPI(

@@ -9,13 +9,13 @@ fills the fixtures that have no odds from any :data:`OpeningPriceLookup`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import pandas as pd
 
 from scoreline import columns as c
 from scoreline.odds import PRICE_COLUMNS_1X2, market_1x2_prices
-from scoreline.serving.service import Fixture, OpeningPrices, season_code
+from scoreline.serving.service import Fixture, OpeningPrices
+from scoreline.sources.seasons import season_of_date
 
 OpeningPriceLookup = Callable[[Sequence[Fixture]], list[OpeningPrices | None]]
 """Each fixture's opening prices (home, draw, away), ``None`` where none are known; one call per batch."""
@@ -32,7 +32,7 @@ def store_opening_prices(url: str, fixtures: Sequence[Fixture]) -> list[OpeningP
     if not fixtures:
         return []
     leagues = sorted({f.league for f in fixtures})
-    seasons = sorted({season_code(f.kickoff) for f in fixtures})
+    seasons = sorted({season_of_date(f.kickoff) for f in fixtures})
     try:
         with Store.from_url(url) as store:
             odds = store.read_odds(leagues=leagues, seasons=seasons, market=c.MARKET_1X2, timing=c.OPENING)
@@ -67,5 +67,5 @@ def with_opening_prices(fixtures: Sequence[Fixture], lookup: OpeningPriceLookup)
     prices = lookup([fixtures[i] for i in wanting])
     for i, found in zip(wanting, prices, strict=True):
         if found is not None:
-            out[i] = replace(out[i], odds=found)
+            out[i] = out[i]._replace(odds=found)
     return out

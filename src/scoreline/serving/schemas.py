@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -202,34 +203,32 @@ class PredictionOut(BaseModel):
 
     @classmethod
     def of(cls, prediction: Prediction) -> PredictionOut:
-        return cls.model_validate(prediction_document(prediction))
+        return cls.model_validate(prediction_documents([prediction])[0])
 
 
-def prediction_document(prediction: Prediction) -> dict[str, Any]:
-    """The JSON form of :class:`PredictionOut`, built directly (the API's hot path skips model validation;
-    the schema tests check that these documents conform)."""
-    fixture = prediction.fixture
-    over = prediction.over_2_5
-    xg = prediction.expected_goals
-    return {
-        "league": fixture.league,
-        "home": fixture.home,
-        "away": fixture.away,
-        "kickoff": fixture.kickoff.isoformat(timespec="seconds"),
-        "probabilities": {"home": prediction.home, "draw": prediction.draw, "away": prediction.away},
-        "expected_goals": None if xg is None else {"home": xg[0], "away": xg[1]},
-        "most_likely_scores": [
-            {"home": h, "away": a, "probability": p} for h, a, p in prediction.most_likely_scores
-        ],
-        "over_under": None
-        if over is None
-        else {"line": GOAL_LINE, "over": over, "under": max(0.0, 1.0 - over)},
-        "both_teams_to_score": prediction.both_teams_to_score,
-        "odds": None
-        if fixture.odds is None
-        else dict(zip(("home", "draw", "away"), fixture.odds, strict=True)),
-        "model": {"name": prediction.model_name, "version": prediction.model_version},
-    }
+def prediction_documents(predictions: Sequence[Prediction]) -> list[dict[str, Any]]:
+    """The JSON form of :class:`PredictionOut` for each prediction, built directly in one pass (the API's hot
+    path skips model validation; the schema tests check that these documents conform)."""
+    return [
+        {
+            "league": fixture.league,
+            "home": fixture.home,
+            "away": fixture.away,
+            "kickoff": fixture.kickoff.isoformat(timespec="seconds"),
+            "probabilities": {"home": home, "draw": draw, "away": away},
+            "expected_goals": None if xg is None else {"home": xg[0], "away": xg[1]},
+            "most_likely_scores": [{"home": h, "away": a, "probability": p} for h, a, p in scores],
+            "over_under": None
+            if over is None
+            else {"line": GOAL_LINE, "over": over, "under": max(0.0, 1 - over)},
+            "both_teams_to_score": btts,
+            "odds": None
+            if fixture.odds is None
+            else {"home": fixture.odds[0], "draw": fixture.odds[1], "away": fixture.odds[2]},
+            "model": {"name": name, "version": version},
+        }
+        for fixture, home, draw, away, xg, scores, over, btts, name, version in predictions
+    ]
 
 
 class PredictionResponse(BaseModel):
