@@ -36,6 +36,7 @@ from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ def sum_to_zero(n: int) -> np.ndarray:
 
 def _lookup(values: Mapping[str, float], keys: Iterable[str], n: int) -> np.ndarray:
     """``values[key]`` for each of the ``n`` keys as floats, NaN for unknown keys."""
-    return np.fromiter((values.get(key, np.nan) for key in keys), dtype=float, count=n)
+    return np.fromiter(map(values.get, keys, repeat(np.nan, n)), dtype=float, count=n)
 
 
 def _names(column: pd.Series) -> np.ndarray:

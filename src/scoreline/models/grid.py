@@ -88,9 +88,10 @@ class ScoreGrid:
             grid = grid[None]
         if grid.ndim != 3 or grid.shape[1] != grid.shape[2]:
             raise ValueError(f"a score grid must have shape (n, G+1, G+1), got {grid.shape}")
-        if not np.all(np.isfinite(grid)) or np.any(grid < 0):
-            raise ValueError("score probabilities must be finite and non-negative")
         mass = grid.sum(axis=(1, 2), keepdims=True)
+        # NaN fails >= 0 and an infinite cell makes its fixture's mass infinite: two checks cover all four
+        if not (grid >= 0).all() or not np.isfinite(mass).all():
+            raise ValueError("score probabilities must be finite and non-negative")
         if np.any(mass <= 0):
             raise ValueError("every fixture's score grid needs positive probability mass")
         self.probabilities = grid / mass

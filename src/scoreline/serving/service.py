@@ -208,18 +208,19 @@ class PredictionService:
         frame = fixtures_frame(fixtures, with_prices=self.needs_odds)
         estimator = self.handle.estimator
         n = len(fixtures)
-        xg: list[list[float]] | None = None
-        over: list[float] | None = None
-        btts: list[float] | None = None
-        scores: list[tuple[tuple[int, int, float], ...]] = [() for _ in range(n)]
+        nothing: list[None] = [None] * n
+        xg: Sequence[tuple[float, float] | None] = nothing
+        over: Sequence[float | None] = nothing
+        btts: Sequence[float | None] = nothing
+        scores: Sequence[tuple[tuple[int, int, float], ...]] = [()] * n
+        # .tolist() converts whole arrays to Python numbers at C speed (per-item casts cost 10x more)
         if self.is_goal_model:
             grid = estimator.predict_grid(frame)
             probs = np.asarray(grid.outcome_probabilities(), dtype=float)
-            xg = np.asarray(grid.expected_goals, dtype=float).tolist()
+            xg = [tuple(pair) for pair in np.asarray(grid.expected_goals, dtype=float).tolist()]
             over = np.asarray(grid.totals(GOAL_LINE).over, dtype=float).tolist()
             btts = np.asarray(grid.both_teams_to_score(), dtype=float).tolist()
             likely = grid.most_likely_scores(TOP_SCORES)
-            # .tolist() converts whole arrays to Python numbers at C speed (per-item casts cost 10x more)
             scores = [
                 tuple(zip(homes, aways, chances, strict=True))
                 for homes, aways, chances in zip(
@@ -230,20 +231,12 @@ class PredictionService:
         else:
             probs = np.asarray(estimator.predict_proba(frame), dtype=float)
         _check_probabilities(probs, n)
+        name, version = self.handle.name, self.handle.version
         return [
-            Prediction(
-                fixture=fixture,
-                home=home,
-                draw=draw,
-                away=away,
-                expected_goals=None if xg is None else (xg[i][0], xg[i][1]),
-                most_likely_scores=scores[i],
-                over_2_5=None if over is None else over[i],
-                both_teams_to_score=None if btts is None else btts[i],
-                model_name=self.handle.name,
-                model_version=self.handle.version,
+            Prediction(fixture, home, draw, away, goals, top, over_2_5, both, name, version)
+            for fixture, (home, draw, away), goals, top, over_2_5, both in zip(
+                fixtures, probs.tolist(), xg, scores, over, btts, strict=True
             )
-            for i, (fixture, (home, draw, away)) in enumerate(zip(fixtures, probs.tolist(), strict=True))
         ]
 
 
