@@ -3,8 +3,12 @@
 Each app runs under uvicorn (one worker) in its own process; 50 concurrent clients (httpx.AsyncClient) send a
 bounded number of requests (``--requests``, stopped after ``--seconds`` as well). Scenarios: the bare endpoint
 (same JSON body, constant answer), one fixture per request (distinct fixtures: every one is a cache miss;
-repeated fixtures: cache hits, like many clients asking about the same weekend), and 50 fixtures per request.
-Also prints the in-process cost of predicting one fixture (goal model alone and the full service).
+repeated fixtures: cache hits, like many clients asking about the same weekend), and 50 fixtures per request,
+each in a closed loop (throughput); then one client alone, and 50 clients offering a fixed load (half the bare
+endpoint's throughput), where latency is a server's answer time rather than the clients' own queue.
+Also prints the in-process cost of predicting one fixture (goal model alone and the full service), and for every
+scenario the server process's CPU time per request: the clients run on the same two cores, and a bare endpoint
+is limited by them, not by its server (which needs a fraction of a millisecond per request).
 
     PYTHONPATH=src python bench/api.py [--requests 3000] [--seconds 30] [--concurrency 50]
 """
@@ -64,13 +68,16 @@ def _serve_scoreline(port: int) -> None:
 
     from scoreline.serving import create_app
     from scoreline.serving.catalogue import FrameFixtureSource
+    from scoreline.serving.observability import configure_json_logging
 
     provider = _Fitted()
-    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(
-        prefix="scoreline-bench-"
-    )  # as `serve` runs: env settings
+    # as `serve` runs: settings from the environment, a JSON access log line per request (to nowhere here),
+    # garbage collection tuned for a server process
+    os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(prefix="scoreline-bench-")
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr for its lifetime)
+    configure_json_logging()
     app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches), tune_gc=True)
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_keep_alive=60)
+    uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False, timeout_keep_alive=60)
 
 
 def _serve_bare(port: int) -> None:
@@ -108,6 +115,16 @@ def _start(target: Any) -> tuple[multiprocessing.Process, str]:
     raise RuntimeError(f"server on port {port} did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _bodies(teams: list[str], batch: int, count: int, distinct: bool) -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     start = datetime(2026, 12, 5, 12, 0)
@@ -122,33 +139,49 @@ def _bodies(teams: list[str], batch: int, count: int, distinct: bool) -> list[di
     return bodies
 
 
-async def _load(url: str, bodies: list[dict[str, Any]], concurrency: int, seconds: float) -> dict[str, float]:
+async def _load(
+    url: str,
+    server_pid: int,
+    bodies: list[dict[str, Any]],
+    concurrency: int,
+    seconds: float,
+    rate: float | None = None,
+) -> dict[str, float]:
+    """Latency quantiles, throughput and the server's CPU time per request of one scenario.
+
+    Without ``rate``, closed loop: each client sends its next request as soon as the last one is answered (the
+    throughput a server sustains; latency is then ``concurrency / throughput`` by Little's law). With ``rate``
+    (requests/s over all clients), open loop: request ``i`` is due at ``i / rate`` and its latency counts from
+    then, so a server that falls behind is charged for the wait too (no coordinated omission).
+    """
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     errors = 0
-    queue = iter(bodies)
-    deadline = time.perf_counter() + seconds
+    queue = iter(enumerate(bodies))
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         for body in bodies[:concurrency]:  # warm-up: open the connections, fill caches of the warm-up bodies
             await client.post(url, json=body)
+        start = time.perf_counter()
+        deadline = start + seconds
 
         async def worker() -> None:
             nonlocal errors
-            for body in queue:
-                if time.perf_counter() > deadline:
+            for index, body in queue:
+                due = time.perf_counter() if rate is None else start + index / rate
+                if due > deadline:
                     return
-                started = time.perf_counter()
+                await asyncio.sleep(due - time.perf_counter())
                 try:
                     response = await client.post(url, json=body)
                 except httpx.TransportError:
                     errors += 1
                     continue
-                latencies.append(time.perf_counter() - started)
+                latencies.append(time.perf_counter() - due)
                 errors += response.status_code != 200
 
-        started = time.perf_counter()
+        cpu_before = _cpu_seconds(server_pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        elapsed, server_cpu = time.perf_counter() - start, _cpu_seconds(server_pid) - cpu_before
     quantiles = statistics.quantiles(latencies, n=100)
     return {
         "requests": len(latencies),
@@ -156,6 +189,7 @@ async def _load(url: str, bodies: list[dict[str, Any]], concurrency: int, second
         "p50_ms": 1000 * quantiles[49],
         "p99_ms": 1000 * quantiles[98],
         "rps": len(latencies) / elapsed,
+        "server_cpu_ms": 1000 * server_cpu / len(latencies),
     }
 
 
@@ -194,60 +228,52 @@ def main() -> None:
 
     print(f"in-process, one fixture: {_in_process()}")
     teams = list(_league().teams)
-    bare, bare_url = _start(_serve_bare)
-    app, app_url = _start(_serve_scoreline)
-    scenarios = [
-        ("bare FastAPI endpoint, 1 fixture", bare_url + "/bare", _bodies(teams, 1, args.requests, True)),
-        (
-            "predictions, 1 fixture, distinct",
-            app_url + "/v1/predictions",
-            _bodies(teams, 1, args.requests, True),
-        ),
-        (
-            "predictions, 1 fixture, repeated",
-            app_url + "/v1/predictions",
-            _bodies(teams, 1, args.requests, False),
-        ),
-        ("bare FastAPI endpoint, 50 fixtures", bare_url + "/bare", _bodies(teams, 50, args.requests, True)),
-        (
-            "predictions, 50 fixtures, distinct",
-            app_url + "/v1/predictions",
-            _bodies(teams, 50, args.requests, True),
-        ),
-    ]
-    results = {}
+    bare = _start(_serve_bare)
+    app = _start(_serve_scoreline)
+    bare1, bare50 = "bare FastAPI endpoint, 1 fixture", "bare FastAPI endpoint, 50 fixtures"
+    bare_one, bare_paced = "bare, 1 fixture, ONE client", "bare, 1 fixture, paced"
+    # name, server, path, fixtures per request, distinct, clients, offered load (None: closed loop), peer
+    scenarios: list[tuple[str, Any, str, int, bool, int, bool, str]] = [
+        (bare1, bare, "/bare", 1, True, args.concurrency, False, bare1),
+        ("predictions, 1 fixture, distinct", app, "/v1/predictions", 1, True, args.concurrency, False, bare1),
+        ("predictions, 1 fixture, repeated", app, "/v1/predictions", 1, False, args.concurrency, False, bare1),
+        (bare50, bare, "/bare", 50, True, args.concurrency, False, bare50),
+        ("predictions, 50 fixtures, distinct", app, "/v1/predictions", 50, True, args.concurrency, False, bare50),
+        (bare_one, bare, "/bare", 1, True, 1, False, bare_one),
+        ("predictions, 1 fixture, distinct, ONE client", app, "/v1/predictions", 1, True, 1, False, bare_one),
+        (bare_paced, bare, "/bare", 1, True, args.concurrency, True, bare_paced),
+        ("predictions, 1 fixture, distinct, paced", app, "/v1/predictions", 1, True, args.concurrency, True, bare_paced),
+    ]  # fmt: skip
+    results: dict[str, dict[str, float]] = {}
+    rate = 0.0
     try:
-        for name, url, bodies in scenarios:
-            results[name] = asyncio.run(_load(url, bodies, args.concurrency, args.seconds))
-            print(f"  {name}: {results[name]}", flush=True)
-        single = [
-            ("bare, 1 fixture, ONE client", bare_url + "/bare"),
-            ("predictions, 1 fixture, distinct, ONE client", app_url + "/v1/predictions"),
-        ]
-        for name, url in single:
-            bodies = _bodies(teams, 1, min(args.requests, 500), True)
-            results[name] = asyncio.run(_load(url, bodies, 1, args.seconds))
+        for name, (process, url), path, batch, distinct, clients, paced, _ in scenarios:
+            if paced:  # half the bare endpoint's closed-loop throughput, offered by all clients together
+                rate = results[bare1]["rps"] / 2
+            count = args.requests if clients > 1 else min(args.requests, 500)
+            bodies = _bodies(teams, batch, count, distinct)
+            results[name] = asyncio.run(
+                _load(url + path, process.pid, bodies, clients, args.seconds, rate if paced else None)
+            )
             print(f"  {name}: {results[name]}", flush=True)
     finally:
-        for process in (bare, app):
+        for process, _ in (bare, app):
             process.terminate()
             process.join(10)
     load = os.getloadavg()[0]
     python = sys.version.split()[0]
     print(f"{args.concurrency} concurrent clients (unless ONE), python {python}, one uvicorn worker")
+    print(f"paced: {rate:.0f} requests/s offered in all (half the bare endpoint's closed-loop throughput)")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (the machine is shared)")
     print(
         f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
-        f"{'vs bare':>8s}"
+        f"{'vs bare':>8s} {'server CPU ms/req':>18s}"
     )
-    for name, r in results.items():
-        if "ONE" in name:
-            peer = results["bare, 1 fixture, ONE client"]
-        else:
-            peer = results[f"bare FastAPI endpoint, {'50 fixtures' if '50' in name else '1 fixture'}"]
+    for name, *_, peer in scenarios:
+        r = results[name]
         print(
             f"{name:46s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['rps']:8.0f} {r['rps'] / peer['rps']:8.2f}"
+            f"{r['rps']:8.0f} {r['rps'] / results[peer]['rps']:8.2f} {r['server_cpu_ms']:18.2f}"
         )
 
 

@@ -11,6 +11,7 @@ from scipy.stats import poisson
 from scoreline import columns as c
 from scoreline.models import _team_strength
 from scoreline.models._goal_likelihood import GoalData, bivariate_poisson_nll, dixon_coles_nll, poisson_nll
+from scoreline.models._team_strength import TeamStrengthModel
 from scoreline.models.base import ConvergenceError
 from scoreline.models.bivariate_poisson import BivariatePoissonGoalModel
 from scoreline.models.dixon_coles import DixonColesGoalModel
@@ -195,6 +196,42 @@ def test_two_leagues_fitted_jointly_keep_their_own_levels() -> None:
         levels.append(joint.predict_grid(part).expected_goals.sum(axis=1).mean())
         assert levels[-1] == pytest.approx((part[c.HOME_GOALS] + part[c.AWAY_GOALS]).mean(), rel=0.03)
     assert levels[0] > 1.3 * levels[1]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        PoissonGoalModel(),
+        DixonColesGoalModel(),
+        BivariatePoissonGoalModel(home_effect=True, prior_weight=5.0),
+    ],
+    ids=["poisson", "dixon_coles", "bivariate"],
+)
+def test_predicting_by_team_names_is_predicting_from_the_match_frame(model: TeamStrengthModel) -> None:
+    top = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=3, intercept=0.3).matches
+    second = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=4, intercept=-0.1).matches
+    second = second.assign(**{c.LEAGUE: "E1", c.HOME: "E1 " + second[c.HOME], c.AWAY: "E1 " + second[c.AWAY]})
+    model.fit(pd.concat([top, second]))
+    fixtures = pd.concat([top.tail(5), second.tail(5)])
+    # two fixtures no model has seen: an unseen team in E1, and an unseen league
+    fixtures = pd.concat([fixtures, fixtures.tail(2).assign(**{c.HOME: ["Newcomers FC", "E1 x"]})])
+    fixtures.iloc[-1, fixtures.columns.get_loc(c.LEAGUE)] = "SC0"
+    by_frame = model.predict_grid(fixtures).probabilities
+    by_names = model.predict_teams(
+        fixtures[c.HOME].tolist(), fixtures[c.AWAY].tolist(), fixtures[c.LEAGUE].tolist()
+    ).probabilities
+    np.testing.assert_allclose(by_names, by_frame, rtol=0, atol=1e-15)
+    assert np.isfinite(by_names).all()
+    # without leagues: the main training league's level, as for a frame without the league column
+    np.testing.assert_allclose(
+        model.predict_teams(["E1 Team 01"], ["E1 Team 02"]).probabilities,
+        model.predict_grid(pd.DataFrame({c.HOME: ["E1 Team 01"], c.AWAY: ["E1 Team 02"]})).probabilities,
+        atol=1e-15,
+    )
+    with pytest.raises(ValueError, match="equally long"):
+        model.predict_teams(["Team 01", "Team 02"], ["Team 03"])
+    with pytest.raises(ValueError, match="one league per fixture"):
+        model.predict_teams(["Team 01"], ["Team 03"], ["E0", "E1"])
 
 
 def test_input_errors_name_the_row_and_field(simulated_league: SimulatedLeague) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
@@ -228,8 +228,9 @@ class TeamStrengthModel(GoalModel):
         """Store the model-specific parameters as learned attributes."""
 
     @abstractmethod
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
-        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates of the fixtures ``X``."""
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, home: np.ndarray) -> np.ndarray:
+        """Unnormalised ``(n, G+1, G+1)`` score grid for the log-linear rates of fixtures with home teams
+        ``home``."""
 
     # --- fitting ---------------------------------------------------------------------------------
     def _weights(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
@@ -427,19 +428,25 @@ class TeamStrengthModel(GoalModel):
     # --- prediction ------------------------------------------------------------------------------
     def predict_log_rates(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """``(log rate_home, log rate_away)`` of every fixture (unseen teams: see the module docstring)."""
+        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else None
+        return self._log_rates(_names(X[c.HOME]), _names(X[c.AWAY]), league)
+
+    def _log_rates(
+        self, home: np.ndarray, away: np.ndarray, league: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "attack_"):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit first")
-        n = len(X)
-        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else np.full(n, self.reference_league_)
+        n = len(home)
+        if league is None:
+            league = np.full(n, self.reference_league_, dtype=object)
         tables = self._strength_tables()
         intercept = _lookup(tables.intercept, league, n)
         unseen_league = np.isnan(intercept)
         if unseen_league.any():
             log.info("%d fixture(s) in leagues unseen in training", int(unseen_league.sum()))
             intercept[unseen_league] = tables.intercept[self.reference_league_]
-        home, away = _names(X[c.HOME]), _names(X[c.AWAY])
 
         def strength(teams: np.ndarray, fitted: dict[str, float], unseen: dict[str, float]) -> np.ndarray:
             values = _lookup(fitted, teams, n)
@@ -475,5 +482,25 @@ class TeamStrengthModel(GoalModel):
         return tables
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
-        eta_home, eta_away = self.predict_log_rates(X)
-        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away), X))
+        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else None
+        return self.predict_teams(_names(X[c.HOME]), _names(X[c.AWAY]), league)
+
+    def predict_teams(
+        self,
+        home: Sequence[str] | np.ndarray,
+        away: Sequence[str] | np.ndarray,
+        league: Sequence[str] | np.ndarray | None = None,
+    ) -> ScoreGrid:
+        """Score grids of fixtures named by their teams (and leagues; default: the main training league), like
+        penaltyblog's ``predict(home, away)``: :meth:`predict_grid` without building a match frame. A team
+        model's prediction depends on nothing else, and serving skips the frame's cost this way."""
+        home, away = np.asarray(home, dtype=object), np.asarray(away, dtype=object)
+        if home.shape != away.shape or home.ndim != 1:
+            raise ValueError(
+                f"home and away must be equally long lists of names, got {home.shape} and {away.shape}"
+            )
+        names = None if league is None else np.asarray(league, dtype=object)
+        if names is not None and names.shape != home.shape:
+            raise ValueError(f"league must name one league per fixture, got {names.shape} for {home.shape}")
+        eta_home, eta_away = self._log_rates(home, away, names)
+        return ScoreGrid(self._grid(np.exp(eta_home), np.exp(eta_away), home))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoreline import columns as c
 from scoreline.models._goal_likelihood import GoalData, bivariate_grid, bivariate_poisson_nll
 from scoreline.models._team_strength import (
     DEFAULT_PRIOR_WEIGHT,
@@ -63,6 +62,6 @@ class BivariatePoissonGoalModel(TeamStrengthModel):
         effects = basis @ extra[1:] if self.home_effect else np.zeros(len(teams))
         self.home_covariance_ = pd.Series(effects, index=teams, name="home_covariance")
 
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
-        effect = self.home_covariance_.reindex(X[c.HOME].astype(str).to_numpy()).fillna(0.0).to_numpy()
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, home: np.ndarray) -> np.ndarray:
+        effect = self.home_covariance_.reindex(home.astype(str)).fillna(0.0).to_numpy()
         return bivariate_grid(rate_home, rate_away, self.lambda3_ * np.exp(effect), self.max_goals)

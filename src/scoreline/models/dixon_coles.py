@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from scoreline.models._goal_likelihood import GoalData, dixon_coles_grid, dixon_coles_nll
 from scoreline.models._team_strength import ExtraParameters, TeamStrengthModel
@@ -31,5 +30,5 @@ class DixonColesGoalModel(TeamStrengthModel):
     def _store_extra(self, extra: np.ndarray, teams: np.ndarray, basis: np.ndarray) -> None:
         self.rho_ = float(extra[0])
 
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, home: np.ndarray) -> np.ndarray:
         return dixon_coles_grid(rate_home, rate_away, self.rho_, self.max_goals)

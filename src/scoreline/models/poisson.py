@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from scoreline.models._goal_likelihood import GoalData, independent_grid, poisson_nll
 from scoreline.models._team_strength import TeamStrengthModel
@@ -19,5 +18,5 @@ class PoissonGoalModel(TeamStrengthModel):
     def _objective(self, theta: np.ndarray, data: GoalData) -> tuple[float, np.ndarray]:
         return poisson_nll(theta, data)
 
-    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+    def _grid(self, rate_home: np.ndarray, rate_away: np.ndarray, home: np.ndarray) -> np.ndarray:
         return independent_grid(rate_home, rate_away, self.max_goals)

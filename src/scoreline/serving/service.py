@@ -24,6 +24,7 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.models.base import needs_opening_prices
+from scoreline.models.grid import ScoreGrid
 from scoreline.odds import OPENING_PRICE_COLUMNS, PriceProblem, price_problems
 from scoreline.sources.seasons import seasons_of_dates
 
@@ -170,6 +171,9 @@ class PredictionService:
         self.handle = handle
         self.is_goal_model = callable(getattr(handle.estimator, "predict_grid", None))
         self.needs_odds = needs_opening_prices(handle.estimator)
+        self.predicts_teams = (
+            callable(getattr(handle.estimator, "predict_teams", None)) and not self.needs_odds
+        )
         self._cache: OrderedDict[Fixture, Prediction] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -204,8 +208,22 @@ class PredictionService:
                     self._cache.popitem(last=False)
         return [p for p in (found[f] for f in fixtures) if p is not None]
 
+    def _grid(self, fixtures: Sequence[Fixture]) -> ScoreGrid:
+        """A goal model's score grids; a team model (``predict_teams``) gets the names alone, the others a
+        match frame (building one costs about as much as a team model's whole prediction)."""
+        estimator = self.handle.estimator
+        grid: ScoreGrid
+        if self.predicts_teams:
+            grid = estimator.predict_teams(
+                np.array([f.home for f in fixtures], dtype=object),
+                np.array([f.away for f in fixtures], dtype=object),
+                np.array([f.league for f in fixtures], dtype=object),
+            )
+        else:
+            grid = estimator.predict_grid(fixtures_frame(fixtures, with_prices=self.needs_odds))
+        return grid
+
     def _compute(self, fixtures: Sequence[Fixture]) -> list[Prediction]:
-        frame = fixtures_frame(fixtures, with_prices=self.needs_odds)
         estimator = self.handle.estimator
         n = len(fixtures)
         nothing: list[None] = [None] * n
@@ -215,7 +233,7 @@ class PredictionService:
         scores: Sequence[tuple[tuple[int, int, float], ...]] = [()] * n
         # .tolist() converts whole arrays to Python numbers at C speed (per-item casts cost 10x more)
         if self.is_goal_model:
-            grid = estimator.predict_grid(frame)
+            grid = self._grid(fixtures)
             probs = np.asarray(grid.outcome_probabilities(), dtype=float)
             xg = [tuple(pair) for pair in np.asarray(grid.expected_goals, dtype=float).tolist()]
             over = np.asarray(grid.totals(GOAL_LINE).over, dtype=float).tolist()
@@ -229,6 +247,7 @@ class PredictionService:
                 )
             ]  # fmt: skip
         else:
+            frame = fixtures_frame(fixtures, with_prices=self.needs_odds)
             probs = np.asarray(estimator.predict_proba(frame), dtype=float)
         _check_probabilities(probs, n)
         name, version = self.handle.name, self.handle.version
