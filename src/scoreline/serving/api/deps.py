@@ -6,6 +6,7 @@ Tests override any of these with ``app.dependency_overrides`` (or pass a provide
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -55,6 +56,26 @@ async def get_snapshot(state: StateDep) -> Snapshot:
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+@dataclass(frozen=True)
+class PredictionContext:
+    """What the prediction endpoints need, resolved together."""
+
+    state: ServingState
+    service: PredictionService
+    snapshot: Snapshot
+
+
+async def get_prediction_context(request: Request) -> PredictionContext:
+    """The state, the served model's service and the snapshot as one dependency: FastAPI then solves two
+    dependency graphs per request instead of six (a quarter of a one-fixture request's time); same errors."""
+    state = await get_state(request)
+    service = await get_service(request, state)
+    return PredictionContext(state, service, await get_snapshot(state))
+
+
+PredictionContextDep = Annotated[PredictionContext, Depends(get_prediction_context)]
 
 
 async def require_admin(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from scoreline import columns as c
-from scoreline.serving.api.deps import ServiceDep, SnapshotDep, StateDep
+from scoreline.serving.api.deps import PredictionContextDep
 from scoreline.serving.catalogue import UnknownNameError, UnknownNamesError
 from scoreline.serving.errors import ApiError, responses
 from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
@@ -40,6 +41,18 @@ def json_response(document: Mapping[str, Any]) -> Response:
 INLINE_BATCH = 100  # larger batches (over ~3 ms) go to a worker thread, so the event loop keeps answering
 MAX_PROBLEMS = 20  # unknown names reported (with suggestions) per request; bounds the work a bad batch costs
 MAX_UPCOMING = 1000
+
+
+_model_documents: weakref.WeakKeyDictionary[PredictionService, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def model_document(service: PredictionService) -> dict[str, Any]:
+    """The served model's ``ModelOut`` as JSON, built once per loaded model (a service's model never changes;
+    the entry goes when a reload drops the service)."""
+    document = _model_documents.get(service)
+    if document is None:
+        document = _model_documents[service] = ModelOut.of(service.handle).model_dump(mode="json")
+    return document
 
 
 def _problem(index: int, field: str, error: UnknownNameError) -> NameProblem:
@@ -100,9 +113,8 @@ async def _predict(
     summary="Predict 1 to 500 fixtures.",
     responses=responses(404, 503),
 )
-async def predict(
-    body: PredictionRequest, service: ServiceDep, snapshot: SnapshotDep, state: StateDep
-) -> Response:
+async def predict(body: PredictionRequest, context: PredictionContextDep) -> Response:
+    state, service, snapshot = context.state, context.service, context.snapshot
     fixtures: list[Fixture] = []
     problems: list[NameProblem] = []
     for index, item in enumerate(body.fixtures):
@@ -123,7 +135,7 @@ async def predict(
     predictions = await _predict(state, service, fixtures)
     document = {
         "predictions": prediction_documents(predictions),
-        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+        "model": model_document(service),
     }
     return json_response(document)
 
@@ -135,12 +147,11 @@ async def predict(
     responses=responses(404, 503),
 )
 async def upcoming(
-    service: ServiceDep,
-    snapshot: SnapshotDep,
-    state: StateDep,
+    context: PredictionContextDep,
     league: str | None = Query(default=None, pattern=LEAGUE_PATTERN, description="Only this league."),
     limit: int = Query(default=200, ge=1, le=MAX_UPCOMING, description="At most this many, soonest first."),
 ) -> Response:
+    state, service, snapshot = context.state, context.service, context.snapshot
     now = datetime.now()
     code = None
     if league is not None:
@@ -162,7 +173,7 @@ async def upcoming(
     document = {
         "fixtures": prediction_documents(predictions),
         "skipped": skipped,
-        "model": ModelOut.of(service.handle).model_dump(mode="json"),
+        "model": model_document(service),
         "as_of": datetime.now(UTC).isoformat(),
     }
     return json_response(document)
