@@ -5,12 +5,14 @@ bounded number of requests (``--requests``, stopped after ``--seconds`` as well)
 (same JSON body, constant answer), one fixture per request (distinct fixtures: every one is a cache miss;
 repeated fixtures: cache hits, like many clients asking about the same weekend), and 50 fixtures per request,
 each in a closed loop (throughput); then one client alone, and 50 clients offering fixed loads (``--paced``,
-100 and 200 requests/s), where latency is a server's answer time rather than the clients' own queue.
-Also prints the in-process cost of predicting one fixture (goal model alone and the full service), and for every
+100 and 200 requests/s), where latency is a server's answer time rather than the clients' own queue. Every
+scenario runs ``--rounds`` times (interleaved, since this machine's speed drifts) and medians are printed. Also
+prints the in-process cost of predicting one fixture (goal model alone and the full service), and for every
 scenario the server process's CPU time per request: the clients run on the same two cores, and a bare endpoint
 is limited by them, not by its server (which needs a fraction of a millisecond per request).
 
     PYTHONPATH=src python bench/api.py [--requests 3000] [--seconds 30] [--concurrency 50] [--paced 100,200]
+        [--rounds 3]
 """
 
 from __future__ import annotations
@@ -126,9 +128,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _bodies(teams: list[str], batch: int, count: int, distinct: bool) -> list[dict[str, Any]]:
-    rng = random.Random(SEED)
-    start = datetime(2026, 12, 5, 12, 0)
+def _bodies(
+    teams: list[str], batch: int, count: int, distinct: bool, series: int = 0
+) -> list[dict[str, Any]]:
+    """``count`` request bodies of ``batch`` fixtures; distinct fixtures differ from those of any other
+    ``series`` too (kickoffs a year apart per series), so no scenario is answered from an earlier one's cache."""
+    rng = random.Random(SEED + series)
+    start = datetime(2026, 12, 5, 12, 0) + timedelta(days=365 * series)
     bodies = []
     for i in range(count):
         fixtures = []
@@ -158,7 +164,7 @@ async def _load(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     errors = 0
-    queue = iter(enumerate(bodies))
+    queue = iter(enumerate(bodies[concurrency:]))  # the warm-up bodies are not sent again
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         for body in bodies[:concurrency]:  # warm-up: open the connections, fill caches of the warm-up bodies
             await client.post(url, json=body)
@@ -236,6 +242,8 @@ def main() -> None:
         default=[100.0, 200.0],
         help="offered loads (requests/s, comma-separated) of the open-loop one-fixture scenarios",
     )
+    parser.add_argument("--paced-seconds", type=float, default=10.0, help="length of each open-loop scenario")
+    parser.add_argument("--rounds", type=int, default=3, help="every scenario is run this many times")
     args = parser.parse_args()
 
     print(f"in-process, one fixture: {_in_process()}")
@@ -260,13 +268,21 @@ def main() -> None:
             (bare_paced, bare, "/bare", 1, True, args.concurrency, rate, bare_paced),
             (f"predictions, 1 fixture, paced {rate:g}/s", app, "/v1/predictions", 1, True, args.concurrency, rate, bare_paced),
         ]  # fmt: skip
-    results: dict[str, dict[str, float]] = {}
+    rounds: list[dict[str, dict[str, float]]] = []
     try:
-        for name, (process, url), path, batch, distinct, clients, rate, _ in scenarios:
-            count = args.requests if clients > 1 else min(args.requests, 500)
-            bodies = _bodies(teams, batch, count, distinct)
-            results[name] = asyncio.run(_load(url + path, process.pid, bodies, clients, args.seconds, rate))
-            print(f"  {name}: {results[name]}", flush=True)
+        for round_number in range(1, args.rounds + 1):  # rounds: the machine's speed drifts within minutes
+            results: dict[str, dict[str, float]] = {}
+            for number, (name, (process, url), path, batch, distinct, clients, rate, peer) in enumerate(
+                scenarios
+            ):
+                count = int(rate * args.paced_seconds) if rate else args.requests if clients > 1 else 500
+                bodies = _bodies(teams, batch, count, distinct, series=round_number * len(scenarios) + number)
+                results[name] = asyncio.run(
+                    _load(url + path, process.pid, bodies, clients, args.seconds, rate)
+                )
+                results[name]["vs_bare"] = results[name]["rps"] / results[peer]["rps"]
+                print(f"  round {round_number}, {name}: {results[name]}", flush=True)
+            rounds.append(results)
     finally:
         for process, _ in (bare, app):
             process.terminate()
@@ -279,14 +295,19 @@ def main() -> None:
     )
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (the machine is shared)")
     print(
-        f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
-        f"{'vs bare':>8s} {'server CPU ms/req':>18s}"
+        f"medians over {len(rounds)} rounds; 'vs bare': each round's ratio to the bare endpoint, median (range)"
     )
-    for name, *_, peer in scenarios:
-        r = results[name]
+    print(
+        f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
+        f"{'vs bare':>18s} {'server CPU ms/req':>18s}"
+    )
+    for name, *_ in scenarios:
+        r = {key: statistics.median(run[name][key] for run in rounds) for key in rounds[0][name]}
+        low, high = (f(run[name]["vs_bare"] for run in rounds) for f in (min, max))
+        ratio = f"{r['vs_bare']:.2f} ({low:.2f}-{high:.2f})"
         print(
             f"{name:46s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['rps']:8.0f} {r['rps'] / results[peer]['rps']:8.2f} {r['server_cpu_ms']:18.2f}"
+            f"{r['rps']:8.0f} {ratio:>18s} {r['server_cpu_ms']:18.2f}"
         )
 
 
