@@ -9,7 +9,8 @@ each in a closed loop (throughput); then one client alone, and 50 clients offeri
 scenario runs ``--rounds`` times (interleaved, since this machine's speed drifts) and medians are printed. Also
 prints the in-process cost of predicting one fixture (goal model alone and the full service), and for every
 scenario the server process's CPU time per request: the clients run on the same two cores, and a bare endpoint
-is limited by them, not by its server (which needs a fraction of a millisecond per request).
+is limited by them, not by its server (which needs a fraction of a millisecond per request), and the latency
+the prediction server itself logged (its JSON access log: from the request reaching the app to the answer sent).
 
     PYTHONPATH=src python bench/api.py [--requests 3000] [--seconds 30] [--concurrency 50] [--paced 100,200]
         [--rounds 3]
@@ -20,14 +21,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import math
 import multiprocessing
 import os
 import random
 import socket
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -63,7 +68,7 @@ class _Fitted:
         return {"promote": False, "reason": "benchmark"}
 
 
-def _serve_scoreline(port: int) -> None:
+def _serve_scoreline(port: int, access_log: str) -> None:
     import os
     import tempfile
 
@@ -74,10 +79,10 @@ def _serve_scoreline(port: int) -> None:
     from scoreline.serving.observability import configure_json_logging
 
     provider = _Fitted()
-    # as `serve` runs: settings from the environment, a JSON access log line per request (to nowhere here),
-    # garbage collection tuned for a server process
+    # as `serve` runs: settings from the environment, a JSON access log line per request (to ``access_log``:
+    # the bench reads the server's own latencies there), garbage collection tuned for a server process
     os.environ["SCORELINE_HOME"] = tempfile.mkdtemp(prefix="scoreline-bench-")
-    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr for its lifetime)
+    sys.stderr = open(access_log, "w", buffering=1)  # noqa: SIM115 (the process's stderr for its lifetime)
     configure_json_logging()
     app = create_app(provider=provider, fixtures=FrameFixtureSource(provider.matches), tune_gc=True)
     uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False, timeout_keep_alive=60)
@@ -102,9 +107,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(target: Any) -> tuple[multiprocessing.Process, str]:
+def _start(target: Any, *args: Any) -> tuple[multiprocessing.Process, str]:
     port = _free_port()
-    process = multiprocessing.get_context("spawn").Process(target=target, args=(port,), daemon=True)
+    process = multiprocessing.get_context("spawn").Process(target=target, args=(port, *args), daemon=True)
     process.start()
     url = f"http://{HOST}:{port}"
     deadline = time.monotonic() + 120
@@ -116,6 +121,14 @@ def _start(target: Any) -> tuple[multiprocessing.Process, str]:
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"server on port {port} did not start")
+
+
+def _server_latencies(access_log: Path, offset: int) -> list[float]:
+    """The prediction requests' latencies (ms) the server logged after byte ``offset`` of its access log."""
+    with access_log.open("rb") as log:
+        log.seek(offset)
+        records = [json.loads(line) for line in log if b'"latency_ms"' in line]
+    return [r["latency_ms"] for r in records if r.get("route") == "/v1/predictions"]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -153,6 +166,7 @@ async def _load(
     concurrency: int,
     seconds: float,
     rate: float | None = None,
+    access_log: Path | None = None,
 ) -> dict[str, float]:
     """Latency quantiles, throughput and the server's CPU time per request of one scenario.
 
@@ -187,6 +201,7 @@ async def _load(
                 errors += response.status_code != 200
 
         cpu_before = _cpu_seconds(server_pid)
+        log_offset = access_log.stat().st_size if access_log else 0
         gc.collect()
         gc.disable()  # a collection in the client would stall it and be charged to the server
         try:
@@ -195,6 +210,8 @@ async def _load(
             gc.enable()
         elapsed, server_cpu = time.perf_counter() - start, _cpu_seconds(server_pid) - cpu_before
     quantiles = statistics.quantiles(latencies, n=100)
+    own = _server_latencies(access_log, log_offset) if access_log else []
+    own_quantiles = statistics.quantiles(own, n=100) if len(own) > 1 else [math.nan] * 99
     return {
         "requests": len(latencies),
         "errors": errors,
@@ -202,6 +219,8 @@ async def _load(
         "p99_ms": 1000 * quantiles[98],
         "rps": len(latencies) / elapsed,
         "server_cpu_ms": 1000 * server_cpu / len(latencies),
+        "server_p50_ms": own_quantiles[49],
+        "server_p99_ms": own_quantiles[98],
     }
 
 
@@ -242,14 +261,15 @@ def main() -> None:
         default=[100.0, 200.0],
         help="offered loads (requests/s, comma-separated) of the open-loop one-fixture scenarios",
     )
-    parser.add_argument("--paced-seconds", type=float, default=10.0, help="length of each open-loop scenario")
+    parser.add_argument("--paced-seconds", type=float, default=20.0, help="length of each open-loop scenario")
     parser.add_argument("--rounds", type=int, default=3, help="every scenario is run this many times")
     args = parser.parse_args()
 
     print(f"in-process, one fixture: {_in_process()}")
     teams = list(_league().teams)
     bare = _start(_serve_bare)
-    app = _start(_serve_scoreline)
+    access_log = Path(tempfile.mkdtemp(prefix="scoreline-bench-")) / "access.jsonl"
+    app = _start(_serve_scoreline, str(access_log))
     bare1, bare50 = "bare FastAPI endpoint, 1 fixture", "bare FastAPI endpoint, 50 fixtures"
     bare_one = "bare, 1 fixture, ONE client"
     # name, server, path, fixtures per request, distinct, clients, offered requests/s (None: closed loop), peer
@@ -277,8 +297,9 @@ def main() -> None:
             ):
                 count = int(rate * args.paced_seconds) if rate else args.requests if clients > 1 else 500
                 bodies = _bodies(teams, batch, count, distinct, series=round_number * len(scenarios) + number)
+                log = access_log if process is app[0] else None  # the bare endpoint logs nothing
                 results[name] = asyncio.run(
-                    _load(url + path, process.pid, bodies, clients, args.seconds, rate)
+                    _load(url + path, process.pid, bodies, clients, args.seconds, rate, log)
                 )
                 results[name]["vs_bare"] = results[name]["rps"] / results[peer]["rps"]
                 print(f"  round {round_number}, {name}: {results[name]}", flush=True)
@@ -299,7 +320,7 @@ def main() -> None:
     )
     print(
         f"{'scenario':46s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} "
-        f"{'vs bare':>18s} {'server CPU ms/req':>18s}"
+        f"{'vs bare':>18s} {'server CPU ms/req':>18s} {'server p50/p99 ms':>18s}"
     )
     for name, *_ in scenarios:
         r = {key: statistics.median(run[name][key] for run in rounds) for key in rounds[0][name]}
@@ -307,7 +328,8 @@ def main() -> None:
         ratio = f"{r['vs_bare']:.2f} ({low:.2f}-{high:.2f})"
         print(
             f"{name:46s} {r['requests']:8.0f} {r['errors']:6.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['rps']:8.0f} {ratio:>18s} {r['server_cpu_ms']:18.2f}"
+            f"{r['rps']:8.0f} {ratio:>18s} {r['server_cpu_ms']:18.2f} "
+            f"{r['server_p50_ms']:8.1f} {r['server_p99_ms']:9.1f}"
         )
 
 
