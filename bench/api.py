@@ -209,6 +209,8 @@ async def _load(
         finally:
             gc.enable()
         elapsed, server_cpu = time.perf_counter() - start, _cpu_seconds(server_pid) - cpu_before
+    if len(latencies) < 2:
+        raise RuntimeError(f"{url}: {len(latencies)} answers ({errors} errors); nothing to measure")
     quantiles = statistics.quantiles(latencies, n=100)
     own = _server_latencies(access_log, log_offset) if access_log else []
     own_quantiles = statistics.quantiles(own, n=100) if len(own) > 1 else [math.nan] * 99
@@ -295,11 +297,14 @@ def main() -> None:
             for number, (name, (process, url), path, batch, distinct, clients, rate, peer) in enumerate(
                 scenarios
             ):
-                count = int(rate * args.paced_seconds) if rate else args.requests if clients > 1 else 500
+                if rate:  # an open-loop run lasts its planned time, whatever --seconds says
+                    count, seconds = int(rate * args.paced_seconds), 2 * args.paced_seconds
+                else:
+                    count, seconds = args.requests if clients > 1 else min(args.requests, 500), args.seconds
                 bodies = _bodies(teams, batch, count, distinct, series=round_number * len(scenarios) + number)
                 log = access_log if process is app[0] else None  # the bare endpoint logs nothing
                 results[name] = asyncio.run(
-                    _load(url + path, process.pid, bodies, clients, args.seconds, rate, log)
+                    _load(url + path, process.pid, bodies, clients, seconds, rate, log)
                 )
                 results[name]["vs_bare"] = results[name]["rps"] / results[peer]["rps"]
                 print(f"  round {round_number}, {name}: {results[name]}", flush=True)

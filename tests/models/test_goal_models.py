@@ -198,6 +198,59 @@ def test_two_leagues_fitted_jointly_keep_their_own_levels() -> None:
     assert levels[0] > 1.3 * levels[1]
 
 
+def _two_divisions() -> pd.DataFrame:
+    top = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=3, intercept=0.3).matches
+    second = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=4, intercept=-0.1).matches
+    second = second.assign(**{c.LEAGUE: "E1", c.HOME: "E1 " + second[c.HOME], c.AWAY: "E1 " + second[c.AWAY]})
+    return pd.concat([top, second], ignore_index=True)
+
+
+def test_predicting_by_team_names_uses_the_fitted_strengths() -> None:
+    """Poisson expected goals are the rates: checked against the learned attributes, for known teams, an
+    unseen team (its league's newcomer strength) and an unseen league (the main league's intercept)."""
+    model = PoissonGoalModel().fit(_two_divisions())
+    home = ["Team 01", "E1 Team 03", "Newcomers FC", "Team 02"]
+    away = ["Team 02", "E1 Team 04", "E1 Team 05", "Team 01"]
+    league = ["E0", "E1", "E1", "SC0"]
+    main = model.reference_league_
+
+    def attack(team: str, lg: str) -> float:
+        return float(model.attack_.get(team, model.unseen_attack_.get(lg, 0.0)))
+
+    def defence(team: str, lg: str) -> float:
+        return float(model.defence_.get(team, model.unseen_defence_.get(lg, 0.0)))
+
+    expected = []
+    for h, a, lg in zip(home, away, league, strict=True):
+        level = model.intercept_.get(lg, model.intercept_[main])
+        expected.append(
+            [
+                np.exp(level + model.home_advantage_ + attack(h, lg) + defence(a, lg)),
+                np.exp(level + attack(a, lg) + defence(h, lg)),
+            ]
+        )
+    grid = model.predict_teams(home, away, league)
+    np.testing.assert_allclose(grid.expected_goals, expected, rtol=1e-8)  # the grid stops at 15 goals
+    # the match frame gives the same; without leagues, the main training league's level
+    frame = pd.DataFrame({c.LEAGUE: league, c.HOME: home, c.AWAY: away})
+    np.testing.assert_allclose(model.predict_grid(frame).probabilities, grid.probabilities, atol=1e-15)
+    np.testing.assert_allclose(
+        model.predict_teams(home[1:2], away[1:2]).probabilities,
+        model.predict_teams(home[1:2], away[1:2], [main]).probabilities,
+        atol=1e-15,
+    )
+
+
+def test_team_names_that_are_not_strings_are_read_as_strings() -> None:
+    matches = simulate_league(n_teams=6, seasons=("2324",), seed=5).matches
+    numbered = {team: str(i) for i, team in enumerate(sorted(matches[c.HOME].unique()))}
+    matches = matches.replace({c.HOME: numbered, c.AWAY: numbered})
+    model = DixonColesGoalModel().fit(matches)
+    as_text = model.predict_teams(["0", "1"], ["1", "2"]).probabilities
+    np.testing.assert_allclose(model.predict_teams([0, 1], [1, 2]).probabilities, as_text, atol=1e-15)
+    assert not np.allclose(as_text[0], model.predict_teams(["Nobody"], ["1"]).probabilities[0])
+
+
 @pytest.mark.parametrize(
     "model",
     [
@@ -207,27 +260,8 @@ def test_two_leagues_fitted_jointly_keep_their_own_levels() -> None:
     ],
     ids=["poisson", "dixon_coles", "bivariate"],
 )
-def test_predicting_by_team_names_is_predicting_from_the_match_frame(model: TeamStrengthModel) -> None:
-    top = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=3, intercept=0.3).matches
-    second = simulate_league(n_teams=10, seasons=("2223", "2324"), seed=4, intercept=-0.1).matches
-    second = second.assign(**{c.LEAGUE: "E1", c.HOME: "E1 " + second[c.HOME], c.AWAY: "E1 " + second[c.AWAY]})
-    model.fit(pd.concat([top, second]))
-    fixtures = pd.concat([top.tail(5), second.tail(5)])
-    # two fixtures no model has seen: an unseen team in E1, and an unseen league
-    fixtures = pd.concat([fixtures, fixtures.tail(2).assign(**{c.HOME: ["Newcomers FC", "E1 x"]})])
-    fixtures.iloc[-1, fixtures.columns.get_loc(c.LEAGUE)] = "SC0"
-    by_frame = model.predict_grid(fixtures).probabilities
-    by_names = model.predict_teams(
-        fixtures[c.HOME].tolist(), fixtures[c.AWAY].tolist(), fixtures[c.LEAGUE].tolist()
-    ).probabilities
-    np.testing.assert_allclose(by_names, by_frame, rtol=0, atol=1e-15)
-    assert np.isfinite(by_names).all()
-    # without leagues: the main training league's level, as for a frame without the league column
-    np.testing.assert_allclose(
-        model.predict_teams(["E1 Team 01"], ["E1 Team 02"]).probabilities,
-        model.predict_grid(pd.DataFrame({c.HOME: ["E1 Team 01"], c.AWAY: ["E1 Team 02"]})).probabilities,
-        atol=1e-15,
-    )
+def test_team_name_predictions_check_their_lengths(model: TeamStrengthModel) -> None:
+    model.fit(_two_divisions())
     with pytest.raises(ValueError, match="equally long"):
         model.predict_teams(["Team 01", "Team 02"], ["Team 03"])
     with pytest.raises(ValueError, match="one league per fixture"):

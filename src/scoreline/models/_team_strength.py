@@ -32,6 +32,7 @@ which is predicted with the intercept of the league with the most training weigh
 from __future__ import annotations
 
 import logging
+import weakref
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -118,13 +119,22 @@ def _lookup(values: Mapping[str, float], keys: Iterable[str], n: int) -> np.ndar
     return np.fromiter(map(values.get, keys, repeat(np.nan, n)), dtype=float, count=n)
 
 
-def _names(column: pd.Series) -> np.ndarray:
-    """A team or league column as an array of names (object columns as they are: converting costs more than
-    the look-ups, and a non-string name is simply unknown)."""
-    return column.to_numpy() if column.dtype == object else column.astype(str).to_numpy()
+def _as_names(values: Iterable[object] | np.ndarray) -> np.ndarray:
+    """Team or league names as an object array of strings (non-strings converted, as ``astype(str)`` does;
+    a column of strings only is taken as it is, which is the common case and costs one scan)."""
+    names = np.asarray(values, dtype=object)
+    if all(type(name) is str for name in names.flat):
+        return names
+    return names.astype(str).astype(object)
 
 
-@dataclass(frozen=True)
+def _fixture_names(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The home, away and (``None`` without the column) league names of the fixtures ``X``."""
+    league = _as_names(X[c.LEAGUE].to_numpy()) if c.LEAGUE in X.columns else None
+    return _as_names(X[c.HOME].to_numpy()), _as_names(X[c.AWAY].to_numpy()), league
+
+
+@dataclass(frozen=True, eq=False)
 class _StrengthTables:
     """The fitted strengths as plain dicts: a fixture's look-up is then a dict get, not a pandas call."""
 
@@ -134,6 +144,10 @@ class _StrengthTables:
     defence: dict[str, float]
     unseen_attack: dict[str, float]
     unseen_defence: dict[str, float]
+
+
+# per fitted model, kept outside it: predicting changes nothing in the estimator, pickles stay as they were
+_STRENGTH_TABLES: weakref.WeakKeyDictionary[TeamStrengthModel, _StrengthTables] = weakref.WeakKeyDictionary()
 
 
 def team_groups(
@@ -428,8 +442,7 @@ class TeamStrengthModel(GoalModel):
     # --- prediction ------------------------------------------------------------------------------
     def predict_log_rates(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """``(log rate_home, log rate_away)`` of every fixture (unseen teams: see the module docstring)."""
-        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else None
-        return self._log_rates(_names(X[c.HOME]), _names(X[c.AWAY]), league)
+        return self._log_rates(*_fixture_names(X))
 
     def _log_rates(
         self, home: np.ndarray, away: np.ndarray, league: np.ndarray | None
@@ -463,9 +476,9 @@ class TeamStrengthModel(GoalModel):
         return intercept + self.home_advantage_ + att_h + def_a, intercept + att_a + def_h
 
     def _strength_tables(self) -> _StrengthTables:
-        """The fitted strengths as dicts, built on the first prediction after a fit and kept (a private memo,
-        not a parameter or a learned attribute: it is derived from them)."""
-        tables: _StrengthTables | None = self.__dict__.get("_tables")
+        """The fitted strengths as dicts, built on the first prediction after a fit or a load and kept while
+        the model lives (derived from the learned attributes, so not one of them)."""
+        tables = _STRENGTH_TABLES.get(self)
         if tables is None or tables.source is not self.attack_:
 
             def as_dict(series: pd.Series) -> dict[str, float]:
@@ -478,12 +491,13 @@ class TeamStrengthModel(GoalModel):
                     (self.intercept_, self.attack_, self.defence_, self.unseen_attack_, self.unseen_defence_),
                 ),
             )
-            self._tables = tables
+            _STRENGTH_TABLES[self] = tables
         return tables
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
-        league = _names(X[c.LEAGUE]) if c.LEAGUE in X.columns else None
-        return self.predict_teams(_names(X[c.HOME]), _names(X[c.AWAY]), league)
+        """:meth:`predict_teams` of ``X``'s teams and leagues (a subclass changes ``_log_rates`` or ``_grid``,
+        which both use, never this alone: serving calls :meth:`predict_teams` directly)."""
+        return self.predict_teams(*_fixture_names(X))
 
     def predict_teams(
         self,
@@ -494,12 +508,12 @@ class TeamStrengthModel(GoalModel):
         """Score grids of fixtures named by their teams (and leagues; default: the main training league), like
         penaltyblog's ``predict(home, away)``: :meth:`predict_grid` without building a match frame. A team
         model's prediction depends on nothing else, and serving skips the frame's cost this way."""
-        home, away = np.asarray(home, dtype=object), np.asarray(away, dtype=object)
+        home, away = _as_names(home), _as_names(away)
         if home.shape != away.shape or home.ndim != 1:
             raise ValueError(
                 f"home and away must be equally long lists of names, got {home.shape} and {away.shape}"
             )
-        names = None if league is None else np.asarray(league, dtype=object)
+        names = None if league is None else _as_names(league)
         if names is not None and names.shape != home.shape:
             raise ValueError(f"league must name one league per fixture, got {names.shape} for {home.shape}")
         eta_home, eta_away = self._log_rates(home, away, names)

@@ -22,7 +22,7 @@ import numpy as np
 MAX_GOALS = 15
 
 
-LINE_TOLERANCE = 1e-9  # goal lines closer than this to a multiple of a quarter goal are that multiple
+LINE_TOLERANCE = 1e-9  # floating-point slack when a goal line is compared with whole and half goals
 
 
 def _is_multiple(value: float, step: float) -> bool:
@@ -206,6 +206,8 @@ class ScoreGrid:
 
     def most_likely_scores(self, k: int = 1) -> LikelyScores:
         """The ``k`` most likely scores of every fixture, most likely first."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
         flat = self.probabilities.reshape(len(self), -1)
         k = min(k, flat.shape[1])
         order = np.empty((len(self), k), dtype=np.intp)

@@ -31,6 +31,7 @@ from scoreline.sources.seasons import seasons_of_dates
 TOP_SCORES = 5
 GOAL_LINE = 2.5
 DEFAULT_CACHE_SIZE = 8192
+PROBABILITY_SUM_TOLERANCE = 1.1e-5  # numpy.allclose(sums, 1, atol=1e-6): float32 models pass
 OpeningPrices = tuple[float, float, float]  # opening decimal odds of home win, draw, away win
 
 
@@ -269,7 +270,7 @@ def _check_probabilities(probs: np.ndarray, n: int) -> None:
     if (
         not np.all(np.isfinite(probs))
         or np.any(probs < 0)
-        or np.abs(probs.sum(axis=1) - 1.0).max(initial=0.0) > 1e-6
+        or np.abs(probs.sum(axis=1) - 1.0).max(initial=0.0) > PROBABILITY_SUM_TOLERANCE
     ):
         raise ModelOutputError(
             "model returned probabilities that are not finite, non-negative rows summing to 1"

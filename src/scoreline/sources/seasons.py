@@ -42,10 +42,16 @@ _cached_season_code = cache(season_code)
 
 
 def seasons_of_dates(days: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
-    """:func:`season_of_date` of every day (naive datetimes), as an object array of codes; vectorised in numpy
-    (pandas' ``.year``/``.month`` cost more than the rest of a 50-fixture request's frame)."""
-    months = np.asarray(days, dtype="datetime64[M]").astype(np.int64)  # months since 1970-01
-    start = months // 12 + 1970 - (months % 12 + 1 < SEASON_START_MONTH)
+    """:func:`season_of_date` of every day, as an object array of codes; vectorised in numpy (pandas'
+    ``.year``/``.month`` cost more than the rest of a 50-fixture request's frame). Timezone-aware days count
+    by their local wall time, as a kickoff's date does; a missing day (NaT) is an error."""
+    if isinstance(days, pd.DatetimeIndex) and days.tz is not None:
+        days = days.tz_localize(None)
+    months = np.asarray(days, dtype="datetime64[M]")
+    if np.isnat(months).any():
+        raise ValueError("cannot tell the season of a missing date (NaT)")
+    count = months.astype(np.int64)  # months since 1970-01
+    start = count // 12 + 1970 - (count % 12 + 1 < SEASON_START_MONTH)
     return np.array([_cached_season_code(year) for year in start.tolist()], dtype=object)
 
 

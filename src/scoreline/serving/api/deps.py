@@ -1,6 +1,8 @@
 """FastAPI dependencies: settings, the serving state, the served model, the catalogue, the admin key.
 
-Tests override any of these with ``app.dependency_overrides`` (or pass a provider to ``create_app``).
+Tests pass a provider and a fixture source to ``create_app``. The prediction endpoints take one
+:class:`PredictionContext`, which calls ``get_state``, ``get_service`` and ``get_snapshot`` itself, so an
+``app.dependency_overrides`` entry for one of those does not reach them.
 """
 
 from __future__ import annotations
@@ -39,9 +41,6 @@ async def get_service(request: Request, state: StateDep) -> PredictionService:
         raise ApiError(503, f"no model loaded ({state.model_ref}){reason}")
     setattr(request.state, MODEL_VERSION_KEY, service.handle.version)
     return service
-
-
-ServiceDep = Annotated[PredictionService, Depends(get_service)]
 
 
 async def get_snapshot(state: StateDep) -> Snapshot:

@@ -38,7 +38,10 @@ def json_response(document: Mapping[str, Any]) -> Response:
     return Response(orjson.dumps(document), media_type="application/json")
 
 
-INLINE_BATCH = 100  # larger batches (over ~3 ms) go to a worker thread, so the event loop keeps answering
+# requests over this many fixtures go to a worker thread, so the event loop keeps answering: team models
+# predict 100 fixtures in about 3 ms, the other models take longer
+INLINE_FIXTURES_TEAM_MODEL = 100
+INLINE_FIXTURES = 20
 MAX_PROBLEMS = 20  # unknown names reported (with suggestions) per request; bounds the work a bad batch costs
 MAX_UPCOMING = 1000
 
@@ -97,7 +100,7 @@ async def _predict(
         service.check_odds(fixtures)
     except OpeningOddsError as error:
         raise _odds_errors(error) from None
-    if len(fixtures) > INLINE_BATCH:
+    if len(fixtures) > (INLINE_FIXTURES_TEAM_MODEL if service.predicts_teams else INLINE_FIXTURES):
         predictions = await run_in_threadpool(service.predict, fixtures)
     else:
         predictions = service.predict(fixtures)
