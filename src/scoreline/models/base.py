@@ -34,6 +34,7 @@ from scoreline import columns as c
 from scoreline.models.grid import ScoreGrid
 
 CLASSES = np.array(c.OUTCOMES)
+GOAL_MODEL_WINDOW_DAYS = 730  # goal models learn from two seasons, as the reference Dixon-Coles (penaltyblog)
 
 
 def needs_opening_prices(estimator: Any) -> bool:

@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
-from scoreline.models.base import CLASSES, MatchModel, needs_opening_prices, played
+from scoreline.models.base import CLASSES, GOAL_MODEL_WINDOW_DAYS, MatchModel, needs_opening_prices, played
 from scoreline.models.feature_model import frame_digest, outcome_index
 
 _MEMO_SIZE = 16  # the catalogue's ensembles: 2-3 base models x 3 fits each, so a second ensemble reuses all
@@ -89,7 +89,7 @@ class EnsembleModel(MatchModel):
         n_folds: int = 2,
         out_of_time_days: int = 730,
         min_train_days: int = 365,
-        goal_model_days: int | None = 730,
+        goal_model_days: int | None = GOAL_MODEL_WINDOW_DAYS,
         combiner: str = "pool",
         C: float = 1.0,
         random_state: int = 0,

@@ -26,6 +26,7 @@ from scoreline.evaluation.walk_forward import (
     related_divisions,
     walk_forward_runs,
 )
+from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS
 from scoreline.models.catalogue import make_model, model_names, uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
 from scoreline.pipelines.data import MatchData
@@ -36,11 +37,10 @@ GOAL_MODELS = ("poisson", "dixon_coles", "bivariate_poisson")
 # Feature models rate teams within the test league only: a shared pool with the division below rates its
 # promoted sides as if they were equals of the top flight (measured: E0 2023/24 Elo RPS 0.1974 with E0+E1,
 # 0.1908 with E0 alone). Goal models use the neighbouring divisions through their promoted-team prior.
-GOAL_MODEL_WINDOW_DAYS = 730  # as the reference Dixon-Coles (penaltyblog, xi 0.0018)
 # Feature models get every past match of the test league: ratings computed from all of it beat ratings that
 # restart four years back (measured on 2017/18-2020/21: pi_shots RPS 0.2006 with a 1460-day window, 0.1992
 # with all history); each model learns from its own recent ``learn_days`` only. The stacked ensembles get the
-# same and fit their goal models on the last 730 days themselves (``EnsembleModel.goal_model_days``).
+# same and fit their goal models on the last GOAL_MODEL_WINDOW_DAYS themselves (``goal_model_days``).
 FEATURE_MODEL_WINDOW_DAYS = None
 # The neural network and the stacked ensembles cost 10-30x a goal model per fit: they are refitted monthly
 # (their features are still computed from every match known at each refit).
