@@ -8,7 +8,6 @@ works.
 
 from __future__ import annotations
 
-import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -26,7 +25,7 @@ from scoreline.serving.catalogue import FixtureSource, StoreFixtureSource
 from scoreline.serving.errors import install_error_handlers
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.observability import ObservabilityMiddleware
-from scoreline.serving.opening_odds import OpeningPriceLookup, store_opening_prices
+from scoreline.serving.opening_odds import CachedStoreOpeningPrices, OpeningPriceLookup
 from scoreline.serving.provider import DEFAULT_MODEL_REF, ModelProvider, RegistryModelProvider
 from scoreline.serving.state import ServingState
 from scoreline.settings import Settings, get_settings
@@ -83,7 +82,7 @@ def create_app(
         fixtures=fixtures or StoreFixtureSource(settings.resolved_db_url),
         model_ref=model,
         metrics=ServingMetrics(),
-        opening_prices=opening_prices or functools.partial(store_opening_prices, settings.resolved_db_url),
+        opening_prices=opening_prices or CachedStoreOpeningPrices(settings.resolved_db_url),
     )
 
     @asynccontextmanager
