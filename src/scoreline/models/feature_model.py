@@ -17,7 +17,6 @@ groups' columns. A group's columns do not depend on the other groups, so this ch
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from typing import Any
 
@@ -33,6 +32,7 @@ from scoreline.features.market import MARKET_COLUMNS
 from scoreline.features.params import resolve_params
 from scoreline.features.pi import PI_COLUMNS, PI_SHOTS_COLUMNS
 from scoreline.features.version import feature_set_version
+from scoreline.hashing import frame_hash
 from scoreline.models.base import CLASSES, MatchModel
 from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
 
@@ -50,10 +50,8 @@ _tables: OrderedDict[str, pd.DataFrame] = OrderedDict()
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
-    """A hash of a frame's columns, dtypes, index and values."""
-    header = "|".join(f"{name}:{dtype}" for name, dtype in frame.dtypes.items()).encode()
-    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
-    return hashlib.sha256(header + rows).hexdigest()
+    """A hash of a frame's columns, dtypes, index and values (the key of memoised tables and base models)."""
+    return frame_hash(frame, index=True)
 
 
 def _all_features(matches: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,6 @@ is the one place that points MLflow at it (creating folders and the experiment o
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import logging
 import os
@@ -19,6 +18,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
+from scoreline.hashing import frame_hash
 from scoreline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -111,10 +111,7 @@ def client(tracking: Tracking | None = None) -> MlflowClient:
 
 def data_hash(frame: pd.DataFrame) -> str:
     """SHA-256 of a frame's content (values, dtypes and column names; row order matters, the index not)."""
-    digest = hashlib.sha256()
-    digest.update(repr([(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    return frame_hash(frame, index=False)
 
 
 def git_commit(path: Path | None = None) -> str:
