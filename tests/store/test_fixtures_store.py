@@ -156,3 +156,17 @@ def test_inconsistent_parsed_fixtures_are_refused_naming_the_file(
     with pytest.raises(ValueError, match=r"^fixtures\.csv: \d+ odds rows for fixtures not in the file"):
         store.write_fixtures(orphan, sha)
     assert store.read_fixtures().empty
+
+
+def test_the_summary_counts_the_quarantined_rows_of_fixtures_files(
+    store: Store, season: pd.DataFrame, tmp_path: Path
+) -> None:
+    write_season_file(store, season.iloc[:-ROUNDS_AHEAD], tmp_path)
+    table = fixtures_table(season.tail(ROUNDS_AHEAD))
+    table.loc[1, "Date"] = "31/02/2025"  # E0, season 2425 (from its league's other rows)
+    table.loc[2, "Div"] = ""  # no league: counted under the file's name
+    write_fixtures_csv(table, tmp_path / "fixtures.csv")
+    assert ingest_fixtures(store, FixturesFile("fixtures.csv", tmp_path / "fixtures.csv")).quarantined == 2
+    summary = store.summary().set_index([c.LEAGUE, c.SEASON])["quarantined"].to_dict()
+    assert summary == {("E0", "2425"): 1, ("fixtures.csv", "-"): 1}
+    assert int(store.summary()["quarantined"].sum()) == len(store.read_quarantine())

@@ -402,14 +402,21 @@ class Store:
         return arrow.to_pandas(date_as_object=False, types_mapper=_NULLABLE_INTEGERS.get)
 
 
+UNKNOWN_SEASON = "-"  # the summary's season of a quarantined row nothing tells the season of
+
+
 def _quarantine_counts() -> sa.Select:
-    """Quarantined rows per league and season, taking both from the file where the row itself has none."""
+    """Quarantined rows per league and season, taking both from the season file where the row itself has none.
+
+    Rows of ``fixtures.csv`` (no season file) count under their own league and season; one without a league
+    counts under its file's name and season ``UNKNOWN_SEASON``, so that every quarantined row is counted.
+    """
     q, f = schema.quarantine, schema.ingested_files
-    league = sa.func.coalesce(q.c[c.LEAGUE], f.c[c.LEAGUE]).label(c.LEAGUE)
-    season = sa.func.coalesce(q.c[c.SEASON], f.c[c.SEASON]).label(c.SEASON)
+    league = sa.func.coalesce(q.c[c.LEAGUE], f.c[c.LEAGUE], q.c[c.SOURCE_FILE]).label(c.LEAGUE)
+    season = sa.func.coalesce(q.c[c.SEASON], f.c[c.SEASON], sa.literal(UNKNOWN_SEASON)).label(c.SEASON)
     return (
         sa.select(league, season, sa.func.count().label("quarantined"))
-        .select_from(q.join(f, q.c[c.SOURCE_FILE] == f.c[c.SOURCE_FILE]))
+        .select_from(q.outerjoin(f, q.c[c.SOURCE_FILE] == f.c[c.SOURCE_FILE]))
         .group_by(league, season)
     )
 
