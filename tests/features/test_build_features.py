@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from scoreline import columns as c
-from scoreline.features import KEY_COLUMNS, FeatureParams, build_features, league_group
+from scoreline.features import GROUP_COLUMNS, KEY_COLUMNS, FeatureParams, build_features, league_group
 from scoreline.features.elo import ELO_COLUMNS
 from scoreline.features.pi import PI_COLUMNS
 from scoreline.simulate import simulate_league
 from tests.features.features_testdata import two_divisions
+from tests.features.test_leakage_guard import odds_from_matches
 
 
 def first_of_season(matches: pd.DataFrame, season: str) -> dict[str, tuple[int, str]]:
@@ -157,3 +158,10 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
         build_features(matches, groups=("elo", "xg"))
     with pytest.raises(ValueError, match="season_regression"):
         build_features(matches, params={"pi": {"season_regression": 1.5}})
+
+
+@pytest.mark.parametrize("group", ["elo", "pi", "pi_shots", "form", "market"])
+def test_each_group_adds_exactly_its_declared_columns(group: str) -> None:
+    matches = simulate_league(n_teams=6, seasons=("2324",), seed=2).matches
+    frame = build_features(matches, odds_from_matches(matches), groups=[group])
+    assert tuple(frame.columns) == (*KEY_COLUMNS, *GROUP_COLUMNS[group])

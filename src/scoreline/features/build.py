@@ -9,11 +9,11 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from scoreline import columns as c
-from scoreline.features.elo import elo_features
-from scoreline.features.form import form_features
-from scoreline.features.market import OpeningOdds, market_features
+from scoreline.features.elo import ELO_COLUMNS, elo_features
+from scoreline.features.form import form_columns, form_features
+from scoreline.features.market import MARKET_COLUMNS, OpeningOdds, market_features
 from scoreline.features.params import FeatureParams, resolve_params
-from scoreline.features.pi import pi_features, pi_shots_features
+from scoreline.features.pi import PI_COLUMNS, PI_SHOTS_COLUMNS, pi_features, pi_shots_features
 from scoreline.features.timeline import build_timeline, check_matches, encode_matches, kickoffs, match_days
 from scoreline.features.version import feature_set_version
 
@@ -23,6 +23,11 @@ FeatureFrame: TypeAlias = pd.DataFrame
 """A DataFrame: key columns ``KEY_COLUMNS`` then feature columns; ``attrs`` holds version, groups, params."""
 
 GROUPS = ("elo", "pi", "pi_shots", "form", "market")
+GROUP_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "elo": tuple(ELO_COLUMNS), "pi": tuple(PI_COLUMNS), "pi_shots": tuple(PI_SHOTS_COLUMNS),
+    "form": form_columns(), "market": tuple(MARKET_COLUMNS),
+}  # fmt: skip
+"""The feature columns each group adds, in ``build_features`` order."""
 KEY_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY)
 VERSION_ATTR = "feature_set_version"
 

@@ -25,12 +25,15 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
-from scoreline.features import GROUPS, KEY_COLUMNS, OpeningOdds, build_features, feature_columns
-from scoreline.features.elo import ELO_COLUMNS
-from scoreline.features.form import form_columns
-from scoreline.features.market import MARKET_COLUMNS
+from scoreline.features import (
+    GROUP_COLUMNS,
+    GROUPS,
+    KEY_COLUMNS,
+    OpeningOdds,
+    build_features,
+    feature_columns,
+)
 from scoreline.features.params import resolve_params
-from scoreline.features.pi import PI_COLUMNS, PI_SHOTS_COLUMNS
 from scoreline.features.version import feature_set_version
 from scoreline.hashing import frame_hash
 from scoreline.models.base import CLASSES, MatchModel
@@ -41,10 +44,6 @@ _HISTORY_COLUMNS = (
     *c.STAT_COLUMNS,
 )  # fmt: skip
 _MARKET_PARAMS = {"market": {"bookmakers": ("market",)}}
-_GROUP_COLUMNS = {
-    "elo": ELO_COLUMNS, "pi": PI_COLUMNS, "pi_shots": PI_SHOTS_COLUMNS, "form": form_columns(),
-    "market": MARKET_COLUMNS,
-}  # fmt: skip
 _MEMO_SIZE = 8
 _tables: OrderedDict[str, pd.DataFrame] = OrderedDict()
 
@@ -105,7 +104,7 @@ class FeatureModel(MatchModel):
     def _features(self, matches: pd.DataFrame) -> pd.DataFrame:
         """Key columns and this model's groups' feature columns, in :func:`build_features` order."""
         self._require_prices(matches)
-        names = [name for group in GROUPS if group in self.groups for name in _GROUP_COLUMNS[group]]
+        names = [name for group in GROUPS if group in self.groups for name in GROUP_COLUMNS[group]]
         return _all_features(matches).loc[:, [*KEY_COLUMNS, *names]]
 
     def _training_table(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
