@@ -103,7 +103,8 @@ class CachedStoreOpeningPrices:
         self._lock = threading.Lock()
 
     def __call__(self, fixtures: Sequence[Fixture]) -> list[OpeningPrices | None]:
-        wanted = {(f.league, season_of_date(f.kickoff)) for f in fixtures}
+        keys = [(f.league, season_of_date(f.kickoff)) for f in fixtures]
+        wanted = set(keys)
         with self._lock:
             now = self._clock()
             stale = sorted(
@@ -118,7 +119,7 @@ class CachedStoreOpeningPrices:
                         table[key] = prices
                 self._tables.update({k: (now, table) for k, table in fresh.items()})
             tables = {k: self._tables[k][1] for k in wanted}
-        return [tables[(f.league, season_of_date(f.kickoff))].get(_key(f)) for f in fixtures]
+        return [tables[key].get(_key(f)) for key, f in zip(keys, fixtures, strict=True)]
 
 
 def with_opening_prices(fixtures: Sequence[Fixture], lookup: OpeningPriceLookup) -> list[Fixture]:
