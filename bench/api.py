@@ -75,8 +75,8 @@ def _serve_scoreline(port: int, access_log: str) -> None:
     import uvicorn
 
     from scoreline.serving import create_app
-    from scoreline.serving.catalogue import FrameFixtureSource
     from scoreline.serving.observability import configure_json_logging
+    from scoreline.serving.snapshot import FrameFixtureSource
 
     provider = _Fitted()
     # as `serve` runs: settings from the environment, a JSON access log line per request (to ``access_log``:

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from scoreline import columns as c
 from scoreline.serving import create_app
 from scoreline.serving.app import GC_YOUNG_THRESHOLD
-from scoreline.serving.catalogue import FrameFixtureSource, StoreUnavailableError
 from scoreline.serving.observability import JsonFormatter
 from scoreline.serving.service import Fixture, fixtures_frame
+from scoreline.serving.snapshot import FrameFixtureSource, StoreUnavailableError
 from scoreline.settings import Settings, get_settings
 
 from .conftest import API_KEY, ModelsInMemory

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from scoreline.cli.main import app as cli
 from scoreline.cli.serve import predict_fixture
-from scoreline.serving.catalogue import StoreFixtureSource
 from scoreline.serving.schemas import FixtureIn
+from scoreline.serving.snapshot import StoreFixtureSource
 
 from .conftest import ModelsInMemory
 from .live_server import free_port

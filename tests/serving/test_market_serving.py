@@ -17,9 +17,9 @@ from scoreline.cli.serve import parse_odds, predict_fixture
 from scoreline.models.catalogue import make_model
 from scoreline.odds import OPENING_PRICE_COLUMNS
 from scoreline.serving import create_app
-from scoreline.serving.catalogue import StoreFixtureSource
 from scoreline.serving.schemas import FixtureIn
 from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService, fixtures_frame
+from scoreline.serving.snapshot import StoreFixtureSource
 from scoreline.settings import Settings
 from scoreline.simulate import football_data_frame, simulate_league
 from scoreline.sources.seasons import seasons_of_dates

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from scoreline.serving.catalogue import StoreFixtureSource, UnknownNamesError
 from scoreline.serving.opening_odds import (
     OddsUnavailableError,
     OpeningPriceLookup,
@@ -28,6 +27,7 @@ from scoreline.serving.provider import (
 )
 from scoreline.serving.schemas import FixtureIn, PredictionOut
 from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService
+from scoreline.serving.snapshot import StoreFixtureSource, UnknownNamesError
 from scoreline.settings import get_settings
 
 MODEL_HELP = "Alias (champion, challenger, previous_champion) or version number of the registered model."
@@ -74,7 +74,7 @@ def predict_fixture(
     A market model uses the fixture's odds, else ``opening_prices`` (default: the store's), else raises
     :class:`~scoreline.serving.service.OpeningOddsError`.
     """
-    league, home, away = source.snapshot().catalogue.resolve(fixture.league, fixture.home, fixture.away)
+    league, home, away = source.snapshot().directory.resolve(fixture.league, fixture.home, fixture.away)
     service = PredictionService(provider.load(model))
     odds = None if fixture.odds is None else (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
     fixtures = [Fixture(league, home, away, fixture.kickoff, odds)]

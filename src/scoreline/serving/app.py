@@ -21,12 +21,12 @@ from starlette.concurrency import run_in_threadpool
 
 from scoreline import __version__
 from scoreline.serving.api.routes import admin, dashboard, health, leagues, metrics, models, predictions
-from scoreline.serving.catalogue import FixtureSource, StoreFixtureSource
 from scoreline.serving.errors import install_error_handlers
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.observability import ObservabilityMiddleware
 from scoreline.serving.opening_odds import CachedStoreOpeningPrices, OpeningPriceLookup
 from scoreline.serving.provider import DEFAULT_MODEL_REF, ModelProvider, RegistryModelProvider
+from scoreline.serving.snapshot import FixtureSource, StoreFixtureSource
 from scoreline.serving.state import ServingState
 from scoreline.settings import Settings, get_settings
 
@@ -45,7 +45,7 @@ GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections 
 
 
 def tune_garbage_collection() -> None:
-    """Collect less often and never rescan what start-up built (modules, the model, the catalogue).
+    """Collect less often and never rescan what start-up built (modules, the model, the snapshot).
 
     A 50-fixture request allocates thousands of short-lived containers, so with Python's defaults the cyclic
     collector ran several times per request and its full passes rescanned the 200,000 objects start-up left.

@@ -17,8 +17,8 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.odds import PRICE_COLUMNS_1X2, market_1x2_prices
-from scoreline.serving.catalogue import DEFAULT_TTL_SECONDS
 from scoreline.serving.service import Fixture, OpeningPrices
+from scoreline.serving.snapshot import DEFAULT_TTL_SECONDS
 from scoreline.sources.seasons import season_of_date
 
 OpeningPriceLookup = Callable[[Sequence[Fixture]], list[OpeningPrices | None]]

@@ -12,11 +12,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoreline.serving.catalogue import FixtureSource
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.opening_odds import OpeningPriceLookup
 from scoreline.serving.provider import ModelProvider, check_model_ref
 from scoreline.serving.service import Fixture, ModelHandle, OpeningPrices, PredictionService
+from scoreline.serving.snapshot import FixtureSource
 
 logger = logging.getLogger(__name__)
 

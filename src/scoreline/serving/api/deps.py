@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, the serving state, the served model, the catalogue, the admin key.
+"""FastAPI dependencies: settings, the serving state, the served model, the snapshot, the admin key.
 
 Tests pass a provider and a fixture source to ``create_app``. The prediction endpoints take one
 :class:`PredictionContext`, which calls ``get_state``, ``get_service`` and ``get_snapshot`` itself, so an
@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
-from scoreline.serving.catalogue import Snapshot, StoreUnavailableError
 from scoreline.serving.errors import ApiError
 from scoreline.serving.observability import MODEL_VERSION_KEY
 from scoreline.serving.service import PredictionService
+from scoreline.serving.snapshot import Snapshot, StoreUnavailableError
 from scoreline.serving.state import ServingState
 from scoreline.settings import Settings, get_settings
 

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from scoreline import columns as c
 from scoreline.serving import dashboard
 from scoreline.serving.api.deps import StateDep
-from scoreline.serving.catalogue import StoreUnavailableError
 from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import PredictionOut
 from scoreline.serving.service import Fixture
+from scoreline.serving.snapshot import StoreUnavailableError
 from scoreline.serving.state import ServingState
 
 router = APIRouter(include_in_schema=False)

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 
 from scoreline import columns as c
 from scoreline.serving.api.deps import SnapshotDep
-from scoreline.serving.catalogue import UnknownNameError
 from scoreline.serving.errors import ApiError, responses
 from scoreline.serving.schemas import LeagueOut, LeaguesResponse, NameProblem, TeamsResponse
+from scoreline.serving.snapshot import UnknownNameError
 
 router = APIRouter(prefix="/v1/leagues", tags=["leagues"])
 
@@ -26,7 +26,7 @@ async def leagues(snapshot: SnapshotDep) -> LeaguesResponse:
                 teams=len(league.teams),
                 upcoming=int(upcoming.get(code, 0)),
             )
-            for code, league in snapshot.catalogue.leagues.items()
+            for code, league in snapshot.directory.leagues.items()
         ]
     )
 
@@ -39,7 +39,7 @@ async def leagues(snapshot: SnapshotDep) -> LeaguesResponse:
 )
 async def teams(league: str, snapshot: SnapshotDep) -> TeamsResponse:
     try:
-        found = snapshot.catalogue.league(league)
+        found = snapshot.directory.league(league)
     except UnknownNameError as error:
         problem = NameProblem(
             loc=["path", "league"], kind="league", name=league, suggestions=error.suggestions

@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from scoreline import columns as c
 from scoreline.serving.api.deps import PredictionContextDep
-from scoreline.serving.catalogue import UnknownNameError, UnknownNamesError
 from scoreline.serving.errors import ApiError, responses
 from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import (
@@ -28,6 +27,7 @@ from scoreline.serving.schemas import (
     prediction_documents,
 )
 from scoreline.serving.service import Fixture, OpeningOddsError, Prediction, PredictionService
+from scoreline.serving.snapshot import UnknownNameError, UnknownNamesError
 from scoreline.serving.state import ServingState
 
 router = APIRouter(prefix="/v1", tags=["predictions"])
@@ -124,7 +124,7 @@ async def predict(body: PredictionRequest, context: PredictionContextDep) -> Res
         if len(problems) >= MAX_PROBLEMS:
             break
         try:
-            league, home, away = snapshot.catalogue.resolve(item.league, item.home, item.away)
+            league, home, away = snapshot.directory.resolve(item.league, item.home, item.away)
         except UnknownNamesError as error:
             problems.extend(_problem(index, field, e) for field, e in error.problems)
             continue
@@ -159,7 +159,7 @@ async def upcoming(
     code = None
     if league is not None:
         try:
-            code = snapshot.catalogue.league(league).code
+            code = snapshot.directory.league(league).code
         except UnknownNameError as error:
             problem = NameProblem(
                 loc=["query", "league"], kind="league", name=league, suggestions=error.suggestions

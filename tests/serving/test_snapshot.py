@@ -1,4 +1,4 @@
-"""Catalogue, snapshots and the store-backed fixture source."""
+"""League directory, snapshots and the store-backed fixture source."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from scoreline import columns as c
-from scoreline.serving.catalogue import (
-    Catalogue,
+from scoreline.serving.snapshot import (
     League,
+    LeagueDirectory,
     Snapshot,
     StoreFixtureSource,
     StoreUnavailableError,
@@ -44,15 +44,15 @@ def test_seasons_order_across_the_century() -> None:
 
 
 def test_resolve_reports_every_unknown_name_with_suggestions() -> None:
-    catalogue = Catalogue([League("E0", "2425", ("Arsenal", "Chelsea", "Man United", "Man City"))])
-    assert catalogue.resolve("e0", "ARSENAL", "man city") == ("E0", "Arsenal", "Man City")
+    directory = LeagueDirectory([League("E0", "2425", ("Arsenal", "Chelsea", "Man United", "Man City"))])
+    assert directory.resolve("e0", "ARSENAL", "man city") == ("E0", "Arsenal", "Man City")
     with pytest.raises(UnknownNamesError) as caught:
-        catalogue.resolve("E0", "Arsenl", "Man Utd")
+        directory.resolve("E0", "Arsenl", "Man Utd")
     fields = {field: error for field, error in caught.value.problems}
     assert fields["home"].suggestions == ["Arsenal"]
     assert fields["away"].suggestions[0] == "Man United"
     with pytest.raises(UnknownNamesError) as league:
-        catalogue.resolve("Premier League", "Arsenal", "Chelsea")
+        directory.resolve("Premier League", "Arsenal", "Chelsea")
     assert [field for field, _ in league.value.problems] == ["league"]
 
 
@@ -107,9 +107,9 @@ def test_snapshot_lists_scheduled_fixtures_once_and_knows_their_teams() -> None:
     snapshot = Snapshot.from_matches(matches, datetime(2025, 8, 1), fixtures)
     upcoming = snapshot.upcoming(datetime(2025, 8, 1))
     assert upcoming[[c.HOME, c.AWAY]].values.tolist() == [["Everton", "Arsenal"], ["Leeds", "Chelsea"]]
-    league = snapshot.catalogue.league("E0")
+    league = snapshot.directory.league("E0")
     assert league.season == "2526" and league.teams == ("Arsenal", "Chelsea", "Everton", "Leeds")
-    assert list(snapshot.catalogue.leagues) == ["E0"]
+    assert list(snapshot.directory.leagues) == ["E0"]
     assert snapshot.upcoming(datetime(2025, 8, 16, 16)).shape[0] == 1
 
 

@@ -1,4 +1,4 @@
-"""What the API knows about: leagues, their current teams and the scheduled fixtures, read from the store.
+"""The snapshot the API serves from: leagues, their current teams and the scheduled fixtures in the store.
 
 A :class:`Snapshot` is built from a match frame: each league's teams are those of its latest season in the
 store (the season whose matches kick off last), and the *upcoming* fixtures are those without a result whose
@@ -76,7 +76,7 @@ class League:
     teams: tuple[str, ...]
 
 
-class Catalogue:
+class LeagueDirectory:
     """Leagues and teams with O(1) exact and case-insensitive lookups."""
 
     def __init__(self, leagues: Sequence[League]) -> None:
@@ -121,9 +121,9 @@ class Catalogue:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The catalogue and the fixtures without a result, as read at ``taken_at``."""
+    """The league directory and the fixtures without a result, as read at ``taken_at``."""
 
-    catalogue: Catalogue
+    directory: LeagueDirectory
     fixtures: pd.DataFrame  # UPCOMING_COLUMNS, sorted by kickoff; fixtures without a result
     taken_at: datetime
 
@@ -154,7 +154,7 @@ class Snapshot:
             new = ~_match_keys(scheduled).isin(_match_keys(upcoming))
             upcoming = pd.concat([upcoming, scheduled.loc[new]], ignore_index=True)
         upcoming = upcoming.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable")
-        return cls(Catalogue(leagues), upcoming.reset_index(drop=True), taken_at)
+        return cls(LeagueDirectory(leagues), upcoming.reset_index(drop=True), taken_at)
 
     def upcoming(self, now: datetime, league: str | None = None) -> pd.DataFrame:
         """Fixtures without a result that kick off after ``now`` (naive, like the store's kickoffs)."""
