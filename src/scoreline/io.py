@@ -40,9 +40,8 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 def write_atomic(path: Path | str, content: bytes | str) -> Path:
     """Write ``content`` (text as UTF-8) to ``path`` atomically; returns the path."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    with atomic_path(path) as temporary:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     return Path(path)

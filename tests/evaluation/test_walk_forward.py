@@ -14,11 +14,11 @@ from scoreline.evaluation.benchmarks import BaseRatesModel
 from scoreline.evaluation.predictions import PREDICTION_COLUMNS
 from scoreline.evaluation.walk_forward import (
     WalkForwardRun,
-    related_divisions,
     round_cutoffs,
     walk_forward,
     walk_forward_runs,
 )
+from scoreline.leagues import training_divisions, with_training_divisions
 from tests.evaluation.conftest import HomeRateModel, TruthModel, truth_features
 
 SPY_LOG: list[dict[str, object]] = []
@@ -132,9 +132,11 @@ def test_window_and_training_leagues(two_leagues: pd.DataFrame) -> None:
     )
     fits = [entry for entry in SPY_LOG if entry["kind"] == "fit"]
     assert fits[0]["min_date"] == two_leagues[c.DATE].min() and fits[0]["leagues"] == {"E0"}
-    assert related_divisions("E1", ["E0", "E1", "E2", "SP1"]) == ("E1", "E0", "E2")
-    assert related_divisions("SP1", ["E0", "SP1"]) == ("SP1",)
-    assert related_divisions("N1", ["N1"]) == ("N1",)
+    assert training_divisions("E1", ["E0", "E1", "E2", "SP1"]) == ("E1", "E0", "E2")
+    assert training_divisions("SP1", ["E0", "SP1"]) == ("SP1",)
+    assert training_divisions("N1", ["N1"]) == ("N1",)
+    assert training_divisions("E0") == ("E0", "E1")
+    assert with_training_divisions(["E0", "D1"]) == ["D1", "D2", "E0", "E1"]
 
 
 def test_cadence_defines_rounds(two_leagues: pd.DataFrame) -> None:

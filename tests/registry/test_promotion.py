@@ -103,6 +103,7 @@ def test_promote_then_rollback_on_the_registry(tracking: Tracking, strong_league
         refused.mean_diff,
         refused.ci_high,
     )
+    assert_decisions_logged_as_runs(tracking, ["promote", "keep", "keep"])
 
     assert registry.rollback(tracking) == champion
     assert registry.load_model("champion", tracking).version == champion
@@ -118,14 +119,15 @@ def registry_tag(tracking: Tracking, name: str) -> str:
     return str(mlflow_client.get_registered_model(registry.MODEL_NAME).tags[name])
 
 
-def test_promotion_decisions_are_logged_as_runs(tracking: Tracking) -> None:
+def assert_decisions_logged_as_runs(tracking: Tracking, decisions: list[str]) -> None:
+    """Every promotion decision is an MLflow run with its record; the second one kept the champion."""
     from mlflow import MlflowClient
 
     mlflow_client = MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
     experiment = mlflow_client.get_experiment_by_name("scoreline-promotion")
     assert experiment is not None
     runs = mlflow_client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
-    assert [r.data.tags["decision"] for r in runs] == ["promote", "keep", "keep"]
+    assert [r.data.tags["decision"] for r in runs] == decisions
     path = mlflow_client.download_artifacts(runs[1].info.run_id, "decision.json")
     record = json.loads(Path(path).read_text())
     assert record["promote"] is False and record["mean_diff"] > 0 and record["dry_run"] is False

@@ -38,10 +38,10 @@ def backtest_command(
     as_json: bool = typer.Option(False, "--json", help="Print the pooled metrics as JSON."),
 ) -> None:
     """Refit every model each matchweek on past matches, predict the round, score against the market."""
-    from scoreline.evaluation.walk_forward import related_divisions
+    from scoreline.leagues import with_training_divisions
 
     test_leagues = _split(leagues)
-    all_leagues = sorted({d for league in test_leagues for d in related_divisions(league, _known(from_dir))})
+    all_leagues = with_training_divisions(test_leagues, _folders(from_dir))
     config = BacktestConfig(
         leagues=test_leagues,
         test_seasons=tuple(parse_season_range(test_seasons)),
@@ -76,10 +76,8 @@ def backtest_command(
     Console().print(f"wrote {out / 'metrics.json'}, {out / 'predictions.parquet'}, {out / 'report.html'}")
 
 
-def _known(from_dir: Path | None) -> tuple[str, ...]:
-    """Leagues available to train on: folders under ``from_dir``, else every ladder division."""
+def _folders(from_dir: Path | None) -> tuple[str, ...] | None:
+    """Leagues available to train on: the folders under ``from_dir``, else None (every known division)."""
     if from_dir is not None and from_dir.is_dir():
         return tuple(p.name for p in from_dir.iterdir() if p.is_dir())
-    from scoreline.evaluation.walk_forward import DIVISION_LADDERS
-
-    return tuple(d for ladder in DIVISION_LADDERS for d in ladder)
+    return None

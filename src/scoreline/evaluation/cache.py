@@ -10,7 +10,6 @@ the keys of the latest run. Every write goes to a temporary file first and is th
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,5 @@ def _read(path: Path) -> pd.DataFrame | None:
 
 
 def _write(table: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    table.to_parquet(temporary, index=False)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        table.to_parquet(temporary, index=False)

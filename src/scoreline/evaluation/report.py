@@ -15,6 +15,7 @@ from scoreline.evaluation import metrics
 from scoreline.evaluation.betting import CUMULATIVE_PROFIT, betting_summary, cumulative_profit
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.scoring import common_matches, models_in
+from scoreline.io import write_atomic
 
 TEMPLATE = "report.html"
 
@@ -136,10 +137,4 @@ def render_report(
 
 def write_report(path: Path | str, scores: dict[str, Any], predictions: pd.DataFrame, **options: Any) -> Path:
     """Write :func:`render_report` to ``path`` (atomically) and return the path."""
-    path = Path(path)
-    html = render_report(scores, predictions, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    temporary.replace(path)
-    return path
+    return write_atomic(path, render_report(scores, predictions, **options))

@@ -8,8 +8,6 @@ temporary file in the same folder, then a rename), so a crash never leaves half 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ import pandas as pd
 from scoreline import columns as c
 from scoreline.features import GROUPS, FeatureFrame, FeatureParams, OpeningOdds, build_features
 from scoreline.features.build import VERSION_ATTR
+from scoreline.io import atomic_path
 from scoreline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -94,15 +93,8 @@ def build_feature_table(
 def save_feature_table(frame: FeatureFrame, path: Path | None = None) -> Path:
     """Write ``frame`` as parquet (default path from its version), atomically; returns the path."""
     target = Path(path) if path is not None else feature_table_path(frame.attrs[VERSION_ATTR])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_path(target) as temporary:
         frame.reset_index(drop=True).to_parquet(temporary, index=False)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return target
 
 

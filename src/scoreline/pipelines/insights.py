@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from scoreline import columns as c
 from scoreline.insights.analysis import ClusterAnalysis, analyse_clusters, cluster_table, insights_document
 from scoreline.insights.clustering import Method
 from scoreline.insights.report import render_report
+from scoreline.io import atomic_path, write_atomic
 from scoreline.odds import market_probabilities
 from scoreline.store import Store
 
@@ -63,20 +62,6 @@ def read_predictions(path: Path) -> pd.DataFrame:
     return frame.assign(**{c.DATE: pd.to_datetime(frame[c.DATE]).dt.normalize()})
 
 
-def _write_atomic(path: Path, write: object) -> None:
-    """Call ``write(temporary_path)`` then rename the result onto ``path``."""
-    assert callable(write)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def write_outputs(
     analysis: ClusterAnalysis, out_dir: Path, leagues: Sequence[str], seasons: Sequence[str]
 ) -> InsightsOutputs:
@@ -87,9 +72,10 @@ def write_outputs(
     paths = InsightsOutputs(
         out_dir / REPORT_FILE, out_dir / CLUSTERS_FILE, out_dir / INSIGHTS_FILE, analysis=analysis
     )
-    _write_atomic(paths.clusters, lambda p: cluster_table(analysis).to_parquet(p, index=False))
-    _write_atomic(paths.insights, lambda p: p.write_text(json.dumps(document, indent=1), "utf-8"))
-    _write_atomic(paths.report, lambda p: p.write_text(html, "utf-8"))
+    with atomic_path(paths.clusters) as temporary:
+        cluster_table(analysis).to_parquet(temporary, index=False)
+    write_atomic(paths.insights, json.dumps(document, indent=1))
+    write_atomic(paths.report, html)
     return paths
 
 

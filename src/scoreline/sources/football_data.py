@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from typing import Final
 
 import httpx
 
+from scoreline.io import write_atomic
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.fixtures import FIXTURES_FILE
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
@@ -102,18 +101,6 @@ def discover_local(
 # --- HTTP with cache -------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class _CacheEntry:
     csv: Path
@@ -135,14 +122,14 @@ class _CacheEntry:
         return headers
 
     def store(self, response: httpx.Response) -> None:
-        _write_atomic(self.csv, response.content)
+        write_atomic(self.csv, response.content)
         meta = {
             "url": str(response.request.url),
             "etag": response.headers.get("ETag"),
             "last_modified": response.headers.get("Last-Modified"),
             "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _write_atomic(self.meta, json.dumps(meta, indent=2).encode())
+        write_atomic(self.meta, json.dumps(meta, indent=2))
 
 
 def _get_with_retries(

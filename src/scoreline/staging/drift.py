@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from scoreline.staging.monitor import write_atomic
+from scoreline.io import write_atomic
 
 log = logging.getLogger(__name__)
 
