@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from scoreline import columns as c
-from scoreline.settings import get_settings
-from scoreline.store import Store
+
+if TYPE_CHECKING:  # imported where used, so that `scoreline --help` loads neither pandas nor rich
+    import pandas as pd
+    from rich.table import Table
 
 data_app = typer.Typer(help="Inspect the stored data.", no_args_is_help=True)
 
@@ -23,6 +23,8 @@ DB_OPTION_HELP = (
 
 def resolve_db_url(db: str | None) -> str:
     """``--db`` if given, else the configured store URL."""
+    from scoreline.settings import get_settings
+
     return db or get_settings().resolved_db_url
 
 
@@ -42,6 +44,8 @@ def summary_document(summary: pd.DataFrame) -> dict[str, object]:
 
 def summary_table(document: dict[str, object]) -> Table:
     """A Rich table: one line per league and season, then the totals."""
+    from rich.table import Table
+
     table = Table(title="Stored data per league and season")
     for header in ("League", "Season", "Matches", "With result", "Odds rows", "Quarantined"):
         table.add_column(header, justify="left" if header in ("League", "Season") else "right")
@@ -61,6 +65,10 @@ def summary_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
 ) -> None:
     """Matches, matches with results, odds rows and quarantined rows per league and season."""
+    from rich.console import Console
+
+    from scoreline.store import Store
+
     with Store.from_url(resolve_db_url(db)) as store:
         document = summary_document(store.summary())
     if as_json:

@@ -6,10 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from scoreline import columns as c
 from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url
@@ -30,6 +27,8 @@ def fetch_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Store fixtures.csv's fixtures in place of the scheduled fixtures of the leagues it lists."""
+    from rich.console import Console
+
     from scoreline.pipelines.ingest import FileStatus, ingest_fixtures
     from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, local_fixtures
     from scoreline.store import Store
@@ -65,25 +64,39 @@ def upcoming_command(
     days: Annotated[
         int, typer.Option("--days", min=1, help="Fixtures kicking off in the next DAYS days.")
     ] = 7,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="List the fixtures as they stood on this past date (YYYY-MM-DD), results ignored.",
+        ),
+    ] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
     """Scheduled fixtures without a result kicking off in the next days (fixtures.csv and season files)."""
-    from scoreline.store import Store, with_scheduled
+    from rich.console import Console
+    from rich.table import Table
 
+    from scoreline.pipelines.upcoming import parse_as_of, upcoming_fixtures
+    from scoreline.store import Store
+
+    try:
+        moment = parse_as_of(as_of)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--as-of") from None
     chosen = [part.strip() for part in leagues.split(",") if part.strip()] if leagues else None
-    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
-    until = now + pd.Timedelta(days=days)
     with Store.from_url(resolve_db_url(db)) as store:
-        matches = store.read_matches(leagues=chosen)
-        fixtures = store.read_fixtures(leagues=chosen, after=now, until=until)
-    unplayed = matches[matches[c.RESULT].isna() & (matches[c.KICKOFF] > now) & (matches[c.KICKOFF] <= until)]
-    upcoming = with_scheduled(unplayed, fixtures)
+        upcoming = upcoming_fixtures(store, moment, days, chosen)
     if as_json:
         for record in upcoming.to_dict("records"):
             typer.echo(json.dumps({str(key): str(value) for key, value in record.items()}))
         return
-    table = Table(title=f"Upcoming fixtures, next {days} days")
+    title = f"Upcoming fixtures, next {days} days"
+    if moment is not None:
+        title = f"Fixtures as of {moment:%Y-%m-%d}, following {days} days (results ignored)"
+    table = Table(title=title)
     for header in ("Kickoff", "League", "Home", "Away"):
         table.add_column(header)
     for row in upcoming.itertuples(index=False):
@@ -93,3 +106,10 @@ def upcoming_command(
         )
         table.add_row(shown, getattr(row, c.LEAGUE), getattr(row, c.HOME), getattr(row, c.AWAY))
     Console().print(table)
+    if upcoming.empty:
+        hint = (
+            "run `scoreline fixtures fetch` for the coming round, or pass --as-of YYYY-MM-DD for a past date"
+            if moment is None
+            else "ingest that season first: `scoreline ingest --leagues ... --seasons ...`"
+        )
+        Console(stderr=True).print(f"No fixtures: {hint}.", highlight=False, soft_wrap=True)

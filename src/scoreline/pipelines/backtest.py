@@ -29,7 +29,9 @@ from scoreline.evaluation.walk_forward import (
 from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS
 from scoreline.models.catalogue import make_model, model_names, uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
+from scoreline.pipelines.backtest_index import index_path, record_backtest
 from scoreline.pipelines.data import MatchData
+from scoreline.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,11 @@ def comparison_pairs(models: Sequence[str]) -> list[tuple[str, str]]:
 def run_backtest(
     data: MatchData, config: BacktestConfig, out_dir: Path, progress: ProgressCallback | None = None
 ) -> dict[str, Any]:
-    """Run, score and write the backtest; return the metrics (also written to ``metrics.json``)."""
+    """Run, score and write the backtest; return the metrics (also written to ``metrics.json``).
+
+    The run is recorded in the backtest index under ``SCORELINE_HOME`` (:mod:`.backtest_index`), which the
+    dashboard reads to show the newest backtest wherever it was written.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     available = tuple(data.matches[c.LEAGUE].unique())
     missing = [league for league in config.leagues if league not in available]
@@ -155,4 +161,5 @@ def run_backtest(
     predictions.to_parquet(out_dir / "predictions.parquet", index=False)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
     write_report(out_dir / "report.html", metrics, predictions, bets=bets)
+    record_backtest(index_path(get_settings().home_dir), out_dir, metrics)
     return metrics

@@ -1,11 +1,19 @@
-"""The dashboard page: upcoming fixtures, leaderboard, calibration and staging monitor (server-rendered)."""
+"""The dashboard page: upcoming fixtures, leaderboard, calibration and staging monitor (server-rendered).
+
+``/?as_of=YYYY-MM-DD`` shows the fixtures of the week after a past date, as they stood that day, with what
+the served model says of them: a full page from the season files alone, without a fixtures feed. The
+leaderboard shows the newest backtest recorded in the backtest index, wherever it was written, and lists the
+others. Every empty panel names the command that fills it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -15,26 +23,42 @@ from scoreline.serving.api.deps import StateDep
 from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import PredictionOut
 from scoreline.serving.service import Fixture
-from scoreline.serving.snapshot import StoreUnavailableError
+from scoreline.serving.snapshot import StoreFixtureSource, StoreUnavailableError
 from scoreline.serving.state import ServingState
+from scoreline.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
 DASHBOARD_FIXTURES = 100
+AS_OF_DAYS = 7  # with ?as_of=, the fixtures of the following week
+FILL_MODEL = "`scoreline train --model dixon_coles --leagues E0,E1 --register champion`"
+FILL_FIXTURES = "`scoreline fixtures fetch` (the coming round), or open /?as_of=YYYY-MM-DD for a past date"
+FILL_BACKTEST = "`scoreline backtest --leagues E0 --test-seasons 2425 --models dixon_coles,elo`"
+FILL_MONITOR = "`scoreline stage --league E0 --season 2425` (a replay) or the scoreline_staging DAG (live)"
 
 
-def _upcoming(state: ServingState) -> tuple[list[PredictionOut], str | None]:
-    """Predictions of the next fixtures, or the reason there are none."""
+def _upcoming(
+    state: ServingState, settings: Settings, as_of: pd.Timestamp | None
+) -> tuple[list[PredictionOut], str | None]:
+    """Predictions of the next fixtures (after ``as_of`` if given), or the reason there are none."""
     service = state.service
     if service is None:
-        return [], f"no model loaded ({state.model_ref}): {state.last_error or 'not loaded yet'}"
+        reason = state.last_error or "not loaded yet"
+        return [], f"no model loaded ({state.model_ref}): {reason}. Run {FILL_MODEL}."
     try:
-        snapshot = state.fixtures.snapshot()
+        rows = _fixture_rows(state, settings, as_of)
     except StoreUnavailableError as error:
-        return [], str(error)
-    rows = snapshot.upcoming(datetime.now()).head(DASHBOARD_FIXTURES)
+        return [], f"{error}. Run `scoreline ingest` first."
+    if rows.empty and as_of is not None:
+        return [], (
+            f"no matches in the store in the {AS_OF_DAYS} days after {as_of:%Y-%m-%d}: "
+            "ingest that season with `scoreline ingest --leagues ... --seasons ...`"
+        )
     if rows.empty:
-        return [], "no scheduled fixtures in the store (fixtures without a result and a kickoff ahead)"
+        return (
+            [],
+            f"no scheduled fixtures in the store (no kickoff ahead without a result). Run {FILL_FIXTURES}.",
+        )
     fixtures = [
         Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
         for r in rows.to_dict("records")
@@ -54,18 +78,75 @@ def _upcoming(state: ServingState) -> tuple[list[PredictionOut], str | None]:
     return [PredictionOut.of(p) for p in predictions], None
 
 
-def _context(state: ServingState, request: Request) -> dict[str, Any]:
-    fixtures, fixtures_problem = _upcoming(state)
+def _fixture_rows(state: ServingState, settings: Settings, as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """The next fixtures: the snapshot's upcoming ones, or the store's matches after ``as_of``."""
+    if as_of is None:
+        return state.fixtures.snapshot().upcoming(datetime.now()).head(DASHBOARD_FIXTURES)
+    from scoreline.pipelines.upcoming import upcoming_fixtures
+    from scoreline.store import Store
+
+    url = state.fixtures.url if isinstance(state.fixtures, StoreFixtureSource) else settings.resolved_db_url
+    try:
+        with Store.from_url(url) as store:
+            return upcoming_fixtures(store, as_of, AS_OF_DAYS).head(DASHBOARD_FIXTURES)
+    except Exception as error:  # an unreachable or empty store: the panel says why
+        raise StoreUnavailableError(f"cannot read the store: {error}") from error
+
+
+def _backtest(request: Request, settings: Settings) -> tuple[dashboard.Backtest, list[dict[str, Any]]]:
+    """The newest backtest (index or the configured folder) and the list of recorded ones."""
+    from scoreline.pipelines.backtest_index import index_path, read_backtests
+
+    records = read_backtests(index_path(settings.home_dir))
+    folder = newest_backtest_folder([Path(r.path) for r in records], request.app.state.backtest_dir)
+    backtest = dashboard.load_backtest(folder)
+    if backtest.problem and not records:
+        backtest.problem = f"{backtest.problem}. Run {FILL_BACKTEST}."
+    listed = [{**r.to_dict(), "shown": Path(r.path) == folder} for r in records]
+    return backtest, listed
+
+
+def newest_backtest_folder(recorded: list[Path], configured: Path) -> Path:
+    """Of the recorded folders and the configured one, the one whose ``metrics.json`` was written last."""
+    written = [
+        (folder / dashboard.METRICS_FILE).stat().st_mtime_ns
+        if (folder / dashboard.METRICS_FILE).is_file()
+        else -1
+        for folder in (*recorded, configured)
+    ]
+    newest = max(range(len(written)), key=lambda i: (written[i], -i))
+    return (*recorded, configured)[newest] if written[newest] >= 0 else configured
+
+
+def _monitor(settings: Settings) -> dashboard.Monitor:
+    """The live staging monitor, else the newest replay's; an empty panel names the commands."""
+    staging = settings.home_dir / "staging"
+    path = staging / "monitor.json"
+    replays = sorted((staging / "replays").glob("*/monitor.json"), key=lambda p: p.stat().st_mtime_ns)
+    if not path.is_file() and replays:
+        path = replays[-1]
+    monitor = dashboard.load_monitor(path)
+    if monitor.problem:
+        monitor.problem = f"{monitor.problem}. Run {FILL_MONITOR}."
+    return monitor
+
+
+def _context(state: ServingState, request: Request, as_of: pd.Timestamp | None) -> dict[str, Any]:
     settings = request.app.state.settings
+    fixtures, fixtures_problem = _upcoming(state, settings, as_of)
     service = state.service
+    backtest, backtests = _backtest(request, settings)
     return {
         "model": service.handle if service is not None else None,
         "model_ref": state.model_ref,
         "fixtures": fixtures,
         "fixtures_problem": fixtures_problem,
+        "as_of": as_of,
         "leagues": sorted({f.league for f in fixtures}),
-        "backtest": dashboard.load_backtest(request.app.state.backtest_dir),
-        "monitor": dashboard.load_monitor(settings.home_dir / "staging" / "monitor.json"),
+        "backtest": backtest,
+        "backtests": backtests,
+        "fill_backtest": FILL_BACKTEST,
+        "monitor": _monitor(settings),
         "panel": dashboard.PANEL,
         "margin": dashboard.MARGIN,
         "chart_width": dashboard.CHART_WIDTH,
@@ -75,7 +156,13 @@ def _context(state: ServingState, request: Request) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def page(request: Request, state: StateDep) -> HTMLResponse:
-    context = await run_in_threadpool(_context, state, request)
+async def page(request: Request, state: StateDep, as_of: str | None = None) -> HTMLResponse:
+    from scoreline.pipelines.upcoming import parse_as_of
+
+    try:
+        moment = parse_as_of(as_of)
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    context = await run_in_threadpool(_context, state, request, moment)
     html = request.app.state.templates.get_template("dashboard.html").render(**context)
     return HTMLResponse(html)
