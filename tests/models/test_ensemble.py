@@ -55,12 +55,14 @@ def test_pool_keeps_the_sharpness_a_logistic_combiner_would_change() -> None:
 
 def test_goal_model_bases_see_only_their_recent_window_and_blocks_end_the_period() -> None:
     from scoreline import columns as c
+    from scoreline.models.catalogue import make_model
     from scoreline.models.ensemble import EnsembleModel
     from scoreline.simulate import simulate_league
 
     matches = simulate_league(n_teams=10, seasons=("2122", "2223", "2324"), seed=5).matches
     days = matches[c.DATE]
-    model = EnsembleModel(base_models=("poisson", "pi_rating"), out_of_time_days=300, goal_model_days=200)
+    bases = [("poisson", make_model("poisson")), ("pi_rating", make_model("pi_rating"))]
+    model = EnsembleModel(bases, out_of_time_days=300, goal_model_days=200)
     model.fit(matches)
     recent = int((days > days.max() - pd.Timedelta(days=200)).sum())
     assert model.models_[0].n_matches_ == recent < len(matches)  # the goal model: last 200 days only

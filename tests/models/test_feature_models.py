@@ -142,18 +142,35 @@ def test_learn_days_limits_the_rows_learned_from_but_not_the_ratings(league: pd.
     assert not np.allclose(recent.beta_, everything.beta_)
 
 
-def test_shared_feature_tables_hold_exactly_each_models_own_features(league: pd.DataFrame) -> None:
+def test_feature_tables_are_shared_only_through_a_memo(
+    league: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scoreline.features import build_features
     from scoreline.models import feature_model
+    from scoreline.models.memo import FitMemo
 
     train, test = _split(league)
     own = build_features(train.reset_index(drop=True), groups=("pi", "form"))
-    feature_model._tables.clear()
     shared = LGBMModel(groups=("pi", "form"))._features(train.reset_index(drop=True))  # market built too
     pd.testing.assert_frame_equal(shared, own, check_like=False)
+    builds: list[int] = []
+    build_all = feature_model._all_features
+
+    def counted(matches: pd.DataFrame) -> pd.DataFrame:
+        builds.append(len(matches))
+        return build_all(matches)
+
+    monkeypatch.setattr(feature_model, "_all_features", counted)
     alone = RatingModel(rating="elo").fit(train).predict_proba(test)
-    feature_model._tables.clear()
-    LGBMModel(groups=("elo", "pi", "form", "market"), n_estimators=20).fit(train).predict_proba(test)
-    after_another = RatingModel(rating="elo").fit(train).predict_proba(test)  # reuses the LightGBM's tables
-    assert len(feature_model._tables) == 2  # one fit table and one prediction table, shared
+    RatingModel(rating="elo").fit(train).predict_proba(test)
+    assert len(builds) == 4  # without a memo nothing is shared: a fit table and a prediction table each
+    builds.clear()
+    memo = FitMemo()
+    LGBMModel(groups=("elo", "pi", "form", "market"), n_estimators=20, memory=memo).fit(train).predict_proba(
+        test
+    )
+    after_another = (
+        RatingModel(rating="elo", memory=memo).fit(train).predict_proba(test)
+    )  # the LightGBM's tables
+    assert len(builds) == len(memo) == 2  # one fit table and one prediction table, shared
     assert np.array_equal(alone, after_another)

@@ -280,7 +280,10 @@ def test_input_errors_name_the_row_and_field(simulated_league: SimulatedLeague) 
         DixonColesGoalModel(xi=0.01).fit(simulated_league.matches.drop(columns=[c.DATE]))
     with pytest.raises(ValueError, match="no played matches"):
         DixonColesGoalModel().fit(simulated_league.matches.assign(**{c.HOME_GOALS: np.nan}))
-    with pytest.raises(ValueError, match=">= 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"'prior_weight' parameter of DixonColesGoalModel must be a float in the range \[0.0, inf\)",
+    ):
         DixonColesGoalModel(prior_weight=-1.0).fit(simulated_league.matches)
 
 

@@ -25,6 +25,13 @@ a model (e.g. for a team it has never seen) are kept as NaN. Each (model, league
 cached as one parquet file under ``cache_dir``, keyed by a hash of the model's class, source and parameters,
 the training frame and the round's pre-match frame: an interrupted run resumes where it stopped and a rerun
 fits nothing. Failures are cached too, so a rerun reproduces them; delete the cache to retry.
+
+Memoisation belongs to this engine, not to the estimators: each league-season gets one
+:class:`~scoreline.models.memo.FitMemo`, handed to every fresh estimator (and every estimator it holds) that
+has a ``memory`` parameter, and dropped when the league-season is done. The models of one round then share
+what they would otherwise compute again on the same matches (feature tables, ensembles' base models).
+Memoised work is deterministic, so the memo changes no prediction; it is set after the model's fingerprint
+is taken and is not part of any key.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ from scoreline.evaluation.predictions import (
     TRAIN_CUTOFF,
     prediction_frame,
 )
+from scoreline.models.base import check_probabilities
+from scoreline.models.memo import FitMemo, with_memory
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +73,6 @@ CACHE_VERSION = "1"
 FAILURE_COLUMNS = ("model", "league", "season", "train_cutoff", "stage", "error")
 PRE_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HAS_TIME, c.HOME, c.AWAY)
 REQUIRED_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.HOME, c.AWAY, c.RESULT)
-_PROBABILITY_TOLERANCE = 1e-6
 # Divisions of one country from top to bottom (football-data codes).
 DIVISION_LADDERS: tuple[tuple[str, ...], ...] = (
     ("E0", "E1", "E2", "E3", "EC"),
@@ -332,6 +340,7 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
         for name in task.models
     }
     fingerprints = {name: _model_fingerprint(spec) for name, spec in task.models.items()}
+    memo = FitMemo()  # shared by this league-season's fits only
     homes, aways = frame[c.HOME].to_numpy(), frame[c.AWAY].to_numpy()
     parts: dict[str, list[np.ndarray]] = {"rows": [], "model": [], "probs": [], "cutoff": [], "n_train": []}
     for cutoff, positions in _test_rounds(task, frame):
@@ -351,7 +360,7 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
                         frame[in_window].reset_index(drop=True),
                         frame.loc[positions, pre_match].reset_index(drop=True),
                     )
-                outcome = _fit_predict(spec, *inputs)
+                outcome = _fit_predict(spec, *inputs, memo)
                 result.n_fits += 1
                 if cache:
                     cache.put(entry, homes[positions], aways[positions], outcome)
@@ -384,31 +393,21 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
     return result
 
 
-def _fit_predict(spec: ModelSpec, train: pd.DataFrame, test: pd.DataFrame) -> Outcome:
-    """Fit a fresh estimator on ``train`` and predict ``test``; exceptions become a failure record."""
+def _fit_predict(
+    spec: ModelSpec, train: pd.DataFrame, test: pd.DataFrame, memo: FitMemo | None = None
+) -> Outcome:
+    """Fit a fresh estimator (given ``memo`` where it takes one) on ``train`` and predict ``test``;
+    exceptions become a failure record."""
     stage = "fit"
     try:
-        estimator = new_estimator(spec)
+        estimator = with_memory(new_estimator(spec), memo)
         estimator.fit(train.copy())
         stage = "predict"
         probs = np.asarray(estimator.predict_proba(test.copy()), dtype=float)
-        _check_probabilities(probs, len(test))
+        check_probabilities(probs, len(test), allow_missing=True)
     except Exception as exc:
         return Outcome(np.full((len(test), 3), np.nan), stage, f"{type(exc).__name__}: {exc}")
     return Outcome(probs)
-
-
-def _check_probabilities(probs: np.ndarray, n: int) -> None:
-    if probs.shape != (n, len(c.OUTCOMES)):
-        raise ValueError(f"predict_proba returned shape {probs.shape}, expected ({n}, {len(c.OUTCOMES)})")
-    finite = np.isfinite(probs).all(axis=1)
-    rows = probs[finite]
-    if (
-        (rows < 0).any()
-        or (rows > 1).any()
-        or not np.allclose(rows.sum(axis=1), 1, atol=_PROBABILITY_TOLERANCE)
-    ):
-        raise ValueError("predict_proba returned probabilities outside [0, 1] or not summing to 1")
 
 
 def new_estimator(spec: ModelSpec) -> Any:

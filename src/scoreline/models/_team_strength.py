@@ -32,16 +32,18 @@ which is predicted with the intercept of the league with the most training weigh
 from __future__ import annotations
 
 import logging
-import weakref
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from sklearn.utils._param_validation import Interval
 from threadpoolctl import ThreadpoolController
 
 from scoreline import columns as c
@@ -135,19 +137,24 @@ def _fixture_names(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray 
 
 
 @dataclass(frozen=True, eq=False)
-class _StrengthTables:
-    """The fitted strengths as plain dicts: a fixture's look-up is then a dict get, not a pandas call."""
+class StrengthTables:
+    """The fitted strengths as plain dicts: a fixture's look-up is then a dict get, not a pandas call (serving
+    predicts one fixture at a time)."""
 
-    source: pd.Series  # the ``attack_`` these were built from (a refit replaces it)
     intercept: dict[str, float]
     attack: dict[str, float]
     defence: dict[str, float]
     unseen_attack: dict[str, float]
     unseen_defence: dict[str, float]
 
+    @classmethod
+    def of(cls, *series: pd.Series) -> StrengthTables:
+        """Tables of the intercept, attack, defence, unseen attack and unseen defence series (in order)."""
 
-# per fitted model, kept outside it: predicting changes nothing in the estimator, pickles stay as they were
-_STRENGTH_TABLES: weakref.WeakKeyDictionary[TeamStrengthModel, _StrengthTables] = weakref.WeakKeyDictionary()
+        def as_dict(values: pd.Series) -> dict[str, float]:
+            return dict(zip(values.index.astype(str), values.to_numpy(dtype=float).tolist(), strict=True))
+
+        return cls(*map(as_dict, series))
 
 
 def team_groups(
@@ -215,6 +222,14 @@ class TeamStrengthModel(GoalModel):
     random_state : seed of the perturbed restarts used when the first optimisation fails.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "xi": [Interval(Real, 0, None, closed="left")],
+        "prior_weight": [Interval(Real, 0, None, closed="left")],
+        "reference_date": [str, pd.Timestamp, None],
+        "max_goals": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         xi: float = DEFAULT_XI,
@@ -248,8 +263,6 @@ class TeamStrengthModel(GoalModel):
 
     # --- fitting ---------------------------------------------------------------------------------
     def _weights(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
-        if self.xi < 0 or self.prior_weight < 0:
-            raise ValueError(f"xi and prior_weight must be >= 0, got {self.xi} and {self.prior_weight}")
         if c.DATE not in frame.columns:
             if self.xi:
                 raise ValueError(f"time decay (xi={self.xi}) needs the {c.DATE!r} column")
@@ -279,6 +292,7 @@ class TeamStrengthModel(GoalModel):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TeamStrengthModel:
         """Fit the strengths to the played matches of ``X`` (maximum a posteriori with the prior)."""
+        self._validate_params()
         frame = played(X)
         if frame.empty:
             raise ValueError("no played matches to fit (all rows lack home_goals/away_goals)")
@@ -348,6 +362,7 @@ class TeamStrengthModel(GoalModel):
         self.defence_ = pd.Series(defence, index=teams, name="defence")
         self.newcomers_ = teams[newcomer]
         self.unseen_attack_, self.unseen_defence_ = self._unseen_strengths(attack, defence, groups, leagues)
+        self.strength_tables_ = self._tables_of_fit()
         league_weight = np.bincount(league_idx, weights=weights, minlength=len(leagues))
         self.reference_league_ = str(leagues[int(np.argmax(league_weight))])
         self.reference_date_ = reference
@@ -475,24 +490,16 @@ class TeamStrengthModel(GoalModel):
         def_a = strength(away, tables.defence, tables.unseen_defence)
         return intercept + self.home_advantage_ + att_h + def_a, intercept + att_a + def_h
 
-    def _strength_tables(self) -> _StrengthTables:
-        """The fitted strengths as dicts, built on the first prediction after a fit or a load and kept while
-        the model lives (derived from the learned attributes, so not one of them)."""
-        tables = _STRENGTH_TABLES.get(self)
-        if tables is None or tables.source is not self.attack_:
+    def _tables_of_fit(self) -> StrengthTables:
+        return StrengthTables.of(
+            self.intercept_, self.attack_, self.defence_, self.unseen_attack_, self.unseen_defence_
+        )
 
-            def as_dict(series: pd.Series) -> dict[str, float]:
-                return dict(zip(series.index.astype(str), series.to_numpy(dtype=float).tolist(), strict=True))
-
-            tables = _StrengthTables(
-                self.attack_,
-                *map(
-                    as_dict,
-                    (self.intercept_, self.attack_, self.defence_, self.unseen_attack_, self.unseen_defence_),
-                ),
-            )
-            _STRENGTH_TABLES[self] = tables
-        return tables
+    def _strength_tables(self) -> StrengthTables:
+        """The look-up tables learned at fit (``strength_tables_``); a model pickled before fits stored them
+        builds them on every call."""
+        tables = getattr(self, "strength_tables_", None)
+        return tables if tables is not None else self._tables_of_fit()
 
     def predict_grid(self, X: pd.DataFrame) -> ScoreGrid:
         """:meth:`predict_teams` of ``X``'s teams and leagues (a subclass changes ``_log_rates`` or ``_grid``,

@@ -1,9 +1,14 @@
 """The contract every scoreline match model follows.
 
-A model is a scikit-learn estimator (:class:`MatchModel`, a ``BaseEstimator``):
+A model is a scikit-learn classifier (:class:`MatchModel`: ``ClassifierMixin`` + ``BaseEstimator``):
 
 * ``__init__`` takes keyword hyper-parameters only and stores them unchanged (so ``get_params``,
   ``set_params`` and ``sklearn.base.clone`` work). Randomness is seeded by a ``random_state`` parameter.
+  Every parameter is declared in the class's ``_parameter_constraints`` (scikit-learn's parameter
+  validation) and checked once, at the start of ``fit``: a bad value raises a ``ValueError`` naming it.
+  Composite models hold their parts as estimators (e.g. ``EnsembleModel(estimators=[(name, model), ...])``).
+  A model keeps no state outside itself; work shared between fits goes through an explicit
+  :class:`~scoreline.models.memo.FitMemo` given as its ``memory`` parameter, by the caller that runs them.
 * ``fit(X, y=None) -> self``: ``X`` is a *match frame* of past matches (canonical columns of
   :mod:`scoreline.columns`: league, season, date, kickoff, home, away, home_goals, away_goals, result, ...
   plus any feature columns a model uses). Rows without a result (missing goals) are ignored. ``y`` is
@@ -18,7 +23,9 @@ Goal models (:class:`GoalModel`) also predict the full score distribution, ``pre
 :class:`~scoreline.models.grid.ScoreGrid`, from which every goal market is priced; their ``predict_proba`` is
 the grid's 1X2.
 
-:func:`predict_frame` returns the probabilities as a frame with ``p_home``/``p_draw``/``p_away``.
+:func:`predict_frame` returns the probabilities as a frame with ``p_home``/``p_draw``/``p_away``;
+:func:`check_probabilities` is the one check (tolerance :data:`PROBABILITY_TOLERANCE`) that a model's answer
+is valid, used by the backtest and by serving alike.
 """
 
 from __future__ import annotations
@@ -28,13 +35,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import Tags
 
 from scoreline import columns as c
 from scoreline.models.grid import ScoreGrid
 
 CLASSES = np.array(c.OUTCOMES)
 GOAL_MODEL_WINDOW_DAYS = 730  # goal models learn from two seasons, as the reference Dixon-Coles (penaltyblog)
+# How far a row's probabilities may miss summing to one (numpy.allclose(sums, 1, atol=1e-6) with its default
+# rtol): float32 networks' rounding passes, a model that forgot to normalise does not.
+PROBABILITY_TOLERANCE = 1.1e-5
 
 
 def needs_opening_prices(estimator: Any) -> bool:
@@ -50,10 +61,40 @@ class ConvergenceError(RuntimeError):
     """A model's optimiser did not converge (after its retries); the message says which fit and why."""
 
 
-class MatchModel(BaseEstimator, ABC):
+def check_probabilities(probs: np.ndarray, n: int, *, allow_missing: bool = False) -> None:
+    """Raise ``ValueError`` unless ``probs`` is ``(n, 3)`` home/draw/away probabilities: finite, in
+    ``[0, 1]``, each row summing to one within :data:`PROBABILITY_TOLERANCE`. With ``allow_missing``, rows
+    holding a NaN (a model that cannot price a fixture) pass unchecked."""
+    if probs.shape != (n, len(CLASSES)):
+        raise ValueError(f"probabilities have shape {probs.shape}, expected ({n}, {len(CLASSES)})")
+    missing = np.isnan(probs).any(axis=1)
+    if missing.any() and not allow_missing:
+        raise ValueError(f"probabilities missing (NaN) in {int(missing.sum())} row(s)")
+    rows = probs[~missing]
+    if not np.isfinite(rows).all():
+        raise ValueError("probabilities include infinite values")
+    if ((rows < 0) | (rows > 1)).any():
+        raise ValueError("probabilities outside [0, 1]")
+    error = np.abs(rows.sum(axis=1) - 1.0).max(initial=0.0)
+    if error > PROBABILITY_TOLERANCE:
+        raise ValueError(f"probabilities do not sum to one (off by up to {error:.3g})")
+
+
+class MatchModel(ClassifierMixin, BaseEstimator, ABC):
     """Base class of all match models: see the module docstring for the contract."""
 
     classes_: np.ndarray
+
+    def __sklearn_tags__(self) -> Tags:
+        """A classifier of match frames: the target is in ``X`` (no ``y``); team names are strings; rows
+        without a result (missing goals) are allowed."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True
+        return tags
 
     @abstractmethod
     def fit(self, X: pd.DataFrame, y: object = None) -> MatchModel:

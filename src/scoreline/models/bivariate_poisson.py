@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +31,11 @@ class BivariatePoissonGoalModel(TeamStrengthModel):
     (``prior_weight``) as the strengths; unseen home teams get effect zero. ``home_covariance_`` is all zeros
     without the home effect.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TeamStrengthModel._parameter_constraints,
+        "home_effect": ["boolean"],
+    }
 
     def __init__(
         self,

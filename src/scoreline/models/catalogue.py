@@ -1,8 +1,10 @@
 """The model catalogue: names the CLI, pipelines and registry use, mapped to estimators and defaults.
 
-A name ending in ``_market`` marks a model that uses pre-match (opening) odds features; it needs the
-fixtures' opening prices (:func:`scoreline.odds.attach_opening_prices`). Classes are imported on first use,
-so listing the catalogue loads neither LightGBM nor TensorFlow.
+The catalogue is the wiring table: it builds ensembles from its own entries (an entry's ``estimators`` names
+the base models, each built with its catalogue defaults), so no model imports it. A name ending in ``_market``
+marks a model that predicts from the fixtures' opening prices (:func:`scoreline.odds.attach_opening_prices`);
+ask the estimator itself with :func:`scoreline.models.base.needs_opening_prices`. Classes are imported on
+first use, so listing the catalogue loads neither LightGBM nor TensorFlow.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ RATINGS_AND_FORM = ("elo", "pi", "pi_shots", "form")
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """A model's estimator class (``module:Class``), default parameters and one-line description."""
+    """A model's estimator class (``module:Class``), default parameters, one-line description and, for an
+    ensemble, the catalogue names of its base models (given to it as ``estimators``)."""
 
     target: str
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    estimators: tuple[str, ...] = ()
 
 
 CATALOGUE: dict[str, CatalogueEntry] = {
@@ -66,13 +70,15 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     ),
     "ensemble": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
-        {"base_models": ("dixon_coles", "pi_shots")},
+        {},
         "log-linear pool of Dixon-Coles and pi_shots, weights fitted out of time",
+        estimators=("dixon_coles", "pi_shots"),
     ),
     "ensemble_market": CatalogueEntry(
         "scoreline.models.ensemble:EnsembleModel",
-        {"base_models": ("dixon_coles", "pi_shots", "lgbm_market")},
+        {},
         "log-linear pool of Dixon-Coles, pi_shots and the market-boosted LightGBM",
+        estimators=("dixon_coles", "pi_shots", "lgbm_market"),
     ),
 }
 
@@ -82,11 +88,6 @@ def model_names() -> list[str]:
     return list(CATALOGUE)
 
 
-def uses_market(name: str) -> bool:
-    """Whether the named model needs opening odds (its name ends in ``_market``)."""
-    return name.endswith(MARKET_SUFFIX)
-
-
 def make_model(name: str, **params: Any) -> Any:
     """A new, unfitted estimator for ``name`` with its default parameters, overridden by ``params``."""
     if name not in CATALOGUE:
@@ -94,4 +95,7 @@ def make_model(name: str, **params: Any) -> Any:
     entry = CATALOGUE[name]
     module_name, class_name = entry.target.split(":")
     estimator_class = getattr(importlib.import_module(module_name), class_name)
-    return estimator_class(**{**entry.params, **params})
+    defaults = dict(entry.params)
+    if entry.estimators:
+        defaults["estimators"] = [(base, make_model(base)) for base in entry.estimators]
+    return estimator_class(**{**defaults, **params})

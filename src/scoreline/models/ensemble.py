@@ -16,29 +16,36 @@ block's start predicts all of it), so their predictions are staler than those of
 round in use; a logistic combiner learns that staleness and mis-scales fresh predictions, while the pool's
 weights sum to one and so keep the base models' own sharpness.
 
-Fitted base models are memoised per process by (name, seed, content of the training frame), a few at a time:
-ensembles sharing base models on the same matches (``ensemble`` and ``ensemble_market`` in one backtest round)
-fit each of them once. Fits are deterministic, so sharing changes no prediction.
+The base models are held as ``estimators``, a list of ``(name, estimator)`` pairs, as in scikit-learn's
+``StackingClassifier``: ``get_params(deep=True)`` shows their parameters as ``<name>__<parameter>`` and
+``set_params`` reaches them; every fit fits clones of them. The catalogue
+(:mod:`scoreline.models.catalogue`) builds the ensembles it names from its own entries.
+
+With a :class:`~scoreline.models.memo.FitMemo` as ``memory``, fitted base models are shared through it, keyed
+by their class, parameters and training matches: ensembles sharing base models on the same matches
+(``ensemble`` and ``ensemble_market`` in one backtest round) fit each of them once. Fits are deterministic,
+so sharing changes no prediction.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
 from scoreline.models.base import CLASSES, GOAL_MODEL_WINDOW_DAYS, MatchModel, needs_opening_prices, played
 from scoreline.models.feature_model import frame_digest, outcome_index
-
-_MEMO_SIZE = 16  # the catalogue's ensembles: 2-3 base models x 3 fits each, so a second ensemble reuses all
-_fitted: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
+from scoreline.models.memo import FitMemo, estimator_key
 
 
 def _log_probabilities(predictions: list[np.ndarray]) -> np.ndarray:
@@ -79,22 +86,36 @@ class LogLinearPool:
         return np.exp(_pool_log_probabilities(log_probabilities, self.weights_, self.bias_))
 
 
-class EnsembleModel(MatchModel):
-    """Stacked ensemble of catalogue models (``base_models`` names, with their default parameters); ``C`` is
-    the logistic combiner's inverse regularisation strength."""
+class EnsembleModel(MatchModel, _BaseComposition):
+    """Stacked ensemble of ``estimators`` (``(name, estimator)`` pairs); ``C`` is the logistic combiner's
+    inverse regularisation strength; an integer ``random_state`` is given to every base model that has one
+    (``None``: each keeps its own)."""
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "estimators": [list],
+        "n_folds": [Interval(Integral, 1, None, closed="left")],
+        "out_of_time_days": [Interval(Integral, 1, None, closed="left")],
+        "min_train_days": [Interval(Integral, 0, None, closed="left")],
+        "goal_model_days": [Interval(Integral, 1, None, closed="left"), None],
+        "combiner": [StrOptions({"pool", "logistic"})],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "memory": [FitMemo, None],
+    }
 
     def __init__(
         self,
-        base_models: tuple[str, ...] = ("dixon_coles", "pi_rating", "lgbm"),
+        estimators: list[tuple[str, Any]],
         n_folds: int = 2,
         out_of_time_days: int = 730,
         min_train_days: int = 365,
         goal_model_days: int | None = GOAL_MODEL_WINDOW_DAYS,
         combiner: str = "pool",
         C: float = 1.0,
-        random_state: int = 0,
+        random_state: int | None = None,
+        memory: FitMemo | None = None,
     ) -> None:
-        self.base_models = base_models
+        self.estimators = estimators
         self.n_folds = n_folds
         self.out_of_time_days = out_of_time_days
         self.min_train_days = min_train_days
@@ -102,41 +123,57 @@ class EnsembleModel(MatchModel):
         self.combiner = combiner
         self.C = C
         self.random_state = random_state
+        self.memory = memory
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters, and with ``deep`` every base model and its parameters (``<name>__<parameter>``)."""
+        return self._get_params("estimators", deep=deep)
+
+    def set_params(self, **params: Any) -> EnsembleModel:
+        """Set parameters, base models (by name) and their parameters (``<name>__<parameter>``)."""
+        self._set_params("estimators", **params)
+        return self
+
+    @property
+    def named_estimators(self) -> dict[str, Any]:
+        """The (unfitted) base models by name."""
+        return dict(self.estimators)
 
     @property
     def needs_opening_prices(self) -> bool:
         """Whether any base model predicts from the fixtures' opening prices."""
-        if hasattr(self, "models_"):
-            return any(needs_opening_prices(model) for model in self.models_)
-        from scoreline.models.catalogue import uses_market
+        return any(needs_opening_prices(estimator) for _, estimator in self.estimators)
 
-        return any(uses_market(name) for name in self.base_models)
+    def _validate_estimators(self) -> None:
+        if not self.estimators:
+            raise ValueError("estimators must list at least one (name, estimator) pair, got none")
+        pairs = [pair for pair in self.estimators if not (isinstance(pair, tuple) and len(pair) == 2)]
+        if pairs:
+            raise ValueError(f"estimators must be (name, estimator) pairs, got {pairs[0]!r}")
+        names, bases = zip(*self.estimators, strict=True)
+        self._validate_names(names)
+        unfit = HasMethods(["fit", "predict_proba"])
+        for name, base in zip(names, bases, strict=True):
+            if not unfit.is_satisfied_by(base):
+                raise ValueError(f"estimators: {name!r} must have fit and predict_proba, got {base!r}")
 
-    def _fit_base(self, name: str, train: pd.DataFrame) -> Any:
-        """Base model ``name`` (catalogue defaults, this ensemble's seed) fitted on ``train``, memoised."""
-        from scoreline.models.catalogue import make_model
-
-        model = make_model(name)
-        if "random_state" in model.get_params():
+    def _fit_base(self, base: Any, train: pd.DataFrame) -> Any:
+        """A clone of ``base`` (with this ensemble's seed, if set) fitted on ``train``, through ``memory``."""
+        model = clone(base)
+        if self.random_state is not None and "random_state" in model.get_params(deep=False):
             model.set_params(random_state=self.random_state)
         if self.goal_model_days is not None and callable(getattr(model, "predict_grid", None)):
             days = pd.to_datetime(train[c.DATE])
             train = train[days > days.max() - pd.Timedelta(days=self.goal_model_days)]
-        key = (name, self.random_state, frame_digest(train))
-        if key in _fitted:
-            _fitted.move_to_end(key)
-            return _fitted[key]
-        _fitted[key] = model.fit(train)
-        if len(_fitted) > _MEMO_SIZE:
-            _fitted.popitem(last=False)
-        return _fitted[key]
+        if self.memory is None:
+            return model.fit(train)
+        key = ("ensemble base", estimator_key(model), frame_digest(train))
+        return self.memory.get_or_compute(key, lambda: model.fit(train))
 
     def _combiner(self) -> LogLinearPool | LogisticRegression:
         if self.combiner == "pool":
             return LogLinearPool()
-        if self.combiner == "logistic":
-            return LogisticRegression(C=self.C, max_iter=1000)
-        raise ValueError(f"combiner must be 'pool' or 'logistic', got {self.combiner!r}")
+        return LogisticRegression(C=self.C, max_iter=1000)
 
     def _fold_starts(self, days: pd.Series) -> list[pd.Timestamp]:
         """First day of each out-of-time block: equal shares of the last ``out_of_time_days``, which start at
@@ -155,6 +192,9 @@ class EnsembleModel(MatchModel):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> EnsembleModel:
         """Collect out-of-time base predictions, fit the combiner on them, then refit the base models."""
+        self._validate_params()
+        self._validate_estimators()
+        bases = [base for _, base in self.estimators]
         history = played(X)
         days = pd.to_datetime(history[c.DATE])
         starts = self._fold_starts(days)
@@ -165,11 +205,11 @@ class EnsembleModel(MatchModel):
             if block.empty:
                 continue
             stacked.append(
-                _log_probabilities([self._fit_base(n, train).predict_proba(block) for n in self.base_models])
+                _log_probabilities([self._fit_base(base, train).predict_proba(block) for base in bases])
             )
             outcomes.append(outcome_index(block[c.RESULT]))
         self.combiner_ = self._combiner().fit(np.vstack(stacked), np.concatenate(outcomes))
-        self.models_ = [self._fit_base(name, history) for name in self.base_models]
+        self.models_ = [self._fit_base(base, history) for base in bases]
         self.classes_ = CLASSES.copy()
         self.n_out_of_time_ = int(sum(len(o) for o in outcomes))
         return self

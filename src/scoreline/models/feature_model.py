@@ -9,19 +9,21 @@ latest training match (the mapping from features to outcomes drifts) are learned
 ``market`` group also need the fixtures' opening prices in ``odds.OPENING_PRICE_COLUMNS`` (see
 :func:`scoreline.odds.attach_opening_prices`).
 
-Feature tables are memoised per process by the content of the matches they are built from, a few at a time,
-and always hold every group the matches allow (rating and form, plus market where opening prices are given):
-the models of one backtest round, fitted on the same matches, build the table once and each selects its own
-groups' columns. A group's columns do not depend on the other groups, so this changes no value.
+A feature table always holds every group the matches allow (rating and form, plus market where opening
+prices are given) and each model selects its own groups' columns: a group's columns do not depend on the other
+groups. So models given one :class:`~scoreline.models.memo.FitMemo` (their ``memory`` parameter, set by the
+walk-forward engine for each league-season) share the table of the same matches: the models of one backtest
+round build it once. Without a memo every fit and prediction builds its own.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from scoreline import columns as c
@@ -37,6 +39,7 @@ from scoreline.features.params import resolve_params
 from scoreline.features.version import feature_set_version
 from scoreline.hashing import frame_hash
 from scoreline.models.base import CLASSES, MatchModel
+from scoreline.models.memo import FitMemo
 from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
 
 _HISTORY_COLUMNS = (
@@ -44,28 +47,26 @@ _HISTORY_COLUMNS = (
     *c.STAT_COLUMNS,
 )  # fmt: skip
 _MARKET_PARAMS = {"market": {"bookmakers": ("market",)}}
-_MEMO_SIZE = 8
-_tables: OrderedDict[str, pd.DataFrame] = OrderedDict()
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
-    """A hash of a frame's columns, dtypes, index and values (the key of memoised tables and base models)."""
+    """A hash of a frame's columns, dtypes, index and values (the memo key of tables and base models)."""
     return frame_hash(frame, index=True)
 
 
 def _all_features(matches: pd.DataFrame) -> pd.DataFrame:
-    """Every feature group ``matches`` allows, memoised by content; callers must not modify the table."""
-    with_market = set(OPENING_PRICE_COLUMNS) <= set(matches.columns)
-    key = f"{with_market}|{frame_digest(matches)}"
-    if key in _tables:
-        _tables.move_to_end(key)
-        return _tables[key]
-    groups = tuple(g for g in GROUPS if g != "market" or with_market)
-    odds = OpeningOdds.from_long(opening_odds_long(matches)) if with_market else None
-    _tables[key] = build_features(matches, odds=odds, groups=groups, params=_MARKET_PARAMS)
-    if len(_tables) > _MEMO_SIZE:
-        _tables.popitem(last=False)
-    return _tables[key]
+    """Every feature group ``matches`` allows (the market group where they have opening prices)."""
+    has_opening_prices = set(OPENING_PRICE_COLUMNS) <= set(matches.columns)
+    groups = tuple(g for g in GROUPS if g != "market" or has_opening_prices)
+    odds = OpeningOdds.from_long(opening_odds_long(matches)) if has_opening_prices else None
+    return build_features(matches, odds=odds, groups=groups, params=_MARKET_PARAMS)
+
+
+def all_features(matches: pd.DataFrame, memory: FitMemo | None) -> pd.DataFrame:
+    """:func:`_all_features`, through ``memory`` (keyed by content) when given; callers must not modify it."""
+    if memory is None:
+        return _all_features(matches)
+    return memory.get_or_compute(("features", frame_digest(matches)), lambda: _all_features(matches))
 
 
 def outcome_index(results: pd.Series) -> np.ndarray:
@@ -79,6 +80,21 @@ class FeatureModel(MatchModel):
     groups: tuple[str, ...]
     burn_in_days: int
     learn_days: int | None
+    memory: FitMemo | None
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "groups": [tuple, list],
+        "burn_in_days": [Interval(Integral, 0, None, closed="left")],
+        "learn_days": [Interval(Integral, 1, None, closed="left"), None],
+        "memory": [FitMemo, None],
+    }
+
+    def _validate(self) -> None:
+        """Check the parameters (:meth:`_validate_params`) and that every feature group exists."""
+        self._validate_params()
+        unknown = [group for group in self.groups if group not in GROUPS]
+        if unknown:
+            raise ValueError(f"groups: unknown feature group(s) {unknown}; choose from {list(GROUPS)}")
 
     def _history(self, X: pd.DataFrame) -> pd.DataFrame:
         played = X[X[c.RESULT].notna() & X[c.HOME_GOALS].notna()]
@@ -105,7 +121,7 @@ class FeatureModel(MatchModel):
         """Key columns and this model's groups' feature columns, in :func:`build_features` order."""
         self._require_prices(matches)
         names = [name for group in GROUPS if group in self.groups for name in GROUP_COLUMNS[group]]
-        return _all_features(matches).loc[:, [*KEY_COLUMNS, *names]]
+        return all_features(matches, self.memory).loc[:, [*KEY_COLUMNS, *names]]
 
     def _training_table(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
         """Store the history and return (feature matrix, outcome indices, rows' keys) for learning."""
@@ -146,6 +162,3 @@ class FeatureModel(MatchModel):
     def get_feature_names_out(self) -> list[str]:
         """Names of the features the model learned from."""
         return list(self.feature_names_)
-
-    def _more_tags(self) -> dict[str, Any]:
-        return {"requires_y": False}

@@ -10,20 +10,26 @@ its features. Seeds and TensorFlow's deterministic ops make a fit reproducible.
 The network is tiny (a few hundred weights, about a thousand rows), so a plain eager training loop on numpy
 batches is several times faster than ``Model.fit``, whose per-fit graph tracing and per-epoch ``tf.data``
 iterators cost far more than the arithmetic. TensorFlow runs on one thread: the backtest's workers are
-processes, one per core.
+processes, one per core. Tracing a training step costs about a second, more than a fit's arithmetic: with a
+:class:`~scoreline.models.memo.FitMemo` as ``memory`` one traced trainer per architecture is reused across the
+fits sharing that memo (each fit resets its weights, dropout seeds and optimizer state); without one, every
+fit traces its own.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval
 
 from scoreline import columns as c
 from scoreline.models.feature_model import FeatureModel
 from scoreline.models.lgbm import time_validation_mask
+from scoreline.models.memo import FitMemo
 
 
 def _keras() -> Any:
@@ -42,11 +48,8 @@ def _keras() -> Any:
 
 
 class _Trainer:
-    """A network, its Adam optimizer and their compiled training step and loss, reused across fits.
-
-    Tracing a step costs about a second, far more than a fit's arithmetic: one trainer per architecture
-    and process is traced once; each fit resets its weights, dropout seeds and optimizer state.
-    """
+    """A network, its Adam optimizer and their compiled training step and loss, reusable across fits of one
+    architecture: each fit resets its weights, dropout seeds and optimizer state."""
 
     def __init__(self, network: Any) -> None:
         import tensorflow as tf
@@ -78,20 +81,37 @@ class _Trainer:
             variable.assign(np.asarray(fresh, dtype=variable.dtype))
 
 
-_trainers: dict[tuple[object, ...], _Trainer] = {}
+def _trainer(
+    network: Any, dropout: float, l2: float, hidden_units: tuple[int, ...], memory: FitMemo | None
+) -> _Trainer:
+    """A trainer for the architecture of ``network`` (built from a clone of it), shared through ``memory``."""
 
+    def build() -> _Trainer:
+        return _Trainer(_keras().models.clone_model(network))
 
-def _trainer(network: Any, dropout: float, l2: float, hidden_units: tuple[int, ...]) -> _Trainer:
-    """This process's trainer for the architecture of ``network`` (built from a clone on first use)."""
-    keras = _keras()
-    key = (network.input_shape, tuple(hidden_units), dropout, l2)
-    if key not in _trainers:
-        _trainers[key] = _Trainer(keras.models.clone_model(network))
-    return _trainers[key]
+    if memory is None:
+        return build()
+    return memory.get_or_compute(
+        ("keras trainer", network.input_shape, tuple(hidden_units), dropout, l2), build
+    )
 
 
 class KerasMLPModel(FeatureModel):
     """Multilayer perceptrons with a softmax over home/draw/away, ``n_networks`` seeds averaged."""
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **FeatureModel._parameter_constraints,
+        "hidden_units": [tuple, list],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_networks": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -108,6 +128,7 @@ class KerasMLPModel(FeatureModel):
         burn_in_days: int = 365,
         learn_days: int | None = 1095,
         random_state: int = 0,
+        memory: FitMemo | None = None,
     ) -> None:
         self.groups = groups
         self.hidden_units = hidden_units
@@ -122,6 +143,7 @@ class KerasMLPModel(FeatureModel):
         self.burn_in_days = burn_in_days
         self.learn_days = learn_days
         self.random_state = random_state
+        self.memory = memory
 
     def _standardise(self, table: pd.DataFrame) -> np.ndarray:
         values = (table.to_numpy(dtype=float) - self.mean_) / self.scale_
@@ -141,6 +163,7 @@ class KerasMLPModel(FeatureModel):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> KerasMLPModel:
         """Train with early stopping on the latest part of the training period."""
+        self._validate()
         table, outcome, rows = self._training_table(X)
         self.mean_ = np.nanmean(table.to_numpy(dtype=float), axis=0)
         self.mean_ = np.nan_to_num(self.mean_)
@@ -155,12 +178,15 @@ class KerasMLPModel(FeatureModel):
         rates = np.bincount(outcome, minlength=3) / len(outcome)
         keras = _keras()
         self.networks_, self.epochs_ = [], []
+        trainer: _Trainer | None = None  # one per fit at least: the networks share an architecture
         for seed in range(self.random_state, self.random_state + self.n_networks):
             keras.utils.set_random_seed(seed)
             network = self._network(inputs.shape[1], seed)
             # Start the softmax at the training base rates: early stopping cannot leave it miscalibrated.
             network.layers[-1].bias.assign(np.log(np.clip(rates, 1e-3, 1.0)).astype("float32"))
-            self.epochs_.append(self._train(network, inputs, targets, held_out, seed))
+            if trainer is None:
+                trainer = _trainer(network, self.dropout, self.l2, self.hidden_units, self.memory)
+            self.epochs_.append(self._train(network, inputs, targets, held_out, seed, trainer))
             self.networks_.append(network)
         return self
 
@@ -171,15 +197,15 @@ class KerasMLPModel(FeatureModel):
         targets: np.ndarray,
         held_out: tuple[np.ndarray, ...] | None,
         seed: int,
+        trainer: _Trainer,
     ) -> int:
         """Adam on shuffled mini-batches; with ``held_out``, stop after ``patience`` epochs without a lower
         validation loss (cross-entropy plus the L2 penalty) and restore the best weights. Returns the epochs
         run.
 
-        Training runs on this process's compiled trainer for the architecture, started from ``network``'s
+        Training runs on a compiled trainer for the architecture (``trainer``), started from ``network``'s
         (seeded) initial weights; the trained weights are copied back into ``network``.
         """
-        trainer = _trainer(network, self.dropout, self.l2, self.hidden_units)
         trainer.reset(network, self.learning_rate)
         rng = np.random.default_rng(seed)
         best, best_weights, waited, epochs = np.inf, None, 0, 0

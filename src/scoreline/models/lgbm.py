@@ -10,13 +10,16 @@ which the weekly walk-forward of the whole catalogue needs to stay inside its ti
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval
 
 from scoreline import columns as c
 from scoreline.models.feature_model import FeatureModel
+from scoreline.models.memo import FitMemo
 
 _MARKET_PROBABILITIES = tuple(f"mkt_shin_{outcome}" for outcome in c.OUTCOMES)
 
@@ -32,6 +35,22 @@ def time_validation_mask(dates: pd.Series, fraction: float) -> np.ndarray:
 
 class LGBMModel(FeatureModel):
     """Gradient-boosted trees (LightGBM, multiclass) on rating, form and optionally market features."""
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **FeatureModel._parameter_constraints,
+        "init_from_market": ["boolean"],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "num_leaves": [Interval(Integral, 2, None, closed="left")],
+        "min_child_samples": [Interval(Integral, 1, None, closed="left")],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "max_bin": [Interval(Integral, 2, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -50,6 +69,7 @@ class LGBMModel(FeatureModel):
         burn_in_days: int = 365,
         learn_days: int | None = 1095,
         random_state: int = 0,
+        memory: FitMemo | None = None,
     ) -> None:
         self.groups = groups
         self.init_from_market = init_from_market
@@ -66,6 +86,7 @@ class LGBMModel(FeatureModel):
         self.burn_in_days = burn_in_days
         self.learn_days = learn_days
         self.random_state = random_state
+        self.memory = memory
 
     def _booster(self, n_estimators: int) -> Any:
         from lightgbm import LGBMClassifier
@@ -101,6 +122,7 @@ class LGBMModel(FeatureModel):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> LGBMModel:
         """Early-stop on the latest part of the training period, then refit on all of it."""
+        self._validate()
         table, outcome, rows = self._training_table(X)
         self.base_rates_ = np.bincount(outcome, minlength=3) / len(outcome)
         init = self._init_score(table)

@@ -7,10 +7,15 @@ pi-ratings driven by a margin that blends goals with shots on target (``pi_shots
 
 from __future__ import annotations
 
+from numbers import Real
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from scoreline.models.feature_model import FeatureModel
+from scoreline.models.memo import FitMemo
 from scoreline.models.ordered_logit import fit_ordered_logit, predict_ordered_logit
 
 RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",), "pi_shots": ("pis_diff",)}
@@ -19,6 +24,13 @@ RATING_COVARIATES = {"elo": ("elo_diff",), "pi": ("pi_diff",), "pi_shots": ("pis
 class RatingModel(FeatureModel):
     """Ordered logit on one rating system's pre-match difference (``rating``: elo, pi or pi_shots)."""
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **{k: v for k, v in FeatureModel._parameter_constraints.items() if k != "groups"},
+        "rating": [StrOptions(set(RATING_COVARIATES))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "categorical": [tuple, list],
+    }
+
     def __init__(
         self,
         rating: str = "pi",
@@ -26,21 +38,23 @@ class RatingModel(FeatureModel):
         learn_days: int | None = 2190,
         alpha: float = 1e-4,
         categorical: tuple[str, ...] = (),
+        memory: FitMemo | None = None,
     ) -> None:
         self.rating = rating
         self.burn_in_days = burn_in_days
         self.learn_days = learn_days
         self.alpha = alpha
         self.categorical = categorical
+        self.memory = memory
 
     @property
     def groups(self) -> tuple[str, ...]:  # type: ignore[override]
-        if self.rating not in RATING_COVARIATES:
-            raise ValueError(f"rating must be one of {sorted(RATING_COVARIATES)}, got {self.rating!r}")
+        """The one feature group: the rating's."""
         return (self.rating,)
 
     def fit(self, X: pd.DataFrame, y: object = None) -> RatingModel:
         """Rate the training matches day by day and fit the ordered logit on their pre-match differences."""
+        self._validate()
         table, outcome, rows = self._training_table(X)
         missing = [name for name in self.categorical if name not in rows.columns]
         if missing:

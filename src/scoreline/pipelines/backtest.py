@@ -26,8 +26,8 @@ from scoreline.evaluation.walk_forward import (
     related_divisions,
     walk_forward_runs,
 )
-from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS
-from scoreline.models.catalogue import make_model, model_names, uses_market
+from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS, needs_opening_prices
+from scoreline.models.catalogue import make_model, model_names
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
 from scoreline.pipelines.backtest_index import index_path, record_backtest
 from scoreline.pipelines.data import MatchData
@@ -93,14 +93,15 @@ def model_predictions(
             for name in config.models
             if (_window(name), _cadence(name, config.cadence)) == (window, cadence)
         ]
+        models = {name: make_model(name) for name in names}
         runs.append(
             WalkForwardRun(
-                models={name: make_model(name) for name in names},
+                models=models,
                 cadence=cadence,  # type: ignore[arg-type]
                 window_days=window or GOAL_MODEL_WINDOW_DAYS,
                 all_history=window is None,
                 train_leagues=None if window == GOAL_MODEL_WINDOW_DAYS else own_league,
-                use_features=any(uses_market(name) for name in names),
+                use_features=any(map(needs_opening_prices, models.values())),
             )
         )
     results = walk_forward_runs(

@@ -27,7 +27,6 @@ from scoreline.evaluation import metrics
 from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.walk_forward import Cadence, walk_forward
 from scoreline.models.base import needs_opening_prices
-from scoreline.models.catalogue import uses_market
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
 from scoreline.registry.model_card import LIMITATIONS_TAG, OPENING_ODDS_TAG
 from scoreline.registry.promotion import VALIDATION_ARTIFACT
@@ -290,7 +289,7 @@ def train_from_store(
         matches = store.read_matches(leagues=leagues, before=cutoff)
         season = last_season(training_matches(matches, cutoff, leagues))
         odds = store.read_odds(leagues=leagues, seasons=[season], market=c.MARKET_1X2, timing=c.CLOSING)
-        if uses_market(model):  # market models learn from the opening prices (never the closing ones)
+        if needs_opening_prices(factory(model, **(params or {}))):  # learn from opening prices, never closing
             opening = store.read_odds(leagues=leagues, market=c.MARKET_1X2, timing=c.OPENING)
             matches = attach_opening_prices(matches, opening)
     finally:

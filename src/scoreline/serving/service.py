@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
-from scoreline.models.base import needs_opening_prices
+from scoreline.models.base import check_probabilities, needs_opening_prices
 from scoreline.models.grid import ScoreGrid
 from scoreline.odds import OPENING_PRICE_COLUMNS, PriceProblem, price_problems
 from scoreline.sources.seasons import seasons_of_dates
@@ -31,7 +31,6 @@ from scoreline.sources.seasons import seasons_of_dates
 TOP_SCORES = 5
 GOAL_LINE = 2.5
 DEFAULT_CACHE_SIZE = 8192
-PROBABILITY_SUM_TOLERANCE = 1.1e-5  # numpy.allclose(sums, 1, atol=1e-6): float32 models pass
 OpeningPrices = tuple[float, float, float]  # opening decimal odds of home win, draw, away win
 
 
@@ -265,13 +264,8 @@ class ModelOutputError(RuntimeError):
 
 
 def _check_probabilities(probs: np.ndarray, n: int) -> None:
-    if probs.shape != (n, len(c.OUTCOMES)):
-        raise ModelOutputError(f"model returned shape {probs.shape}, expected ({n}, 3)")
-    if (
-        not np.all(np.isfinite(probs))
-        or np.any(probs < 0)
-        or np.abs(probs.sum(axis=1) - 1.0).max(initial=0.0) > PROBABILITY_SUM_TOLERANCE
-    ):
-        raise ModelOutputError(
-            "model returned probabilities that are not finite, non-negative rows summing to 1"
-        )
+    """:func:`~scoreline.models.base.check_probabilities` (no missing rows) as a :class:`ModelOutputError`."""
+    try:
+        check_probabilities(probs, n)
+    except ValueError as exc:
+        raise ModelOutputError(f"model returned invalid probabilities: {exc}") from exc

@@ -27,7 +27,8 @@ from scoreline.evaluation.walk_forward import (
     related_divisions,
     round_cutoffs,
 )
-from scoreline.models.catalogue import make_model, uses_market
+from scoreline.models.base import needs_opening_prices
+from scoreline.models.catalogue import make_model
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices, market_probabilities
 from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, LatePredictionError, Ledger
 
@@ -104,7 +105,7 @@ def _prepare(matches: pd.DataFrame, odds: pd.DataFrame, config: ReplayConfig) ->
     frame[c.DATE] = pd.to_datetime(frame[c.DATE]).dt.normalize()
     frame[c.KICKOFF] = pd.to_datetime(frame[c.KICKOFF]).fillna(frame[c.DATE])
     frame[c.SEASON] = frame[c.SEASON].astype(str)
-    if uses_market(config.model):
+    if needs_opening_prices(make_model(config.model)):
         frame = attach_opening_prices(frame, odds)
     return frame.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable").reset_index(drop=True)
 
