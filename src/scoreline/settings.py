@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(
         default=None, description="URL that staging alerts are POSTed to (optional)."
     )
+    ledger_key: SecretStr | None = Field(
+        default=None,
+        description="Secret keying the prediction ledger's hash chain (unset: a key file under home).",
+    )
     retry_delay_seconds: int = Field(default=600, description="Delay before an Airflow task is retried.")
     log_level: str = "WARNING"
     env: str = Field(default="development", description="development, staging or production.")

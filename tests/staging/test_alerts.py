@@ -34,7 +34,7 @@ def _market(league: SimulatedLeague, noise: float = 0.1, seed: int = 1) -> pd.Da
 def test_good_model_raises_no_alert(simulated_league: SimulatedLeague) -> None:
     scored = scored_frame(simulated_league, simulated_league.matches[TRUE].to_numpy())
     summary = summarise(scored, _market(simulated_league), window=50)
-    assert summary["scored"] == 760
+    assert summary.scored == 760
     assert al.check_alerts(summary, None) == []
 
 
@@ -45,7 +45,7 @@ def test_model_worse_than_the_market_alerts(simulated_league: SimulatedLeague) -
     alerts = al.check_alerts(summary, None)
 
     assert [alert.kind for alert in alerts] == [al.RPS_VS_MARKET]  # bad all along: no *recent* degradation
-    assert alerts[0].value == pytest.approx(summary["window"]["gap_to_market"])
+    assert alerts[0].value == pytest.approx(summary.window.gap_to_market)
     assert alerts[0].value > 0.05
     assert alerts[0].details["matches"] == 50
 
@@ -59,16 +59,16 @@ def test_recent_degradation_alerts(simulated_league: SimulatedLeague) -> None:
 
     assert set(alerts) == {al.RPS_VS_MARKET, al.RPS_DEGRADATION}
     degradation = alerts[al.RPS_DEGRADATION]
-    assert degradation.value == pytest.approx(summary["window"]["rps"] - summary["rps"])
+    assert degradation.value == pytest.approx(summary.window.rps - summary.rps)
     assert degradation.value > 0.04
-    assert degradation.details["overall_rps"] == summary["rps"]
+    assert degradation.details["overall_rps"] == summary.rps
 
 
 def test_too_short_a_window_is_not_judged(simulated_league: SimulatedLeague) -> None:
     swapped = simulated_league.matches[TRUE].to_numpy()[:, ::-1]
     scored = scored_frame(simulated_league, swapped).iloc[:29]
     summary = summarise(scored, _market(simulated_league), window=50)
-    assert summary["window"]["gap_to_market"] > al.AlertThresholds().max_gap_to_market
+    assert summary.window.gap_to_market > al.AlertThresholds().max_gap_to_market
     assert al.check_alerts(summary, None) == []
     loose = al.AlertThresholds(min_window_matches=20)
     assert [alert.kind for alert in al.check_alerts(summary, None, loose)] == [al.RPS_VS_MARKET]

@@ -13,6 +13,7 @@ from scoreline.cli.features import features_app
 from scoreline.cli.fixtures import fixtures_app
 from scoreline.cli.ingest import ingest_command
 from scoreline.cli.insights import insights_app
+from scoreline.cli.ledger import ledger_app
 from scoreline.cli.run import run_command
 from scoreline.cli.serve import predict_command, serve_command
 from scoreline.cli.stage import stage_command
@@ -56,6 +57,7 @@ app.command("backtest")(backtest_command)
 app.add_typer(models_app)
 app.command("run")(run_command)
 app.command("stage")(stage_command)
+app.add_typer(ledger_app, name="ledger")
 app.command("serve")(serve_command)
 app.command("predict")(predict_command)
 app.add_typer(insights_app, name="insights")

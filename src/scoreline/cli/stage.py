@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
 def stage_command(
@@ -15,17 +13,27 @@ def stage_command(
     season: str = typer.Option(..., "--season", help="Season to replay, e.g. 2425."),
     model: str = typer.Option("dixon_coles", "--model", help="Catalogue model to run in staging."),
     model_version: str = typer.Option("replay", "--model-version", help="Version recorded in the ledger."),
+    run: str | None = typer.Option(
+        None, "--run", help="Replay run the predictions are recorded under (default: stage-LEAGUE-SEASON)."
+    ),
     horizon: int = typer.Option(3, "--horizon", min=1, help="Predict fixtures this many days ahead."),
     from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
     db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Replay a season day by day: predict before kickoff into the ledger, score results as they arrive."""
+    """Replay a season day by day: predict before kickoff into the ledger, score results as they arrive.
+
+    The predictions are recorded under a replay run, shown as such and kept out of the live monitor; the
+    run's monitor is written to ``staging/replays/<run>/monitor.json``.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from scoreline.pipelines.staging import run_replay
     from scoreline.staging.replay import ReplayConfig
 
     config = ReplayConfig(
-        league=league, season=season, model=model, model_version=model_version, horizon_days=horizon
+        league=league, season=season, model=model, model_version=model_version, horizon_days=horizon, run=run
     )
     with Progress(
         TextColumn("[bold]staging replay"),
@@ -45,6 +53,7 @@ def stage_command(
         typer.echo(json.dumps(result.as_dict()))
         return
     typer.echo(
+        f"replay run {result.run} (never counted as live): "
         f"{result.predictions} predictions recorded before kickoff ({result.late_predictions} late), "
         f"{result.scored} scored: RPS {result.rps:.4f}, closing line {result.market_closing_rps:.4f}"
     )

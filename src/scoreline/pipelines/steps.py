@@ -209,7 +209,7 @@ def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_day
     """
     from scoreline.evaluation.walk_forward import PRE_MATCH_COLUMNS
     from scoreline.registry.registry import CHAMPION, load_model
-    from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, Ledger
+    from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, Ledger, replay_run_of
     from scoreline.store import with_scheduled
 
     now = _as_of(as_of)
@@ -234,7 +234,7 @@ def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_day
         rows[MODEL_VERSION] = str(loaded.version)
         rows[PREDICTED_AT] = now
         rows[list(c.PROBABILITY_COLUMNS)] = probabilities
-        result = Ledger(store.engine).append(rows)
+        result = Ledger(store.engine).append(rows, replay_run=replay_run_of(as_of))
     finally:
         store.close()
     return {
@@ -248,14 +248,14 @@ def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_day
 
 def score_finished_step(as_of: str | None) -> dict[str, Any]:
     """Score every ledger prediction whose match has a result and kicked off before ``as_of``."""
-    from scoreline.staging.ledger import Ledger
+    from scoreline.staging.ledger import Ledger, replay_run_of
 
     now = _as_of(as_of)
     store = _store()
     try:
         matches = store.read_matches()
         finished = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
-        result = Ledger(store.engine).score(finished, scored_at=now)
+        result = Ledger(store.engine).score(finished, scored_at=now, replay_run=replay_run_of(as_of))
     finally:
         store.close()
     return {"scored": result.added, "as_of": str(now)}
@@ -270,7 +270,7 @@ def monitor_step(leagues: Sequence[str], as_of: str | None, recent_weeks: int = 
     from scoreline.features import build_features
     from scoreline.pipelines.staging import write_monitoring
     from scoreline.staging.drift import drift_columns, drift_report
-    from scoreline.staging.ledger import Ledger
+    from scoreline.staging.ledger import LIVE_RUN, Ledger, replay_run_of
 
     now = _as_of(as_of)
     out_dir = get_settings().home_dir / "staging"
@@ -288,14 +288,18 @@ def monitor_step(leagues: Sequence[str], as_of: str | None, recent_weeks: int = 
         drift = (
             drift_report(reference, current, columns, out_dir) if len(current) and len(reference) else None
         )
-        summary = write_monitoring(Ledger(store.engine), odds, drift=drift, out_dir=out_dir)
+        run = replay_run_of(as_of) or LIVE_RUN
+        monitoring = write_monitoring(Ledger(store.engine), odds, drift=drift, out_dir=out_dir, run=run)
     finally:
         store.close()
+    summary = monitoring.summary
     return {
-        "predictions": summary["predictions"],
-        "scored": summary["scored"],
-        "rps": summary["rps"],
-        "market_closing_rps": summary["market_closing_rps"],
+        "run": summary.run,
+        "predictions": summary.predictions,
+        "scored": summary.scored,
+        "rps": summary.rps,
+        "market_closing_rps": summary.market_closing_rps,
         "drifted_columns": drift.drifted_columns if drift else [],
-        "alerts": [alert["kind"] for alert in summary["alerts"]],
+        "alerts": [alert.kind for alert in monitoring.alerts],
+        "monitor": str(monitoring.path),
     }

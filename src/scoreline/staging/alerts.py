@@ -1,6 +1,6 @@
 """Alerts on a model in staging: worse than the market, worse than its own record, or fed drifted features.
 
-:func:`check_alerts` turns a :func:`scoreline.staging.monitor.summarise` dict and a drift result into
+:func:`check_alerts` turns a :class:`~scoreline.staging.summary.Summary` and a drift result into
 :class:`Alert` objects; :func:`emit_alerts` logs one structured WARNING line per alert (logger
 ``scoreline.staging.alerts``) and, given a webhook URL, POSTs them as JSON. A failing webhook is logged, never
 raised: monitoring must not break the pipeline it watches.
@@ -17,7 +17,7 @@ from typing import Any, Final
 import httpx
 
 from scoreline.staging.drift import DriftResult
-from scoreline.staging.monitor import SCORED, WINDOW
+from scoreline.staging.summary import Summary
 
 log = logging.getLogger(__name__)
 
@@ -52,51 +52,53 @@ class Alert:
         return asdict(self)
 
 
-def _score_alerts(summary: dict[str, Any], thresholds: AlertThresholds) -> list[Alert]:
-    window = summary[WINDOW]
-    version = summary.get("model_version")
+def _score_alerts(summary: Summary, thresholds: AlertThresholds) -> list[Alert]:
+    window, version = summary.window, summary.model_version
+    where = f"{'replay ' + summary.run + ', ' if summary.replay else ''}model {version}"
     alerts = []
-    gap = window.get("gap_to_market")
-    enough = window["market_n"] >= thresholds.min_window_matches
+    gap = window.gap_to_market
+    enough = window.market_n >= thresholds.min_window_matches
     if gap is not None and enough and gap > thresholds.max_gap_to_market:
         alerts.append(
             Alert(
                 kind=RPS_VS_MARKET,
                 message=(
-                    f"model {version}: RPS over the last {window['market_n']} matches the market priced "
+                    f"{where}: RPS over the last {window.market_n} matches the market priced "
                     f"is {gap:+.4f} worse than the market's closing RPS (limit "
                     f"{thresholds.max_gap_to_market:.4f})"
                 ),
                 value=gap,
                 threshold=thresholds.max_gap_to_market,
                 details={
+                    "run": summary.run,
                     "model_version": version,
-                    "matches": window["market_n"],
-                    "window_rps": window["rps"],
-                    "window_market_rps": window["market_rps"],
+                    "matches": window.market_n,
+                    "window_rps": window.rps,
+                    "window_market_rps": window.market_rps,
                 },
             )
         )
-    overall = summary.get("rps")
-    if window.get("rps") is not None and overall is not None and window["n"] >= thresholds.min_window_matches:
-        degradation = window["rps"] - overall
+    overall = summary.rps
+    if window.rps is not None and overall is not None and window.n >= thresholds.min_window_matches:
+        degradation = window.rps - overall
         if degradation > thresholds.max_degradation:
             alerts.append(
                 Alert(
                     kind=RPS_DEGRADATION,
                     message=(
-                        f"model {version}: RPS over the last {window['n']} matches is {window['rps']:.4f}, "
-                        f"{degradation:+.4f} worse than {overall:.4f} over all {summary[SCORED]} scored "
+                        f"{where}: RPS over the last {window.n} matches is {window.rps:.4f}, "
+                        f"{degradation:+.4f} worse than {overall:.4f} over all {summary.scored} scored "
                         f"matches (limit {thresholds.max_degradation:.4f})"
                     ),
                     value=degradation,
                     threshold=thresholds.max_degradation,
                     details={
+                        "run": summary.run,
                         "model_version": version,
-                        "matches": window["n"],
-                        "window_rps": window["rps"],
+                        "matches": window.n,
+                        "window_rps": window.rps,
                         "overall_rps": overall,
-                        "scored": summary[SCORED],
+                        "scored": summary.scored,
                     },
                 )
             )
@@ -132,7 +134,7 @@ def _drift_alerts(drift: DriftResult, thresholds: AlertThresholds) -> list[Alert
 
 
 def check_alerts(
-    summary: dict[str, Any] | None,
+    summary: Summary | None,
     drift: DriftResult | None = None,
     thresholds: AlertThresholds | None = None,
 ) -> list[Alert]:

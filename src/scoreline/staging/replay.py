@@ -7,6 +7,10 @@ than ``D + 1``; the model for a round is fitted once, at its cutoff, on the matc
 as the backtest fits it. Predictions go to the append-only ledger with ``predicted_at = D 23:59``, always
 before kickoff; finished matches are scored the evening they are played. So the replay's RPS equals the
 backtest's for the same model, cadence, window and training leagues, and every prediction is provably on time.
+
+Its predictions are dated in the past, so they are written under a replay run (``ReplayConfig.run``, by
+default ``stage-<league>-<season>``), never as live predictions: the ledger records when they were really
+written, and the live monitor never counts them.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from scoreline.evaluation import metrics
 from scoreline.evaluation.walk_forward import (
     PRE_MATCH_COLUMNS,
     new_estimator,
-    related_divisions,
     round_cutoffs,
 )
+from scoreline.leagues import training_divisions
 from scoreline.models.base import needs_opening_prices
 from scoreline.models.catalogue import make_model
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices, market_probabilities
@@ -49,12 +53,19 @@ class ReplayConfig:
     horizon_days: int = 3
     cadence: str = "week"
     window_days: int = 730
+    run: str | None = None  # the ledger's replay run identifier; None: stage-<league>-<season>
+
+    @property
+    def run_id(self) -> str:
+        """The replay run the predictions are written under."""
+        return self.run or f"stage-{self.league}-{self.season}"
 
 
 @dataclass(frozen=True)
 class ReplayResult:
-    """Counts and scores of a replay (the ``scoreline stage --json`` output)."""
+    """Counts and scores of a replay (the ``scoreline stage --json`` output); ``run`` is its replay run."""
 
+    run: str
     predictions: int
     scored: int
     late_predictions: int
@@ -65,6 +76,8 @@ class ReplayResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
+            "run": self.run,
+            "replay": True,
             "predictions": self.predictions,
             "scored": self.scored,
             "late_predictions": self.late_predictions,
@@ -119,7 +132,7 @@ def replay_season(
 ) -> ReplayResult:
     """Replay ``config.league`` ``config.season`` day by day into ``ledger``; return counts and scores."""
     frame = _prepare(matches, odds, config)
-    train_leagues = related_divisions(config.league, tuple(frame[c.LEAGUE].unique()))
+    train_leagues = training_divisions(config.league, tuple(frame[c.LEAGUE].unique()))
     season = frame[(frame[c.LEAGUE] == config.league) & (frame[c.SEASON] == config.season)]
     if season.empty:
         raise LookupError(f"no matches for {config.league} {config.season} in the data")
@@ -141,14 +154,14 @@ def replay_season(
             model = models.get(pd.Timestamp(str(cutoff)), day)
             probs = model.predict_proba(rows[pre_match].reset_index(drop=True))
             try:
-                ledger.append(_ledger_rows(rows, probs, config, day + END_OF_DAY))
+                ledger.append(_ledger_rows(rows, probs, config, day + END_OF_DAY), replay_run=config.run_id)
             except LatePredictionError:
                 late += len(rows)
                 log.exception("late predictions refused on %s", day.date())
         predicted |= due
         finished = season[(season[c.DATE] == day) & season[c.RESULT].notna()]
         if not finished.empty:
-            ledger.score(finished, scored_at=day + END_OF_DAY)
+            ledger.score(finished, scored_at=day + END_OF_DAY, replay_run=config.run_id)
         if on_day is not None:
             on_day(i + 1, len(days), f"{config.league} {day.date()}")
     return _summarise(ledger, season, odds, config, late, len(days))
@@ -176,13 +189,13 @@ def market_closing_probabilities(matches: pd.DataFrame, odds: pd.DataFrame) -> p
 def _summarise(
     ledger: Ledger, season: pd.DataFrame, odds: pd.DataFrame, config: ReplayConfig, late: int, n_days: int
 ) -> ReplayResult:
-    recorded = ledger.read()
+    recorded = ledger.read(config.run_id)
     recorded = recorded[
         (recorded[MODEL_VERSION] == config.model_version)
         & (recorded[c.LEAGUE] == config.league)
         & (recorded[c.SEASON] == config.season)
     ]
-    scored = ledger.scored()
+    scored = ledger.scored(config.run_id)
     scored = scored[
         (scored[MODEL_VERSION] == config.model_version)
         & (scored[c.LEAGUE] == config.league)
@@ -193,6 +206,7 @@ def _summarise(
     market_probs = market[list(c.PROBABILITY_COLUMNS)].to_numpy()
     has_market = ~np.isnan(market_probs).any(axis=1)
     return ReplayResult(
+        run=config.run_id,
         predictions=len(recorded),
         scored=len(scored),
         late_predictions=late,

@@ -18,6 +18,11 @@ import sqlalchemy as sa
 logger = logging.getLogger(__name__)
 
 _ADVISORY_LOCK_KEY = 7_240_815_001  # arbitrary constant identifying scoreline's migration lock
+# The database's own clock, UTC, constant within a transaction (both DuckDB and PostgreSQL): the ledger's
+# ``recorded_at``. On PostgreSQL a trigger sets it on every insert, whatever the writer sent.
+DATABASE_NOW = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
+LEDGER_OWNER_ROLE = "scoreline_ledger_owner"  # owns the ledger tables (and their append-only triggers)
+LEDGER_WRITER_ROLE = "scoreline_writer"  # the application: INSERT and SELECT only on the ledger tables
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,92 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         postgresql_only=("CREATE INDEX fixture_odds_key_idx ON fixture_odds (league, date, home, away)",),
     ),
+    Migration(
+        version=3,
+        description="prediction ledger and scores: hash-chained, stamped by the database, live or replay",
+        statements=(
+            # Ledgers made before migrations owned them (no chain, no recorded_at) are kept, renamed.
+            "ALTER TABLE IF EXISTS prediction_ledger RENAME TO prediction_ledger_unchained",
+            "ALTER TABLE IF EXISTS prediction_scores RENAME TO prediction_scores_unchained",
+            f"""CREATE TABLE prediction_ledger (
+                seq BIGINT NOT NULL PRIMARY KEY, run VARCHAR NOT NULL,
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date TIMESTAMP NOT NULL,
+                kickoff TIMESTAMP NOT NULL, home VARCHAR NOT NULL, away VARCHAR NOT NULL,
+                model_name VARCHAR NOT NULL, model_version VARCHAR NOT NULL, predicted_at TIMESTAMP NOT NULL,
+                p_home DOUBLE PRECISION NOT NULL, p_draw DOUBLE PRECISION NOT NULL,
+                p_away DOUBLE PRECISION NOT NULL,
+                recorded_at TIMESTAMP NOT NULL DEFAULT {DATABASE_NOW},
+                prev_hash VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
+                UNIQUE (run, league, season, home, away, model_version, predicted_at),
+                CONSTRAINT predicted_before_kickoff CHECK (predicted_at < kickoff),
+                CONSTRAINT probabilities_are_a_distribution CHECK (
+                    p_home >= 0 AND p_draw >= 0 AND p_away >= 0
+                    AND abs(p_home + p_draw + p_away - 1) < 1e-6))""",
+            f"""CREATE TABLE prediction_scores (
+                seq BIGINT NOT NULL PRIMARY KEY, run VARCHAR NOT NULL, prediction_seq BIGINT NOT NULL UNIQUE,
+                league VARCHAR NOT NULL, season VARCHAR NOT NULL, date TIMESTAMP NOT NULL,
+                kickoff TIMESTAMP NOT NULL, home VARCHAR NOT NULL, away VARCHAR NOT NULL,
+                model_version VARCHAR NOT NULL, result VARCHAR NOT NULL, rps DOUBLE PRECISION NOT NULL,
+                scored_at TIMESTAMP NOT NULL, recorded_at TIMESTAMP NOT NULL DEFAULT {DATABASE_NOW},
+                prev_hash VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
+                UNIQUE (run, league, season, home, away, model_version))""",
+        ),
+        postgresql_only=(
+            """CREATE OR REPLACE FUNCTION scoreline_append_only() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION USING MESSAGE = 'the ' || TG_TABLE_NAME || ' table is append-only: '
+                    || TG_OP || ' refused';
+            END; $$ LANGUAGE plpgsql""",
+            f"""CREATE OR REPLACE FUNCTION scoreline_stamp_recorded_at() RETURNS trigger AS $$
+            BEGIN
+                NEW.recorded_at := {DATABASE_NOW};
+                RETURN NEW;
+            END; $$ LANGUAGE plpgsql""",
+            *(
+                statement
+                for table in ("prediction_ledger", "prediction_scores")
+                for statement in (
+                    f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                        FOR EACH ROW EXECUTE FUNCTION scoreline_append_only()""",
+                    f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+                        FOR EACH STATEMENT EXECUTE FUNCTION scoreline_append_only()""",
+                    f"""CREATE TRIGGER {table}_recorded_at BEFORE INSERT ON {table}
+                        FOR EACH ROW EXECUTE FUNCTION scoreline_stamp_recorded_at()""",
+                )
+            ),
+            f"""DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles
+                               WHERE rolname = current_user AND (rolsuper OR rolcreaterole)) THEN
+                    RAISE WARNING USING MESSAGE = 'scoreline - ' || current_user || ' may not create roles, '
+                        || 'the ledger tables stay owned by it (docs/deploy.md sets up the roles by hand)';
+                    RETURN;
+                END IF;
+                BEGIN
+                    CREATE ROLE {LEDGER_OWNER_ROLE} NOLOGIN;
+                EXCEPTION WHEN duplicate_object THEN NULL;
+                END;
+                BEGIN
+                    CREATE ROLE {LEDGER_WRITER_ROLE} NOLOGIN;
+                EXCEPTION WHEN duplicate_object THEN NULL;
+                END;
+                BEGIN
+                    EXECUTE 'GRANT USAGE ON SCHEMA ' || quote_ident(current_schema())
+                        || ' TO {LEDGER_OWNER_ROLE}, {LEDGER_WRITER_ROLE}';
+                    EXECUTE 'GRANT {LEDGER_OWNER_ROLE} TO ' || quote_ident(current_user);
+                    GRANT SELECT, INSERT, UPDATE, DELETE ON matches, odds, quarantine, ingested_files,
+                        fixtures, fixture_odds, fixture_files TO {LEDGER_WRITER_ROLE};
+                    GRANT SELECT ON schema_version TO {LEDGER_WRITER_ROLE};
+                    GRANT SELECT, INSERT ON prediction_ledger, prediction_scores TO {LEDGER_WRITER_ROLE};
+                    ALTER TABLE prediction_ledger OWNER TO {LEDGER_OWNER_ROLE};
+                    ALTER TABLE prediction_scores OWNER TO {LEDGER_OWNER_ROLE};
+                EXCEPTION WHEN insufficient_privilege THEN
+                    RAISE WARNING USING MESSAGE = 'scoreline - could not hand the ledger tables to '
+                        || '{LEDGER_OWNER_ROLE} - ' || SQLERRM;
+                END;
+            END $$""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -106,12 +197,13 @@ def migrate(engine: sa.Engine) -> int:
     with engine.begin() as conn:
         if is_postgres:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-        conn.execute(
-            sa.text(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, "
-                "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        if not sa.inspect(conn).has_table("schema_version"):  # a writer role may not create tables
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, "
+                    "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+                )
             )
-        )
         current = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
         if current > LATEST_VERSION:
             raise SchemaVersionError(

@@ -130,6 +130,38 @@ fixture_files = sa.Table(
     sa.Column(FETCHED_AT, sa.DateTime, nullable=False),
 )
 
+# The prediction ledger (scoreline.staging.ledger): hash-chained, append-only, stamped by the database.
+_CHAIN_COLUMNS = ("prev_hash", "row_hash")
+
+prediction_ledger = sa.Table(
+    "prediction_ledger",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("run", sa.String, nullable=False),
+    *(sa.Column(name, sa.String, nullable=False) for name in (c.LEAGUE, c.SEASON)),
+    *(sa.Column(name, sa.DateTime, nullable=False) for name in (c.DATE, c.KICKOFF)),
+    *(sa.Column(name, sa.String, nullable=False) for name in (c.HOME, c.AWAY, "model_name", "model_version")),
+    sa.Column("predicted_at", sa.DateTime, nullable=False),
+    *(sa.Column(name, sa.Double, nullable=False) for name in c.PROBABILITY_COLUMNS),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    *(sa.Column(name, sa.String, nullable=False) for name in _CHAIN_COLUMNS),
+)
+
+prediction_scores = sa.Table(
+    "prediction_scores",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("run", sa.String, nullable=False),
+    sa.Column("prediction_seq", sa.BigInteger, nullable=False, unique=True),
+    *(sa.Column(name, sa.String, nullable=False) for name in (c.LEAGUE, c.SEASON)),
+    *(sa.Column(name, sa.DateTime, nullable=False) for name in (c.DATE, c.KICKOFF)),
+    *(sa.Column(name, sa.String, nullable=False) for name in (c.HOME, c.AWAY, "model_version", c.RESULT)),
+    sa.Column("rps", sa.Double, nullable=False),
+    sa.Column("scored_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    *(sa.Column(name, sa.String, nullable=False) for name in _CHAIN_COLUMNS),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
