@@ -54,7 +54,7 @@ def test_live_steps_predict_each_scheduled_fixture_once_before_kickoff(
     assert refreshed["fixtures"]["status"] == "stored" and refreshed["fixtures"]["fixtures"] == 16
     assert refreshed["fixtures"]["leagues"] == ["E0", "SP1"]
     trained = steps.train_step("dixon_coles", ["E0"], until=str(as_of))
-    steps.register_step([trained])
+    steps.register_step([trained], backtests=[])  # no champion yet: the baseline becomes champion
 
     predicted = steps.predict_upcoming_step(["E0"], str(as_of), HORIZON_DAYS)
     assert (predicted["fixtures"], predicted["from_fixtures_csv"], predicted["added"]) == (len(window),) * 3
@@ -77,7 +77,7 @@ def test_live_steps_predict_each_scheduled_fixture_once_before_kickoff(
     after = ahead[c.KICKOFF].iloc[-1] + pd.Timedelta(hours=3)
     refreshed = steps.refresh_step(["E0"], "2425", str(root), str(after))
     assert refreshed["statuses"] == {"E0/2425.csv": "replaced"}
-    assert steps.validate_step()["rejected_rows"] == 0  # no fixture quarantined as a duplicate match
+    assert steps.validate_step(refreshed)["rejected_rows"] == 0  # no fixture quarantined as a duplicate match
     with Store.from_settings() as store:
         matches = store.read_matches(leagues=["E0"], seasons=["2425"])
         assert len(matches) == len(league[league[c.SEASON] == "2425"]) and matches[c.RESULT].notna().all()

@@ -1,19 +1,32 @@
-"""``scoreline run``: the whole training pipeline in-process, on the embedded defaults."""
+"""``scoreline run``: the training pipeline in-process, on the embedded defaults.
+
+Runs :data:`scoreline.pipelines.definition.TRAINING`, the definition the ``scoreline_training`` DAG is built
+from, with :func:`scoreline.pipelines.runner.run_pipeline`; this module only maps options to its parameters
+and prints the summary.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+
+from scoreline.cli.data import DB_OPTION_HELP, use_store
 
 DEFAULT_MODELS = "dixon_coles,elo,pi_rating,lgbm"
+# The summary's keys (printed with --json) for the pipeline's steps.
+SUMMARY_KEYS = {
+    "ingest": "ingest",
+    "validate": "validate",
+    "features": "features",
+    "backtest": "backtests",
+    "train": "trained",
+    "register": "registered",
+    "promote": "promotion",
+}
 
 
 def _split(value: str) -> list[str]:
@@ -29,16 +42,27 @@ def run_command(
     until: str | None = typer.Option(
         None, "--until", help="Train on matches before this date (default today)."
     ),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Ingest, validate, build features, backtest, train, register and run the promotion gate."""
-    from scoreline.pipelines import steps
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from scoreline.pipelines.definition import TRAINING
+    from scoreline.pipelines.runner import run_pipeline
     from scoreline.sources.seasons import parse_season_range
 
-    league_list, model_list = _split(leagues), _split(models)
-    tests = parse_season_range(test_seasons)
+    params = {
+        "leagues": _split(leagues),
+        "seasons": seasons,
+        "test_seasons": parse_season_range(test_seasons),
+        "models": _split(models),
+        "from_dir": str(from_dir) if from_dir else None,
+        "until": until,
+    }
+    use_store(db)
     console = Console(stderr=True)
-    summary: dict[str, Any] = {}
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as bar:
@@ -49,39 +73,18 @@ def run_command(
             bar.update(task, completed=1, description=f"[green]{name}")
             return result
 
-        # Backtests also need the neighbouring divisions (E0 trains goal models on E0 and E1).
-        source = str(from_dir) if from_dir else None
-        summary["ingest"] = step(
-            "ingest", lambda: steps.ingest_step(_with_divisions(league_list), seasons, source)
-        )
-        summary["validate"] = step("validate", steps.validate_step)
-        summary["features"] = step("features", lambda: steps.features_step(league_list))
-        summary["backtests"] = [
-            step(f"backtest {m} {lg}", partial(steps.backtest_step, m, lg, tests))
-            for m in model_list
-            for lg in league_list
-        ]
-        summary["trained"] = [
-            step(f"train {m}", partial(steps.train_step, m, league_list, until)) for m in model_list
-        ]
-        summary["registered"] = step(
-            "register", lambda: steps.register_step(summary["trained"], summary["backtests"])
-        )
-        summary["promotion"] = step("promotion gate", lambda: steps.promote_step(summary["registered"]))
+        results = run_pipeline(TRAINING, params, around=step)
+    summary = {SUMMARY_KEYS[name]: result for name, result in results.items()}
     if as_json:
         typer.echo(json.dumps(summary, default=str, indent=2))
         return
     _print_summary(summary)
 
 
-def _with_divisions(leagues: list[str]) -> list[str]:
-    from scoreline.evaluation.walk_forward import DIVISION_LADDERS, related_divisions
-
-    ladder = tuple(d for rungs in DIVISION_LADDERS for d in rungs)
-    return sorted({d for league in leagues for d in related_divisions(league, ladder)})
-
-
 def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     table = Table(title="Backtest (walk-forward, lower RPS is better)")
     for column in ("model", "league", "matches", "rps", "closing line rps"):
@@ -96,8 +99,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
     console.print(table)
     registered, decision = summary["registered"], summary["promotion"]
+    challenger = (
+        f"{registered['challenger_model']} (version {registered['challenger']})"
+        if registered["challenger"] is not None
+        else "none registered"
+    )
     console.print(
-        f"champion version: {registered['champion'] or 'unchanged'}; "
-        f"challenger: {registered.get('challenger_model')} (version {registered['challenger']}); "
+        f"champion version: {registered['champion'] or 'unchanged'}; challenger: {challenger}; "
         f"promoted: {'yes' if decision['promote'] else 'no'} ({decision['reason']})"
     )

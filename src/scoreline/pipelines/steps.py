@@ -1,31 +1,29 @@
-"""Pipeline steps: one function per step, shared by ``scoreline run`` and the Airflow DAGs.
+"""Pipeline steps: one function per step of :mod:`scoreline.pipelines.definition`, for the CLI and the DAGs.
 
-Each step does its own I/O (store, MLflow, files under ``SCORELINE_HOME``), takes plain arguments and returns
-a small JSON-ready dict, so an orchestrator can pass results between tasks. Re-running a step is safe: the
-store skips unchanged files (season files and ``fixtures.csv``), the ledger keeps the first prediction of a
-fixture, the backtest cache refits nothing it already has.
+Each step does its own I/O (store, MLflow, files under ``SCORELINE_HOME``), takes plain arguments (pipeline
+parameters and the results of earlier steps) and returns a small JSON-ready dict, so an orchestrator can pass
+results between tasks. The decisions between the reads and the writes are pure functions of
+:mod:`scoreline.pipelines.rules`. Re-running a step is safe: the store skips unchanged files (season files and
+``fixtures.csv``), the ledger keeps the first prediction of a fixture, the backtest cache refits nothing it
+already has.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.pipelines import rules
 from scoreline.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 BASELINE_MODEL = "dixon_coles"
-MAX_REJECTED_SHARE = 0.02  # a data refresh with more rejected lines than this stops the pipeline
-
-
-class DataQualityError(RuntimeError):
-    """Too many rows were rejected by validation: something upstream changed."""
 
 
 def _store(db_url: str | None = None) -> Any:
@@ -45,59 +43,71 @@ def _season_list(seasons: str | Sequence[str] | None) -> list[str] | None:
 def ingest_step(
     leagues: Sequence[str], seasons: str | Sequence[str] | None, from_dir: str | None = None
 ) -> dict[str, Any]:
-    """Ingest football-data files (from ``from_dir``, else downloaded with caching) into the store."""
+    """Ingest ``leagues`` and the divisions their models train on (E0 with E1) into the store.
+
+    Files come from ``from_dir``, else are downloaded with caching. The result lists the divisions and
+    seasons read (``None``: every season found in ``from_dir``) and each file's status.
+    """
+    from scoreline.leagues import with_training_divisions
     from scoreline.pipelines.ingest import ingest
     from scoreline.sources.football_data import discover_local, fetch_football_data
 
+    divisions = with_training_divisions(leagues)
     season_list = _season_list(seasons)
     if from_dir:
-        files = discover_local(Path(from_dir), leagues, season_list)
+        files = discover_local(Path(from_dir), divisions, season_list)
     else:
         if season_list is None:
             raise ValueError("downloading needs explicit seasons, e.g. 2122-2425")
-        files = fetch_football_data(leagues, season_list)
+        files = fetch_football_data(divisions, season_list)
     store = _store()
     try:
         report = ingest(store, files)
     finally:
         store.close()
-    return {"files": len(report.files), "statuses": {o.source_file: str(o.status) for o in report.files}}
+    return {
+        "files": len(report.files),
+        "statuses": {o.source_file: str(o.status) for o in report.files},
+        "leagues": divisions,
+        "seasons": season_list,
+    }
 
 
-def validate_step(ingested: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Check the store's quarantine: rejected rows stay below ``MAX_REJECTED_SHARE`` of all rows."""
+def validate_step(ingested: Mapping[str, Any]) -> dict[str, Any]:
+    """Check what ``ingested`` read: no file failed, rejected rows below ``rules.MAX_REJECTED_SHARE``.
+
+    The check covers the divisions and seasons of that ingest (the store may hold others, not refreshed);
+    its result passes them on to the feature build.
+    """
+    from scoreline.pipelines.ingest import FileStatus
+
+    leagues, seasons = list(ingested["leagues"]), ingested["seasons"]
+    failed = [name for name, status in ingested["statuses"].items() if status == str(FileStatus.FAILED)]
     store = _store()
     try:
         summary = store.summary()
-        quarantine = store.read_quarantine()
+        quarantine = store.read_quarantine(leagues=leagues, seasons=seasons)
     finally:
         store.close()
-    rejected = int(quarantine[~quarantine[c.REASON].astype(str).str.startswith("value dropped")].shape[0])
-    matches = int(summary["matches"].sum())
-    share = rejected / max(matches + rejected, 1)
-    result = {"matches": matches, "rejected_rows": rejected, "quarantined": len(quarantine), "share": share}
-    if share > MAX_REJECTED_SHARE:
-        raise DataQualityError(
-            f"{rejected} rows rejected ({share:.1%} of {matches + rejected}): see the quarantine"
-        )
-    return result
+    scope = summary[c.LEAGUE].isin(leagues) & (summary[c.SEASON].isin(seasons) if seasons else True)
+    result = rules.data_quality(int(summary.loc[scope, "matches"].sum()), quarantine, failed)
+    return {**result, "leagues": leagues, "seasons": seasons}
 
 
-def features_step(leagues: Sequence[str]) -> str:
-    """Build and save the feature table of ``leagues``; returns its feature-set version."""
+def features_step(validated: Mapping[str, Any]) -> str:
+    """Build and save the feature table of the validated divisions; returns its feature-set version."""
     from scoreline.pipelines.features import run_feature_build
 
-    return run_feature_build(leagues=list(leagues)).feature_set_version
+    return run_feature_build(leagues=list(validated["leagues"])).feature_set_version
 
 
 def backtest_step(model: str, league: str, test_seasons: Sequence[str]) -> dict[str, Any]:
     """Walk-forward backtest of one model on one league; writes ``backtests/<model>-<league>/``."""
-    from scoreline.evaluation.walk_forward import DIVISION_LADDERS, related_divisions
+    from scoreline.leagues import training_divisions
     from scoreline.pipelines.backtest import BacktestConfig, run_backtest
     from scoreline.pipelines.data import load_match_data
 
-    ladder = tuple(d for rungs in DIVISION_LADDERS for d in rungs)
-    data = load_match_data(list(related_divisions(league, ladder)))
+    data = load_match_data(list(training_divisions(league)))
     config = BacktestConfig(leagues=(league,), test_seasons=tuple(test_seasons), models=(model,), n_boot=500)
     out = get_settings().home_dir / "backtests" / f"{model}-{league}"
     metrics = run_backtest(data, config, out)
@@ -121,36 +131,42 @@ def train_step(model: str, leagues: Sequence[str], until: str | None = None) -> 
     return {"model": model, "run_id": result.run_id, "val_rps": float(result.metrics["val_rps"])}
 
 
-def register_step(
-    trained: Sequence[dict[str, Any]], backtests: Sequence[dict[str, Any]] = ()
-) -> dict[str, Any]:
-    """Register the baseline as champion if there is none, and the best other model as challenger."""
+def register_step(trained: Sequence[dict[str, Any]], backtests: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Register the baseline as champion if there is none, and a challenger whose backtest beats the champion.
+
+    The challenger is the trained model with the lowest pooled backtest RPS below that of the champion's model
+    on the same leagues (:func:`scoreline.pipelines.rules.choose_challenger`); a model that lost the backtest
+    is not registered, so the promotion gate only ever weighs a challenger that already won once.
+    """
     from scoreline.registry.registry import CHALLENGER, CHAMPION, list_versions, register
 
-    has_champion = any(CHAMPION in version["aliases"] for version in list_versions())
-    out: dict[str, Any] = {"champion": None, "challenger": None}
-    baseline = [run for run in trained if run["model"] == BASELINE_MODEL]
-    if not has_champion:
+    champions = [version for version in list_versions() if CHAMPION in version["aliases"]]
+    out: dict[str, Any] = {"champion": None, "challenger": None, "challenger_model": None}
+    if champions:
+        reference = str(champions[0]["model"])
+    else:
+        baseline = [run for run in trained if run["model"] == BASELINE_MODEL]
         if not baseline:
             raise ValueError(f"no champion yet: train the baseline {BASELINE_MODEL!r} first")
         out["champion"] = register(baseline[0]["run_id"], CHAMPION)
-    others = sorted(
-        (run for run in trained if run["model"] != BASELINE_MODEL), key=lambda run: run["val_rps"]
-    )
-    if others:
-        out["challenger"] = register(others[0]["run_id"], CHALLENGER)
-        out["challenger_model"] = others[0]["model"]
+        reference = BASELINE_MODEL
+    choice = rules.choose_challenger(trained, backtests, reference)
+    out["reason"] = choice.reason
+    if choice.run is not None:
+        out["challenger"] = register(choice.run["run_id"], CHALLENGER)
+        out["challenger_model"] = choice.run["model"]
+    log.info("registration: %s", choice.reason)
     return out
 
 
-def promote_step(registered: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the promotion gate on the current challenger; returns the decision and its evidence."""
+def promote_step(registered: Mapping[str, Any]) -> dict[str, Any]:
+    """Run the promotion gate on the challenger just registered; returns the decision and its evidence."""
     from dataclasses import asdict
 
     from scoreline.registry.promotion import promote
 
-    if registered is not None and registered.get("challenger") is None:
-        return {"promote": False, "reason": "no challenger registered"}
+    if registered.get("challenger") is None:
+        return {"promote": False, "reason": f"no challenger registered: {registered.get('reason')}"}
     return asdict(promote())
 
 
@@ -209,31 +225,31 @@ def predict_upcoming_step(leagues: Sequence[str], as_of: str | None, horizon_day
     """
     from scoreline.evaluation.walk_forward import PRE_MATCH_COLUMNS
     from scoreline.registry.registry import CHAMPION, load_model
-    from scoreline.staging.ledger import MODEL_NAME, MODEL_VERSION, PREDICTED_AT, Ledger, replay_run_of
-    from scoreline.store import with_scheduled
+    from scoreline.staging.ledger import Ledger, replay_run_of
 
     now = _as_of(as_of)
     until = now + pd.Timedelta(days=horizon_days)
     store = _store()
     try:
-        matches = store.read_matches(leagues=list(leagues))
-        kickoff = pd.to_datetime(matches[c.KICKOFF])
-        in_window = matches[(kickoff > now) & (kickoff <= until)]
-        scheduled = store.read_fixtures(leagues=list(leagues), after=now, until=until)
-        fixtures = with_scheduled(in_window, scheduled)
-        from_fixtures_csv = len(fixtures) - len(in_window)
+        fixtures, from_fixtures_csv = rules.upcoming_fixtures(
+            store.read_matches(leagues=list(leagues)),
+            store.read_fixtures(leagues=list(leagues), after=now, until=until),
+            now,
+            until,
+        )
         if fixtures.empty:
             return {"fixtures": 0, "from_fixtures_csv": 0, "added": 0, "as_of": str(now)}
         loaded = load_model(CHAMPION)
         inputs = fixtures[[col for col in PRE_MATCH_COLUMNS if col in fixtures.columns]].reset_index(
             drop=True
         )
-        probabilities = loaded.estimator.predict_proba(inputs)
-        rows = inputs[[c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY]].copy()
-        rows[MODEL_NAME] = type(loaded.estimator).__name__
-        rows[MODEL_VERSION] = str(loaded.version)
-        rows[PREDICTED_AT] = now
-        rows[list(c.PROBABILITY_COLUMNS)] = probabilities
+        rows = rules.ledger_rows(
+            inputs,
+            loaded.estimator.predict_proba(inputs),
+            model_name=type(loaded.estimator).__name__,
+            model_version=str(loaded.version),
+            predicted_at=now,
+        )
         result = Ledger(store.engine).append(rows, replay_run=replay_run_of(as_of))
     finally:
         store.close()
@@ -253,8 +269,7 @@ def score_finished_step(as_of: str | None) -> dict[str, Any]:
     now = _as_of(as_of)
     store = _store()
     try:
-        matches = store.read_matches()
-        finished = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
+        finished = rules.finished_before(store.read_matches(), now)
         result = Ledger(store.engine).score(finished, scored_at=now, replay_run=replay_run_of(as_of))
     finally:
         store.close()
@@ -278,12 +293,8 @@ def monitor_step(leagues: Sequence[str], as_of: str | None, recent_weeks: int = 
     try:
         matches = store.read_matches(leagues=list(leagues))
         odds = store.read_odds(leagues=list(leagues), market=c.MARKET_1X2, timing=c.CLOSING)
-        known = matches[pd.to_datetime(matches[c.KICKOFF]) < now]
-        features = build_features(known, groups=("elo", "pi", "form"))
-        dates = pd.to_datetime(features[c.DATE])
-        start = now - pd.Timedelta(weeks=recent_weeks)
-        current = features[dates >= start]
-        reference = features[(dates < start) & (dates >= start - pd.Timedelta(days=365))]
+        features = build_features(rules.finished_before(matches, now), groups=("elo", "pi", "form"))
+        reference, current = rules.drift_windows(features, now, recent_weeks)
         columns = drift_columns([col for col in features.columns if col.startswith(("elo_", "pi_", "form_"))])
         drift = (
             drift_report(reference, current, columns, out_dir) if len(current) and len(reference) else None
