@@ -106,7 +106,9 @@ def test_signature_has_optional_prices_and_a_valid_example(
     assert np.allclose(loaded.pyfunc.predict(example).sum(axis=1), 1.0)
 
 
-def test_model_card_says_the_model_needs_opening_odds(market: dict[str, object], tracking: Tracking) -> None:
+def test_model_card_says_the_model_needs_opening_prices(
+    market: dict[str, object], tracking: Tracking
+) -> None:
     from mlflow import MlflowClient
 
     mlflow_client = MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
@@ -114,7 +116,7 @@ def test_model_card_says_the_model_needs_opening_odds(market: dict[str, object],
     path = mlflow_client.download_artifacts(run_id, f"model_card/v{market['version']}.json")
     card = json.loads(Path(path).read_text())
     assert card["model"] == "lgbm_market"
-    assert card["features"]["needs_opening_odds"] is True
+    assert card["features"]["needs_opening_prices"] is True
     assert "opening_price_home" in card["features"]["inputs"]
     assert card["limitations"][0].startswith("Needs each fixture's opening 1X2 odds")
     description = mlflow_client.get_model_version(registry.MODEL_NAME, str(market["version"])).description

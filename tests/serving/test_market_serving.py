@@ -144,7 +144,7 @@ def test_request_odds_give_the_models_own_probabilities(
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-9)
     np.testing.assert_allclose(got, expected(market_model, rows), rtol=0, atol=1e-9)
     assert predictions[0]["odds"]["home"] == rows[OPENING_PRICE_COLUMNS[0]].iloc[0]
-    assert answer["model"]["needs_odds"] is True
+    assert answer["model"]["needs_opening_prices"] is True
 
 
 def test_without_odds_the_stores_opening_prices_are_used(

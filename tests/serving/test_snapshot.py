@@ -131,3 +131,49 @@ def test_store_source_serves_the_fixtures_of_fixtures_csv(tmp_path: Path) -> Non
     assert upcoming[[c.HOME, c.AWAY]].values.tolist() == ahead[[c.HOME, c.AWAY]].values.tolist()
     assert upcoming[c.KICKOFF].tolist() == ahead[c.KICKOFF].tolist()
     assert set(upcoming[c.SEASON]) == set(ahead[c.SEASON])
+
+
+def _played(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows).assign(
+        **{c.HOME_GOALS: pd.array([1] * len(rows), dtype="Int64"), c.AWAY_GOALS: pd.array([0] * len(rows))}
+    )
+
+
+LAST_SEASON = [
+    _fixture("E0", "2425", "2025-05-25 16:00", "Arsenal", "Chelsea"),
+    _fixture("E0", "2425", "2025-05-25 16:00", "Everton", "Tottenham"),
+    _fixture("E0", "2425", "2025-05-25 16:00", "Fulham", "Wolves"),
+]
+
+
+def test_scheduled_fixtures_of_a_new_season_add_teams_and_never_drop_the_played_ones() -> None:
+    """Issue 21: a fixtures.csv of the new season with a few E0 games shrank E0's teams to theirs, so
+    Chelsea and Tottenham became unknown teams."""
+    fixtures = pd.DataFrame(
+        [
+            _fixture("E0", "2526", "2025-08-16 15:00", "Arsenal", "Everton"),
+            _fixture("E0", "2526", "2025-08-16 15:00", "Sunderland", "Fulham"),  # promoted
+        ]
+    )
+    snapshot = Snapshot.from_matches(_played(LAST_SEASON), datetime(2025, 8, 1), fixtures)
+
+    league = snapshot.directory.league("E0")
+    assert league.season == "2526"
+    assert league.teams == ("Arsenal", "Chelsea", "Everton", "Fulham", "Sunderland", "Tottenham", "Wolves")
+    assert snapshot.directory.resolve("E0", "Chelsea", "Tottenham") == ("E0", "Chelsea", "Tottenham")
+
+
+def test_the_new_season_file_decides_who_was_relegated() -> None:
+    new_season = [
+        _fixture("E0", "2526", "2025-08-16 15:00", "Arsenal", "Everton"),
+        _fixture("E0", "2526", "2025-08-16 15:00", "Sunderland", "Fulham"),
+        _fixture("E0", "2526", "2025-08-16 15:00", "Chelsea", "Tottenham"),
+    ]
+    fixtures = pd.DataFrame([_fixture("E0", "2526", "2025-08-23 15:00", "Leeds", "Arsenal")])  # promoted too
+    snapshot = Snapshot.from_matches(_played(LAST_SEASON + new_season), datetime(2025, 8, 20), fixtures)
+
+    league = snapshot.directory.league("E0")
+    assert league.season == "2526"
+    assert league.teams == ("Arsenal", "Chelsea", "Everton", "Fulham", "Leeds", "Sunderland", "Tottenham")
+    with pytest.raises(UnknownNamesError):  # relegated: not in the new season's file
+        snapshot.directory.resolve("E0", "Wolves", "Arsenal")

@@ -78,7 +78,7 @@ def predict_fixture(
     service = PredictionService(provider.load(model))
     odds = None if fixture.odds is None else (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
     fixtures = [Fixture(league, home, away, fixture.kickoff, odds)]
-    if service.needs_odds:
+    if service.needs_opening_prices:
         lookup = opening_prices or functools.partial(store_opening_prices, source.url)
         fixtures = with_opening_prices(fixtures, lookup)
     (prediction,) = service.predict(fixtures)

@@ -28,7 +28,7 @@ from scoreline.evaluation.predictions import MODEL
 from scoreline.evaluation.walk_forward import Cadence, walk_forward
 from scoreline.models.base import needs_opening_prices
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
-from scoreline.registry.model_card import LIMITATIONS_TAG, OPENING_ODDS_TAG
+from scoreline.registry.model_card import LIMITATIONS_TAG, OPENING_PRICES_TAG
 from scoreline.registry.promotion import VALIDATION_ARTIFACT
 from scoreline.registry.registry import MODEL_TAG, MODEL_URI_TAG
 from scoreline.registry.tracking import (
@@ -255,7 +255,7 @@ def _log_run(
                 "scoreline.train_first_kickoff": train[c.KICKOFF].min().isoformat(),
                 "scoreline.train_last_kickoff": train[c.KICKOFF].max().isoformat(),
                 LIMITATIONS_TAG: json.dumps(list(getattr(estimator, "known_limitations", ()))),
-                OPENING_ODDS_TAG: json.dumps(needs_opening_prices(estimator)),
+                OPENING_PRICES_TAG: json.dumps(needs_opening_prices(estimator)),
             }
         )
         with tempfile.TemporaryDirectory() as scratch:

@@ -18,7 +18,7 @@ CARD_FOLDER = "model_card"
 # Run tags and parameters written by the training pipeline and read back here.
 TAG_PREFIX = "scoreline."
 LIMITATIONS_TAG = "scoreline.limitations"
-OPENING_ODDS_TAG = "scoreline.needs_opening_odds"  # "true" for models that predict from opening 1X2 prices
+OPENING_PRICES_TAG = "scoreline.needs_opening_prices"  # "true": the model predicts from opening 1X2 prices
 FIXTURE_INPUTS = "league, home, away, kickoff"
 OPENING_ODDS_INPUTS = (
     "league, home, away, kickoff and the fixture's opening 1X2 decimal prices "
@@ -59,8 +59,8 @@ def build_card(run: Run, version: int | None) -> dict[str, Any]:
     elif metrics.get("rps_minus_market", 0.0) > 0:
         limitations.append("Worse than the closing market on the validation matches (higher RPS).")
     limitations.extend(json.loads(tags.get(LIMITATIONS_TAG, "[]")))
-    needs_odds = bool(json.loads(tags.get(OPENING_ODDS_TAG, "false")))
-    if needs_odds:
+    needs_opening_prices = bool(json.loads(tags.get(OPENING_PRICES_TAG, "false")))
+    if needs_opening_prices:
         limitations.insert(0, OPENING_ODDS_LIMITATION)
     return {
         "model_name": "scoreline-match-outcome",
@@ -77,8 +77,8 @@ def build_card(run: Run, version: int | None) -> dict[str, Any]:
         "leagues": json.loads(scoreline_tags.get("leagues", "[]")),
         "features": {
             "feature_set_version": scoreline_tags.get("feature_set_version"),
-            "inputs": OPENING_ODDS_INPUTS if needs_odds else FIXTURE_INPUTS,
-            "needs_opening_odds": needs_odds,
+            "inputs": OPENING_ODDS_INPUTS if needs_opening_prices else FIXTURE_INPUTS,
+            "needs_opening_prices": needs_opening_prices,
         },
         "parameters": {k[len("model.") :]: v for k, v in params.items() if k.startswith("model.")},
         "seed": params.get("seed"),

@@ -73,7 +73,7 @@ class OddsIn(_In):
 
 
 class FixtureIn(_In):
-    """A fixture to predict; ``odds`` are used only by models that use the market (``needs_odds``)."""
+    """A fixture to predict; ``odds`` are used only by market models (``needs_opening_prices``)."""
 
     league: str = Field(pattern=LEAGUE_PATTERN, examples=["E0"], description="football-data division code.")
     home: str = Field(min_length=1, max_length=64, examples=["Arsenal"])
@@ -128,14 +128,14 @@ class PromoteRequest(_In):
 
 
 class ModelOut(BaseModel):
-    """The served model; ``needs_odds`` if it predicts from the fixtures' opening 1X2 prices."""
+    """The served model; ``needs_opening_prices`` if it predicts from the fixtures' opening 1X2 prices."""
 
     name: str
     version: str
     alias: str | None = None
     run_id: str | None = None
     loaded_at: datetime
-    needs_odds: bool = False
+    needs_opening_prices: bool = False
 
     @classmethod
     def of(cls, handle: ModelHandle) -> ModelOut:
@@ -145,7 +145,7 @@ class ModelOut(BaseModel):
             alias=handle.alias,
             run_id=handle.run_id,
             loaded_at=handle.loaded_at,
-            needs_odds=needs_opening_prices(handle.estimator),
+            needs_opening_prices=needs_opening_prices(handle.estimator),
         )
 
 

@@ -170,9 +170,9 @@ class PredictionService:
     def __init__(self, handle: ModelHandle, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.handle = handle
         self.is_goal_model = callable(getattr(handle.estimator, "predict_grid", None))
-        self.needs_odds = needs_opening_prices(handle.estimator)
+        self.needs_opening_prices = needs_opening_prices(handle.estimator)
         self.predicts_teams = (
-            callable(getattr(handle.estimator, "predict_teams", None)) and not self.needs_odds
+            callable(getattr(handle.estimator, "predict_teams", None)) and not self.needs_opening_prices
         )
         self._cache: OrderedDict[Fixture, Prediction] = OrderedDict()
         self._cache_size = cache_size
@@ -180,7 +180,7 @@ class PredictionService:
 
     def check_odds(self, fixtures: Sequence[Fixture]) -> None:
         """For a market model, :class:`OpeningOddsError` listing the fixtures without usable opening odds."""
-        if not self.needs_odds:
+        if not self.needs_opening_prices:
             return
         problems = price_problems(opening_price_array(fixtures))
         if problems:
@@ -193,7 +193,7 @@ class PredictionService:
         models drop the odds (their predictions do not depend on them).
         """
         self.check_odds(fixtures)
-        if not self.needs_odds:
+        if not self.needs_opening_prices:
             fixtures = [f if f.odds is None else f._replace(odds=None) for f in fixtures]
         with self._lock:
             found = {f: self._cache.get(f) for f in fixtures}
@@ -220,7 +220,7 @@ class PredictionService:
                 np.array([f.league for f in fixtures], dtype=object),
             )
         else:
-            grid = estimator.predict_grid(fixtures_frame(fixtures, with_prices=self.needs_odds))
+            grid = estimator.predict_grid(fixtures_frame(fixtures, with_prices=self.needs_opening_prices))
         return grid
 
     def _compute(self, fixtures: Sequence[Fixture]) -> list[Prediction]:
@@ -247,7 +247,7 @@ class PredictionService:
                 )
             ]  # fmt: skip
         else:
-            frame = fixtures_frame(fixtures, with_prices=self.needs_odds)
+            frame = fixtures_frame(fixtures, with_prices=self.needs_opening_prices)
             probs = np.asarray(estimator.predict_proba(frame), dtype=float)
         _check_probabilities(probs, n)
         name, version = self.handle.name, self.handle.version

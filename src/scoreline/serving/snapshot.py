@@ -134,20 +134,18 @@ class Snapshot:
         """Build from a match frame holding (at least) each league's latest season.
 
         ``fixtures`` are scheduled fixtures not played yet (``Store.read_fixtures``, from ``fixtures.csv``):
-        those of the leagues in ``matches`` join the upcoming list (once, if the season files hold them too),
-        and their teams join the league's teams when they are of its latest season (e.g. promoted clubs
-        before the new season's file exists).
+        those of the leagues in ``matches`` join the upcoming list (once, if the season files hold them too).
+        A league's teams are those of its latest season in the season files plus those of its scheduled
+        fixtures of that season or a later one: a few fixtures of a new season add its promoted clubs and
+        never hide the clubs of the matches played; the new season's file, once stored, decides who is
+        gone.
         """
         scheduled = _empty_upcoming() if fixtures is None else fixtures.loc[:, list(UPCOMING_COLUMNS)]
         scheduled = scheduled[scheduled[c.LEAGUE].isin(set(matches[c.LEAGUE]))]
-        both = pd.concat(
-            [matches[[c.LEAGUE, c.SEASON, c.HOME, c.AWAY]], scheduled[[c.LEAGUE, c.SEASON, c.HOME, c.AWAY]]]
-        )
-        leagues = []
-        for league, season in latest_seasons(both).items():
-            rows = both[(both[c.LEAGUE] == league) & (both[c.SEASON] == season)]
-            teams = sorted(set(rows[c.HOME].astype(str)) | set(rows[c.AWAY].astype(str)))
-            leagues.append(League(str(league), str(season), tuple(teams)))
+        leagues = [
+            _league_teams(str(league), str(season), matches, scheduled)
+            for league, season in latest_seasons(matches).items()
+        ]
         unplayed = matches[matches[c.HOME_GOALS].isna() | matches[c.AWAY_GOALS].isna()]
         upcoming = unplayed.loc[:, list(UPCOMING_COLUMNS)]
         if not scheduled.empty:
@@ -162,6 +160,17 @@ class Snapshot:
         if league is not None:
             fixtures = fixtures[fixtures[c.LEAGUE] == league]
         return fixtures
+
+
+def _league_teams(league: str, season: str, matches: pd.DataFrame, scheduled: pd.DataFrame) -> League:
+    """``league``'s teams: its season files' ``season`` (the latest) and its fixtures of then or later."""
+    start = season_start_year(season)
+    played = matches[(matches[c.LEAGUE] == league) & (matches[c.SEASON].astype(str) == season)]
+    ahead = scheduled[scheduled[c.LEAGUE] == league]
+    ahead = ahead[ahead[c.SEASON].astype(str).map(season_start_year) >= start]
+    rows = pd.concat([played[[c.SEASON, c.HOME, c.AWAY]], ahead[[c.SEASON, c.HOME, c.AWAY]]])
+    teams = sorted(set(rows[c.HOME].astype(str)) | set(rows[c.AWAY].astype(str)))
+    return League(league, latest_of((league, str(code)) for code in rows[c.SEASON])[league], tuple(teams))
 
 
 def season_start_year(season: str) -> int:

@@ -63,7 +63,7 @@ def _upcoming(
         Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
         for r in rows.to_dict("records")
     ]
-    if service.needs_odds:  # a market model predicts only the fixtures with opening odds in the store
+    if service.needs_opening_prices:  # a market model predicts only fixtures with opening odds in the store
         try:
             fixtures = with_opening_prices(fixtures, state.opening_prices)
         except OddsUnavailableError as error:

@@ -71,7 +71,7 @@ async def _with_store_odds(
     state: ServingState, service: PredictionService, fixtures: Sequence[Fixture]
 ) -> list[Fixture]:
     """For a market model, the fixtures with the store's opening prices where the request gave none."""
-    if not service.needs_odds or all(f.odds is not None for f in fixtures):
+    if not service.needs_opening_prices or all(f.odds is not None for f in fixtures):
         return list(fixtures)
     try:
         return await run_in_threadpool(with_opening_prices, fixtures, state.opening_prices)
