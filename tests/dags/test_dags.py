@@ -165,5 +165,7 @@ def test_training_then_staging_dags_succeed(shared_data: Path, tmp_path: Path) -
     assert scheduled > 0 and rows[0] == rows[1] == scheduled  # each fixture once, despite the retried task
     assert from_fixtures == scheduled  # the season file ends on AS_OF: every fixture came from fixtures.csv
     assert rows[2]
-    monitor = json.loads((home / "staging" / "monitor.json").read_text())
+    # a run told what day it is (as_of) is a replay: its monitor is apart from the live one
+    monitor = json.loads((home / "staging" / "replays" / "as-of" / "monitor.json").read_text())
+    assert monitor["run"] == {"id": "as-of", "replay": True}
     assert monitor["summary"]["predictions"] == rows[0]
