@@ -34,20 +34,21 @@ def total(values: list[int], base: int) -> int:
     return base + sum(values)
 
 
+def toy(*steps: Step) -> Pipeline:
+    """A pipeline of ``steps`` over integer parameters x, y, base and the list numbers."""
+    parameters = (
+        Parameter("x", 1, "integer", "x"),
+        Parameter("y", 2, "integer", "y"),
+        Parameter("base", 100, "integer", "b"),
+        Parameter("numbers", [1, 2, 3], "array", "n"),
+    )
+    return Pipeline("toy", "toy", "@daily", parameters, steps)
+
+
 def test_the_runner_calls_each_step_once_per_fan_out_item_in_order() -> None:
-    pipeline = Pipeline(
-        name="toy",
-        description="toy",
-        schedule="@daily",
-        parameters=(
-            Parameter("x", 1, "integer", "x"),
-            Parameter("numbers", [1, 2, 3], "array", "n"),
-            Parameter("base", 100, "integer", "b"),
-        ),
-        steps=(
-            Step("add", f"{HERE}:add", params=("x",), fan_out=(("y", "numbers"),)),
-            Step("total", f"{HERE}:total", inputs=(("values", "add"),), params=("base",)),
-        ),
+    pipeline = toy(
+        Step("add", f"{HERE}:add", params=("x",), fan_out=(("y", "numbers"),)),
+        Step("total", f"{HERE}:total", inputs=(("values", "add"),), params=("base",)),
     )
     labels: list[str] = []
 
@@ -61,32 +62,15 @@ def test_the_runner_calls_each_step_once_per_fan_out_item_in_order() -> None:
 
 
 def test_a_step_missing_an_argument_fails_loudly() -> None:
-    pipeline = Pipeline(
-        "toy",
-        "toy",
-        "@daily",
-        (Parameter("x", 1, "integer", "x"),),
-        (Step("add", f"{HERE}:add", params=("x",)),),
-    )
     with pytest.raises(TypeError, match="y"):
-        run_pipeline(pipeline)
+        run_pipeline(toy(Step("add", f"{HERE}:add", params=("x",))))
 
 
-def test_the_toy_pipeline_with_inputs_from_a_fanned_out_step() -> None:
-    pipeline = Pipeline(
-        name="toy",
-        description="toy",
-        schedule="@daily",
-        parameters=(
-            Parameter("x", 1, "integer", "x"),
-            Parameter("y", 2, "integer", "y"),
-            Parameter("numbers", [1, 2, 3], "array", "n"),
-        ),
-        steps=(
-            Step("add", f"{HERE}:add", params=("x", "y")),
-            Step("square", f"{HERE}:square", inputs=(("offset", "add"),), fan_out=(("number", "numbers"),)),
-            Step("total", f"{HERE}:total", inputs=(("values", "square"), ("base", "add"))),
-        ),
+def test_inputs_from_a_fanned_out_step_are_the_list_of_its_results() -> None:
+    pipeline = toy(
+        Step("add", f"{HERE}:add", params=("x", "y")),
+        Step("square", f"{HERE}:square", inputs=(("offset", "add"),), fan_out=(("number", "numbers"),)),
+        Step("total", f"{HERE}:total", inputs=(("values", "square"), ("base", "add"))),
     )
     results = run_pipeline(pipeline)
     assert results == {"add": 3, "square": [4, 7, 12], "total": 3 + 4 + 7 + 12}
