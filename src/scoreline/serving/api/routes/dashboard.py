@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from scoreline import columns as c
 from scoreline.serving import dashboard
 from scoreline.serving.api.deps import StateDep
+from scoreline.serving.api.routes import fixture
 from scoreline.serving.opening_odds import OddsUnavailableError, with_opening_prices
 from scoreline.serving.schemas import PredictionOut
 from scoreline.serving.service import Fixture
@@ -28,6 +29,7 @@ from scoreline.serving.state import ServingState
 from scoreline.settings import Settings
 
 router = APIRouter(include_in_schema=False)
+router.include_router(fixture.router)  # the fixture page belongs to the dashboard
 
 DASHBOARD_FIXTURES = 100
 AS_OF_DAYS = 7  # with ?as_of=, the fixtures of the following week
