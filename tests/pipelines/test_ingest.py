@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import gzip
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from scoreline import columns as c
-from scoreline.pipelines.ingest import FileOutcome, FileStatus, ingest
+from scoreline.pipelines.ingest import INTERNAL_ERROR, FileOutcome, FileStatus, ingest
 from scoreline.simulate import SimulatedLeague, simulate_league, write_football_data_csv
 from scoreline.sources.football_data import SourceFile, discover_local
+from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.store import Store
 
 SEASONS = ("2223", "2324")
@@ -128,13 +131,105 @@ def test_unreadable_file_fails_alone(mirror: Path, store: Store) -> None:
     assert int(store.summary()["matches"].sum()) == 4 * 56
 
 
-def test_unusable_file_is_recorded_with_its_quarantine_row(mirror: Path, store: Store) -> None:
+def test_unusable_file_is_quarantined_and_counts_as_failed_until_it_changes(
+    mirror: Path, store: Store, league: SimulatedLeague
+) -> None:
     (mirror / "E1").mkdir()
     (mirror / "E1" / "2324.csv").write_bytes(b"no,header,here\n1,2,3\n")
     report = ingest(store, discover_local(mirror))
-    assert report.ok and report.count(FileStatus.STORED) == 5
+    assert not report.ok and report.count(FileStatus.STORED) == 4
+    assert [(o.source_file, o.status) for o in report.failed] == [("E1/2324.csv", FileStatus.QUARANTINED)]
+    assert (
+        report.failed[0].error
+        == "line 1, header: not a football-data CSV: header lacks Date, HomeTeam, AwayTeam"
+    )
     quarantined = store.read_quarantine(source_file="E1/2324.csv")
     assert len(quarantined) == 1 and quarantined[c.SOURCE_LINE].iloc[0] == 1
     row = store.summary().set_index(["league", "season"]).loc[("E1", "2324")]
     assert (row["matches"], row["odds_rows"], row["quarantined"]) == (0, 0, 1)
-    assert ingest(store, discover_local(mirror)).count(FileStatus.UNCHANGED) == 5
+    again = ingest(store, discover_local(mirror))
+    assert again.count(FileStatus.UNCHANGED) == 4 and [o.status for o in again.failed] == [
+        FileStatus.QUARANTINED
+    ]
+    assert (again.failed[0].error or "").startswith("unchanged since quarantined: line 1, header:")
+    season = league.matches[league.matches[c.SEASON] == "2324"]
+    write_football_data_csv(season.assign(**{c.LEAGUE: "E1"}), mirror / "E1" / "2324.csv")
+    fixed = ingest(store, discover_local(mirror))
+    assert fixed.ok and fixed.count(FileStatus.REPLACED) == 1
+
+
+def _set_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set one cell of a (BOM, CRLF) football-data file written by ``write_football_data_csv``."""
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    header = lines[0].split(",")
+    fields = lines[line - 1].split(",")
+    fields[header.index(column)] = value
+    lines[line - 1] = ",".join(fields)
+    path.write_bytes(("\ufeff" + "\r\n".join(lines)).encode())
+
+
+def test_values_too_large_for_the_database_are_quarantined_not_fatal(mirror: Path, store: Store) -> None:
+    """Reproduction: ``1e39`` in a handicap line (REAL) or ``1e300`` as a price aborted the whole run."""
+    _set_cell(mirror / "E0" / "2223.csv", 5, "AHh", "1e39")
+    _set_cell(mirror / "E0" / "2324.csv", 7, "B365CH", "1e300")
+    report = ingest(store, discover_local(mirror))
+    assert report.ok and report.count(FileStatus.STORED) == 4
+    assert int(store.summary()["matches"].sum()) == 4 * 56
+    quarantined = store.read_quarantine(leagues=["E0"])
+    assert quarantined[[c.SOURCE_FILE, c.SOURCE_LINE, c.FIELD]].values.tolist() == [
+        ["E0/2223.csv", 5, "AHh"], ["E0/2324.csv", 7, "B365CH"]
+    ]  # fmt: skip
+    assert store.read_odds()[c.PRICE].max() <= 1000
+
+
+def _unchecked_line(content: bytes, source_file: str, season: str, league: str | None = None) -> ParsedFile:
+    """The parser's output for E0/2324 with a handicap line no REAL holds: what an unchecked parser gave."""
+    parsed = parse_football_data(content, source_file, season, league)
+    if source_file != "E0/2324.csv":
+        return parsed
+    odds = parsed.odds.copy()
+    odds.loc[odds[c.MARKET] == c.MARKET_ASIAN_HANDICAP, c.LINE] = 1e39
+    return replace(parsed, odds=odds)
+
+
+def test_value_the_database_refuses_fails_its_file_alone(mirror: Path, store: Store) -> None:
+    report = ingest(store, discover_local(mirror), parse=_unchecked_line)
+    assert [(o.source_file, o.status) for o in report.failed] == [("E0/2324.csv", FileStatus.FAILED)]
+    assert "Conversion Error" in (report.failed[0].error or "")
+    assert report.count(FileStatus.STORED) == 3
+    assert "E0/2324.csv" not in set(store.read_ingested_files()[c.SOURCE_FILE])
+    assert int(store.summary()["matches"].sum()) == 3 * 56
+
+
+def _broken_on_sp1(content: bytes, source_file: str, season: str, league: str | None = None) -> ParsedFile:
+    if source_file.startswith("SP1/2223"):
+        raise IndexError("simulated parser bug")
+    return parse_football_data(content, source_file, season, league)
+
+
+def test_parser_bug_on_one_file_fails_that_file_alone(mirror: Path, store: Store) -> None:
+    report = ingest(store, discover_local(mirror), parse=_broken_on_sp1)
+    assert [(o.source_file, o.error) for o in report.failed] == [
+        ("SP1/2223.csv", f"{INTERNAL_ERROR}: IndexError: simulated parser bug")
+    ]
+    assert report.count(FileStatus.STORED) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (lambda text: text.replace("HomeTeam", "Home\rTeam", 1), "header is not UTF-8 text"),
+        (lambda text: gzip.compress(text.encode()), "not a CSV file but gzip-compressed data"),
+    ],
+)
+def test_header_with_a_bare_carriage_return_or_gzip_content_is_quarantined(
+    mirror: Path, store: Store, content: Callable[[str], str | bytes], reason: str
+) -> None:
+    """Reproduction: ``_csv.Error`` in ``_header_names`` aborted the whole run."""
+    path = mirror / "SP1" / "2223.csv"
+    damaged = content(path.read_bytes().decode("utf-8-sig"))
+    path.write_bytes(damaged if isinstance(damaged, bytes) else damaged.encode())
+    report = ingest(store, discover_local(mirror))
+    assert [(o.source_file, o.status) for o in report.failed] == [("SP1/2223.csv", FileStatus.QUARANTINED)]
+    assert reason in (report.failed[0].error or "")
+    assert report.count(FileStatus.STORED) == 3 and int(store.summary()["matches"].sum()) == 3 * 56

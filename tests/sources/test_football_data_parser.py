@@ -11,7 +11,12 @@ import pytest
 
 from scoreline import columns as c
 from scoreline.simulate import SimulatedLeague, football_data_frame
-from scoreline.sources.football_data_parser import VALUE_DROPPED, ParsedFile, parse_football_data
+from scoreline.sources.football_data_parser import (
+    FILE_REJECTED,
+    VALUE_DROPPED,
+    ParsedFile,
+    parse_football_data,
+)
 from scoreline.sources.validation import validate_matches, validate_odds, validate_quarantine
 from tests.sources.football_data_helpers import (
     SEASON,
@@ -172,7 +177,20 @@ def test_league_comes_from_div_else_from_the_argument(league: SimulatedLeague, t
     header, lines = split(file_bytes(league.matches, tmp_path))
     without_div = join(header[1:], [line.split(",", 1)[1] for line in lines])
     assert parse(without_div, source="X/2324.csv", league="SP1").matches[c.LEAGUE].eq("SP1").all()
-    assert parse(file_bytes(league.matches, tmp_path), league="SP1").league == "E0"
+    assert parse(file_bytes(league.matches, tmp_path)).league == "E0"
+
+
+@pytest.mark.parametrize(("source", "league_argument"), [("SP1/2324.csv", None), (SOURCE, "SP1")])
+def test_div_disagreeing_with_the_folder_rejects_the_file(
+    league: SimulatedLeague, tmp_path: Path, source: str, league_argument: str | None
+) -> None:
+    parsed = parse(file_bytes(league.matches, tmp_path), source=source, league=league_argument)
+    assert parsed.matches.empty and parsed.odds.empty and parsed.rows_read == N_MATCHES
+    quarantine = parsed.quarantine
+    assert quarantine[c.SOURCE_LINE].tolist() == list(range(2, 2 + N_MATCHES))
+    assert (quarantine[c.FIELD] == "Div").all() and (quarantine[c.LEAGUE] == "SP1").all()
+    assert quarantine[c.REASON].iloc[0] == f"{FILE_REJECTED}: Div says E0 on 30 of 30 lines, not SP1"
+    assert parsed.rejection == f"line 2, Div: {FILE_REJECTED}: Div says E0 on 30 of 30 lines, not SP1"
 
 
 def test_team_names_are_stripped_and_aliased(league: SimulatedLeague, tmp_path: Path) -> None:
@@ -198,7 +216,7 @@ REJECTIONS = [
     ("FTHG", "1.5", "FTHG", "not a whole number"),
     ("FTR", "Q", "FTR", "not H, D or A"),
     ("Date", "31/02/2024", "Date", "impossible or unreadable date"),
-    ("Date", "12/13/2023", "Date", "impossible or unreadable date"),
+    ("Date", "32/12/2023", "Date", "impossible or unreadable date"),
     ("Date", "01/01/2019", "Date", "outside season 2324"),
     ("Date", "", "Date", "missing date"),
     ("HomeTeam", "", "HomeTeam", "missing home team"),
@@ -359,3 +377,154 @@ def test_old_mac_line_endings(league: SimulatedLeague, tmp_path: Path) -> None:
     content = file_bytes(league.matches, tmp_path)
     parsed = parse(content.replace(b"\n", b"\r"))
     pd.testing.assert_frame_equal(parsed.matches, parse(content).matches)
+
+
+def _dated(lines: list[str], header: list[str], dates: list[str]) -> list[str]:
+    return [set_field(line, header, "Date", day) for line, day in zip(lines, dates, strict=False)]
+
+
+def test_month_first_file_is_read_month_first(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    day_first = pd.to_datetime([field(line, header, "Date") for line in lines], format="%d/%m/%Y")
+    month_first = [day.strftime("%m/%d/%Y") for day in day_first]
+    parsed = parse(join(header, _dated(lines, header, month_first)))
+    assert parsed.quarantine.empty
+    assert parsed.matches[c.DATE].tolist() == list(day_first)
+
+
+def test_file_mixing_day_first_and_month_first_is_rejected(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    day_first = pd.to_datetime([field(line, header, "Date") for line in lines], format="%d/%m/%Y")
+    assert (day_first.day > 12).any()
+    mixed = [day.strftime("%m/%d/%Y" if i % 3 == 0 else "%d/%m/%Y") for i, day in enumerate(day_first)]
+    parsed = parse(join(header, _dated(lines, header, mixed)))
+    assert parsed.matches.empty and len(parsed.quarantine) == N_MATCHES
+    assert (parsed.quarantine[c.FIELD] == "Date").all()
+    assert "dates mix day-first and month-first order" in parsed.quarantine[c.REASON].iloc[0]
+
+
+def test_a_single_month_first_date_rejects_the_file(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    lines[9] = set_field(lines[9], header, "Date", "12/13/2023")  # 13 December, read month-first
+    parsed = parse(join(header, lines))
+    assert parsed.matches.empty
+    assert "line 11 '12/13/2023' only month-first" in parsed.quarantine[c.REASON].iloc[0]
+
+
+def test_dates_fitting_both_orders_reject_the_file(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    dates = ["05/01/2024", "06/01/2024", "07/01/2024", "08/02/2024"]  # 5 January or 1 May: both in season
+    parsed = parse(join(header, _dated(lines[:4], header, dates)))
+    assert parsed.matches.empty and parsed.quarantine[c.SOURCE_LINE].tolist() == [2, 3, 4, 5]
+    assert (
+        "every date reads both day-first and month-first (e.g. line 2 '05/01/2024')"
+        in (parsed.quarantine[c.REASON].iloc[0])
+    )
+
+
+def test_dates_the_season_window_decides_are_not_ambiguous(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    dates = ["05/08/2023", "06/08/2023", "12/12/2023", "01/02/2024"]  # month-first 8 May 2023: before 2324
+    parsed = parse(join(header, _dated(lines[:4], header, dates)))
+    assert parsed.quarantine.empty
+    assert parsed.matches[c.DATE].dt.strftime("%d/%m/%Y").tolist() == dates
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("B365H", "1e300", "invalid price '1e+300'"),
+        ("B365H", "1001", "invalid price '1001"),
+        ("B365H", "inf", "invalid price 'inf'"),
+        ("AHh", "1e39", "handicap line '1e+39' is not a quarter goal"),
+        ("AHh", "-1.2", "handicap line '-1.2' is not a quarter goal"),
+        ("AHh", "10.25", "handicap line '10.25' is not a quarter goal"),
+        ("HS", "100", "not a whole number from 0 to 99"),
+        ("HR", "12", "not a whole number from 0 to 11"),
+        ("HY", "21", "not a whole number from 0 to 20"),
+    ],
+)
+def test_values_out_of_bounds_are_dropped_before_any_database(
+    league: SimulatedLeague, tmp_path: Path, column: str, value: str, reason: str
+) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    plain = parse(join(header, lines))
+    lines[4] = set_field(lines[4], header, column, value)
+    parsed = parse(join(header, lines))
+    assert len(parsed.matches) == N_MATCHES
+    row = parsed.quarantine.iloc[0]
+    assert (row[c.SOURCE_LINE], row[c.FIELD]) == (6, column) and reason in row[c.REASON]
+    assert row[c.REASON].startswith(VALUE_DROPPED)
+    odds = parsed.odds
+    assert odds[c.PRICE].between(1, 1000, inclusive="right").all()
+    handicap = odds.loc[odds[c.MARKET] == c.MARKET_ASIAN_HANDICAP, c.LINE]
+    assert (handicap.abs() <= 10).all() and ((handicap * 4) % 1 == 0).all()
+    assert len(odds) < len(plain.odds) or column in {"HS", "HR", "HY"}
+
+
+def test_too_many_goals_reject_the_line(league: SimulatedLeague, tmp_path: Path) -> None:
+    header, lines = split(file_bytes(league.matches, tmp_path))
+    lines[2] = set_field(set_field(lines[2], header, "FTHG", "31"), header, "FTR", "H")
+    parsed = parse(join(header, lines))
+    assert len(parsed.matches) == N_MATCHES - 1
+    assert "not a whole number from 0 to 30: '31'" in parsed.quarantine[c.REASON].iloc[0]
+
+
+def test_over_under_column_with_an_impossible_line_is_not_a_price_column() -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,B365>" + "9" * 40 + ".5,B365>3.5"
+    parsed = parse(f"{header}\nE0,13/08/2023,Arsenal,Chelsea,1,0,H,1.9,2.1\n".encode())
+    assert parsed.odds[c.LINE].tolist() == [3.5]
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [('"Arsenal"""', False), ('"Arsenal"', True), ('"Nott\'m Forest"', True), ('"Ars""enal"', False)],
+)
+def test_quoted_team_names_are_unescaped_as_rfc_4180_says(name: str, kept: bool) -> None:
+    """RFC 4180: a doubled quote inside a quoted field is one quote, so ``"Arsenal\"\""`` is ``Arsenal\"``.
+
+    A quote is no club's name: the line is rejected, no team ``Arsenal"`` is created.
+    """
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR"
+    content = f"{header}\nE0,12/08/2023,{name},Chelsea,1,0,H\nE0,13/08/2023,Everton,Fulham,0,0,D\n".encode()
+    parsed = parse(content)
+    unescaped = name[1:-1].replace('""', '"')
+    assert set(parsed.matches[c.HOME]) == ({unescaped, "Everton"} if kept else {"Everton"})
+    assert 'Arsenal"' not in set(parsed.matches[c.HOME])
+    if not kept:
+        row = parsed.quarantine.iloc[0]
+        assert (row[c.SOURCE_LINE], row[c.FIELD]) == (2, "HomeTeam") and "not a club name" in row[c.REASON]
+
+
+def test_malformed_quoting_rejects_the_line() -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR"
+    lines = [header, 'E0,12/08/2023,"Arse"nal,Chelsea,1,0,H', "E0,13/08/2023,Everton,Fulham,0,0,D"]
+    content = "\n".join(lines).encode()
+    parsed = parse(content)
+    assert parsed.matches[c.HOME].tolist() == ["Everton"]
+    assert parsed.quarantine[c.REASON].iloc[0].startswith("malformed quoting")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"Div,Date,Home\rTeam,AwayTeam\nE0,12/08/2023,Arsenal,Chelsea\n", "header is not UTF-8 text"),
+        (b'Div,Date,"HomeTeam,AwayTeam\nE0,12/08/2023,Arsenal,Chelsea\n', "header is not CSV"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\r\n\x00", "not a CSV file but gzip-compressed data"),
+        ("Div,Date,HomeTeam,AwayTeam\n".encode("utf-16"), "not a CSV file but UTF-16 text"),
+        (b"Div,Date,HomeTeam,AwayTeam,FTHG,FTHG\n", "header names FTHG more than once"),
+    ],
+)
+def test_bad_headers_reject_the_file_without_raising(content: bytes, reason: str) -> None:
+    parsed = parse(content)
+    assert parsed.matches.empty and len(parsed.quarantine) == 1
+    assert reason in parsed.quarantine[c.REASON].iloc[0]
+    assert parsed.rejection is not None and reason in parsed.rejection
+
+
+def test_file_over_the_size_limit_is_rejected_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scoreline.sources.football_data_parser.MAX_FILE_BYTES", 100)
+    content = b"Div,Date,HomeTeam,AwayTeam\n" + b"E0,13/08/2023,Arsenal,Chelsea\n" * 10
+    parsed = parse(content)
+    assert parsed.matches.empty
+    assert parsed.quarantine[c.REASON].iloc[0] == f"{FILE_REJECTED}: {len(content)} bytes, over 100"

@@ -6,14 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from scoreline.models.catalogue import model_names
-from scoreline.pipelines.backtest import BacktestConfig, run_backtest
-from scoreline.pipelines.data import load_match_data
-from scoreline.sources.seasons import parse_season_range
 
 ALL_MODELS = ",".join(model_names())
 
@@ -25,7 +19,9 @@ def _split(value: str) -> tuple[str, ...]:
 def backtest_command(
     leagues: str = typer.Option(..., "--leagues", help="Test leagues, e.g. E0,SP1."),
     test_seasons: str = typer.Option(..., "--test-seasons", help="Seasons to predict, e.g. 2122-2425."),
-    models: str = typer.Option(ALL_MODELS, "--models", help="Catalogue models, comma-separated."),
+    models: str = typer.Option(
+        ALL_MODELS, "--models", help="Catalogue models, comma-separated (see scoreline models --catalogue)."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -38,7 +34,14 @@ def backtest_command(
     as_json: bool = typer.Option(False, "--json", help="Print the pooled metrics as JSON."),
 ) -> None:
     """Refit every model each matchweek on past matches, predict the round, score against the market."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from scoreline.leagues import with_training_divisions
+    from scoreline.pipelines.backtest import BacktestConfig, run_backtest
+    from scoreline.pipelines.data import load_match_data
+    from scoreline.sources.seasons import parse_season_range
 
     test_leagues = _split(leagues)
     all_leagues = with_training_divisions(test_leagues, _folders(from_dir))

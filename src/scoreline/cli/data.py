@@ -75,3 +75,15 @@ def summary_command(
         typer.echo(json.dumps(document))
     else:
         Console().print(summary_table(document))
+
+
+def use_store(db: str | None) -> None:
+    """Make ``--db`` the store of this process: commands whose steps read the settings (``run``) use it."""
+    if db is None:
+        return
+    import os
+
+    from scoreline.settings import get_settings
+
+    os.environ["SCORELINE_DB_URL"] = db
+    get_settings.cache_clear()

@@ -35,7 +35,13 @@ def build_command(
         Path | None, typer.Option("--out", help="Parquet file to write (default: under SCORELINE_HOME).")
     ] = None,
     cutoff: Annotated[
-        str | None, typer.Option("--cutoff", help="Only matches kicked off before this update features.")
+        str | None,
+        typer.Option(
+            "--cutoff",
+            metavar="DATE",
+            help="Use only results of matches that kicked off before DATE (YYYY-MM-DD); later matches get "
+            "the values as of DATE. Default: every result.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:

@@ -42,13 +42,15 @@ def _print_report(console: Console, report: IngestReport, store: Store) -> None:
     console.print(
         f"{len(report.files)} files: {report.count(FileStatus.STORED)} stored, "
         f"{report.count(FileStatus.REPLACED)} replaced, {report.count(FileStatus.UNCHANGED)} unchanged, "
-        f"{report.count(FileStatus.FAILED)} failed; {totals['matches']:,} matches, "
+        f"{len(report.failed)} failed; {totals['matches']:,} matches, "
         f"{totals['odds_rows']:,} odds rows and {totals['quarantined']:,} quarantined rows written.",
         soft_wrap=True,
     )
     for outcome in report.failed:
         console.print(
-            f"[red]failed[/red] {outcome.source_file}: {outcome.error}", highlight=False, soft_wrap=True
+            f"[red]{outcome.status.value}[/red] {outcome.source_file}: {outcome.error}",
+            highlight=False,
+            soft_wrap=True,
         )
     stored = summary_document(store.summary())["totals"]
     assert isinstance(stored, dict)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url
-from scoreline.insights.clustering import COVARIANCE_TYPES, METHODS, Method
-from scoreline.pipelines.insights import cluster_insights_from_store
-from scoreline.sources.seasons import parse_season_range
+
+if TYPE_CHECKING:  # the clustering imports scikit-learn: loaded by the command, not by `scoreline --help`
+    from scoreline.insights.clustering import Method
 
 insights_app = typer.Typer(help="Insights beside the models: playing-style clusters.", no_args_is_help=True)
 
@@ -28,7 +28,7 @@ def clusters_command(
     predictions: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help=_PREDICTIONS_HELP)
     ] = None,
-    method: Annotated[str, typer.Option(help=f"Reported clustering: {' or '.join(METHODS)}.")] = "gmm",
+    method: Annotated[str, typer.Option(help="Reported clustering: gmm or kmeans.")] = "gmm",
     covariance: Annotated[
         str, typer.Option(help="Gaussian-mixture covariance: auto (by BIC), full, tied, diag or spherical.")
     ] = "auto",
@@ -38,6 +38,11 @@ def clusters_command(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cluster team-seasons by playing style and report what the styles mean for results."""
+    from scoreline.insights.clustering import COVARIANCE_TYPES, METHODS
+    from scoreline.pipelines.insights import cluster_insights_from_store
+    from scoreline.redaction import redact
+    from scoreline.sources.seasons import parse_season_range
+
     if method not in METHODS:
         raise typer.BadParameter(f"choose one of {', '.join(METHODS)}", param_hint="--method")
     if covariance not in ("auto", *COVARIANCE_TYPES):
@@ -64,7 +69,7 @@ def clusters_command(
             seed=seed,
         )
     except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {redact(str(error))}", err=True)
         raise typer.Exit(1) from error
     analysis = outputs.analysis
     stability = analysis.stability

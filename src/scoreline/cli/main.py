@@ -9,6 +9,7 @@ import typer
 from scoreline import __version__
 from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
+from scoreline.cli.doctor import doctor_command
 from scoreline.cli.features import features_app
 from scoreline.cli.fixtures import fixtures_app
 from scoreline.cli.ingest import ingest_command
@@ -18,13 +19,13 @@ from scoreline.cli.run import run_command
 from scoreline.cli.serve import predict_command, serve_command
 from scoreline.cli.stage import stage_command
 from scoreline.cli.train import models_app
-from scoreline.settings import get_settings
 
 app = typer.Typer(
     name="scoreline",
     help="Football match prediction, end to end: data, features, models, backtests, serving.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: flags without typer's "<bool>" placeholder, and rich is not loaded
 )
 
 
@@ -42,6 +43,8 @@ def main(
     ),
 ) -> None:
     """scoreline: football match prediction you can check against the market."""
+    from scoreline.settings import get_settings  # pydantic: loaded when a command runs, not for --help
+
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "alembic", "mlflow", "urllib3", "httpx", "numba"):
@@ -61,3 +64,4 @@ app.add_typer(ledger_app, name="ledger")
 app.command("serve")(serve_command)
 app.command("predict")(predict_command)
 app.add_typer(insights_app, name="insights")
+app.command("doctor")(doctor_command)

@@ -5,35 +5,27 @@ from __future__ import annotations
 import functools
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from scoreline.serving.opening_odds import (
-    OddsUnavailableError,
-    OpeningPriceLookup,
-    store_opening_prices,
-    with_opening_prices,
-)
-from scoreline.serving.provider import (
-    DEFAULT_MODEL_REF,
-    ModelNotFoundError,
-    ModelProvider,
-    RegistryModelProvider,
-    RegistryUnavailableError,
-    check_model_ref,
-)
-from scoreline.serving.schemas import FixtureIn, PredictionOut
-from scoreline.serving.service import Fixture, OpeningOddsError, PredictionService
-from scoreline.serving.snapshot import StoreFixtureSource, UnknownNamesError
-from scoreline.settings import get_settings
+from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url
 
+if TYPE_CHECKING:  # the serving code loads pandas and scikit-learn: imported by the commands that use it
+    from rich.table import Table
+
+    from scoreline.serving.opening_odds import OpeningPriceLookup
+    from scoreline.serving.provider import ModelProvider
+    from scoreline.serving.schemas import FixtureIn, PredictionOut
+    from scoreline.serving.snapshot import StoreFixtureSource
+
+DEFAULT_MODEL_REF = "champion"  # scoreline.serving.provider.DEFAULT_MODEL_REF, literal to keep --help fast
 MODEL_HELP = "Alias (champion, challenger, previous_champion) or version number of the registered model."
 
 
 def _model_ref(value: str) -> str:
+    from scoreline.serving.provider import check_model_ref
+
     try:
         return check_model_ref(value)
     except ValueError as error:
@@ -44,14 +36,19 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     model: str = typer.Option(DEFAULT_MODEL_REF, "--model", callback=_model_ref, help=MODEL_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
 ) -> None:
     """Serve the prediction API and the dashboard (JSON logs on stderr)."""
     import uvicorn
 
     from scoreline.serving import create_app
     from scoreline.serving.observability import configure_json_logging
+    from scoreline.settings import get_settings
 
     settings = get_settings()
+    if db is not None:
+        settings = settings.model_copy(update={"db_url": db})
+    typer.echo(serving_banner(host, port, model))
     configure_json_logging(settings.log_level)
     uvicorn.run(
         create_app(settings, model=model, tune_gc=True),
@@ -59,6 +56,16 @@ def serve_command(
         port=port,
         log_config=None,
         access_log=False,
+    )
+
+
+def serving_banner(host: str, port: int, model: str) -> str:
+    """Where ``serve`` listens: the dashboard and API docs URLs (a wildcard host shown as localhost)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    base = f"http://{shown}:{port}"
+    return (
+        f"Serving model {model!r}: dashboard {base}/ (past fixtures: {base}/?as_of=YYYY-MM-DD), "
+        f"API docs {base}/docs. Ctrl+C stops."
     )
 
 
@@ -74,6 +81,10 @@ def predict_fixture(
     A market model uses the fixture's odds, else ``opening_prices`` (default: the store's), else raises
     :class:`~scoreline.serving.service.OpeningOddsError`.
     """
+    from scoreline.serving.opening_odds import store_opening_prices, with_opening_prices
+    from scoreline.serving.schemas import PredictionOut
+    from scoreline.serving.service import Fixture, PredictionService
+
     league, home, away = source.snapshot().directory.resolve(fixture.league, fixture.home, fixture.away)
     service = PredictionService(provider.load(model))
     odds = None if fixture.odds is None else (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
@@ -96,6 +107,8 @@ def parse_odds(text: str | None) -> dict[str, str] | None:
 
 
 def _table(prediction: PredictionOut) -> Table:
+    from rich.table import Table
+
     table = Table(
         title=f"{prediction.home} v {prediction.away} "
         f"({prediction.league}, {prediction.kickoff:%Y-%m-%d %H:%M})",
@@ -129,6 +142,7 @@ def predict_command(
     league: str = typer.Option(..., "--league", help="football-data division code, e.g. E0."),
     kickoff: str | None = typer.Option(None, "--kickoff", help="ISO 8601 kickoff (default: now)."),
     model: str = typer.Option(DEFAULT_MODEL_REF, "--model", callback=_model_ref, help=MODEL_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON answer instead of a table."),
     odds: str | None = typer.Option(
         None,
@@ -137,6 +151,16 @@ def predict_command(
     ),
 ) -> None:
     """Predict one fixture with the registered model (the API's prediction code, without a server)."""
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from scoreline.serving.opening_odds import OddsUnavailableError
+    from scoreline.serving.provider import ModelNotFoundError, RegistryModelProvider, RegistryUnavailableError
+    from scoreline.serving.schemas import FixtureIn
+    from scoreline.serving.service import OpeningOddsError
+    from scoreline.serving.snapshot import StoreFixtureSource, UnknownNamesError
+    from scoreline.settings import get_settings
+
     settings = get_settings()
     try:
         when = kickoff or datetime.now().replace(microsecond=0).isoformat()
@@ -149,7 +173,7 @@ def predict_command(
         raise typer.Exit(2) from None
     try:
         prediction = predict_fixture(
-            RegistryModelProvider(settings), StoreFixtureSource(settings.resolved_db_url), fixture, model
+            RegistryModelProvider(settings), StoreFixtureSource(resolve_db_url(db)), fixture, model
         )
     except UnknownNamesError as error:
         typer.echo(f"error: {error}", err=True)

@@ -1,9 +1,17 @@
 """Ingestion: source files -> parser -> store, one transaction per file.
 
 For every file: read its bytes, hash them, skip the file when the store already holds that exact content,
-otherwise parse it and write it (replacing the file's previous rows). A file that cannot be read or parsed is
-reported with its error and the others go on; nothing of a failed file is written. Database errors (server
-gone, disk full) stop the run: the files written so far stay, the current one is rolled back.
+otherwise parse it and write it (replacing the file's previous rows). Files are isolated: whatever one file
+holds, the others are stored.
+
+* A file whose content is refused as a whole (not a football-data CSV, dates of both orders, a ``Div`` other
+  than its folder's, no valid row) is *quarantined*: its quarantine rows (file, line, field, reason) replace
+  what it stored before, no match is stored, and it counts as failed in this run and in every later run
+  while it is unchanged.
+* A file that cannot be read, parsed or written (an I/O error, a value the database refuses, a bug in the
+  parser) *fails*: nothing of it is written and the error is reported.
+* Database errors other than a refused value (server gone, disk full) stop the run: the files written so far
+  stay, the current one is rolled back.
 
 :func:`ingest_fixtures` does the same for football-data's ``fixtures.csv``: its fixtures replace the
 scheduled fixtures of the leagues it lists (``Store.write_fixtures``), an unchanged file is skipped.
@@ -22,10 +30,13 @@ from enum import StrEnum
 from itertools import islice
 from typing import Protocol
 
+import sqlalchemy as sa
+
 from scoreline.sources.fixtures import parse_fixtures
 from scoreline.sources.football_data import SourceUnavailableError
-from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
+from scoreline.sources.football_data_parser import ParsedFile, parse_football_data, rejection_reason
 from scoreline.store import PreparedFile, Store, prepare
+from scoreline.store.bulk import is_data_error
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +63,7 @@ class FileStatus(StrEnum):
     STORED = "stored"  # new file
     REPLACED = "replaced"  # changed file: previous rows replaced
     UNCHANGED = "unchanged"  # same content already stored: skipped
+    QUARANTINED = "quarantined"  # content refused as a whole: its quarantine rows stored, no match
     FAILED = "failed"  # could not be read, parsed or written: nothing stored
 
 
@@ -80,8 +92,8 @@ class IngestReport:
 
     @property
     def failed(self) -> tuple[FileOutcome, ...]:
-        """The files that could not be ingested."""
-        return tuple(outcome for outcome in self.files if outcome.status is FileStatus.FAILED)
+        """The files that could not be ingested or were quarantined whole."""
+        return tuple(outcome for outcome in self.files if outcome.status in _FAILED)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +128,7 @@ def ingest(
     ``read_ahead`` files ahead while this thread writes, in file order (DuckDB and Arrow release the GIL).
     """
     known = store.ingested_hashes()
+    refused = _refused_files(store)
     outcomes = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoreline-parse") as reader:
         queue: deque[Future[_Read]] = deque()
@@ -126,20 +139,30 @@ def ingest(
             read = queue.popleft().result()
             for source in islice(upcoming, 1):
                 queue.append(reader.submit(_read, source, known.get(source.source_file), parse))
-            outcome = _write(store, read)
+            outcome = _write(store, read, refused)
             outcomes.append(outcome)
             if progress is not None:
                 progress(outcome)
     report = IngestReport(tuple(outcomes))
     logger.info(
-        "ingested %d files: %d stored, %d replaced, %d unchanged, %d failed",
+        "ingested %d files: %d stored, %d replaced, %d unchanged, %d failed (%d of them quarantined)",
         len(outcomes),
         report.count(FileStatus.STORED),
         report.count(FileStatus.REPLACED),
         report.count(FileStatus.UNCHANGED),
-        report.count(FileStatus.FAILED),
+        len(report.failed),
+        report.count(FileStatus.QUARANTINED),
     )
     return report
+
+
+_FAILED = (FileStatus.QUARANTINED, FileStatus.FAILED)
+
+
+def _refused_files(store: Store) -> set[str]:
+    """Stored files whose content was refused whole: rows quarantined, no match stored."""
+    files = store.read_ingested_files()
+    return set(files.loc[(files["matches"] == 0) & (files["quarantined"] > 0), "source_file"])
 
 
 @dataclass(frozen=True)
@@ -164,30 +187,51 @@ def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read
         return _Read(name, sha, parsed, prepare(parsed))
     except (OSError, ValueError, SourceUnavailableError) as exc:
         return _Read(name, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a parser bug on one file must not stop the others: reported, traceback logged
+        logger.exception("%s: internal error while parsing", name)
+        return _Read(name, error=f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
 
 
-def _write(store: Store, read: _Read) -> FileOutcome:
+INTERNAL_ERROR = "internal error"  # error prefix of a file the parser could not handle (a bug to report)
+
+
+def _write(store: Store, read: _Read, refused: set[str]) -> FileOutcome:
     name = read.source_file
     if read.parsed is None or read.sha256 is None:
         if read.error is not None:
             logger.error("%s: not ingested: %s", name, read.error)
             return FileOutcome(name, FileStatus.FAILED, error=read.error)
-        return FileOutcome(name, FileStatus.UNCHANGED)
+        return _unchanged(store, name, refused)
     try:
         result = store.write_parsed_file(read.parsed, read.sha256, read.prepared)
-    except ValueError as exc:
-        logger.error("%s: not ingested: %s", name, exc)
-        return FileOutcome(name, FileStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    except (ValueError, sa.exc.DBAPIError) as exc:
+        if isinstance(exc, sa.exc.DBAPIError) and not is_data_error(exc):
+            raise  # the database itself failed: stop the run
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        logger.error("%s: not ingested (rolled back): %s", name, error)
+        return FileOutcome(name, FileStatus.FAILED, error=error)
     if result.skipped:
-        return FileOutcome(name, FileStatus.UNCHANGED)
+        return _unchanged(store, name, refused)
+    rejected = result.matches == 0 and result.quarantined > 0
+    if rejected:
+        logger.warning("%s: quarantined whole: %s", name, read.parsed.rejection)
     return FileOutcome(
         name,
-        FileStatus.REPLACED if result.replaced else FileStatus.STORED,
+        FileStatus.QUARANTINED if rejected else FileStatus.REPLACED if result.replaced else FileStatus.STORED,
         rows_read=read.parsed.rows_read,
         matches=result.matches,
         odds_rows=result.odds_rows,
         quarantined=result.quarantined,
+        error=read.parsed.rejection if rejected else None,
     )
+
+
+def _unchanged(store: Store, name: str, refused: set[str]) -> FileOutcome:
+    """An unchanged file; still quarantined (failed) when its stored content was refused whole."""
+    if name not in refused:
+        return FileOutcome(name, FileStatus.UNCHANGED)
+    reason = rejection_reason(store.read_quarantine(source_file=name))
+    return FileOutcome(name, FileStatus.QUARANTINED, error=f"unchanged since quarantined: {reason}")
 
 
 class FixturesSourceLike(Protocol):

@@ -7,22 +7,35 @@ Decisions (the quirks list of the data README is the spec):
 
 * Blank and comma-only lines are skipped: not counted in ``rows_read`` and not quarantined.
 * A line is *rejected* (whole row to quarantine, no match, no odds) for: undecodable bytes, control
-  characters, wrong field count, a repeated header line, a missing/unparseable/impossible date or one
-  outside the season (1 June of the start year to 31 August of the end year), a missing home or away team,
-  home == away, goals that are non-numeric, negative or fractional, a half-given result, an FTR that is not
-  H/D/A or disagrees with the goals, a Div other than the file's, and a duplicate natural key (league, date,
-  home, away) within the file (the later line is rejected). One quarantine row per rejected line; ``field``
-  lists the failing columns (comma-separated), ``reason`` all reasons.
-* A bad *value* outside the key/result (a price that is not a number > 1, an unreadable handicap line, a
-  non-numeric or negative statistic or half-time score, an unreadable kickoff time) drops only that value:
-  the match is kept, and a quarantine row with ``field`` = the column and a reason starting with
-  :data:`VALUE_DROPPED` records it.
+  characters, wrong field count, malformed quoting, a repeated header line, a missing/unparseable/impossible
+  date or one outside the season (1 June of the start year to 31 August of the end year), a missing home or
+  away team or one that is no club's name (characters other than letters, digits and ``&'.()/-``, or over
+  :data:`MAX_TEAM_NAME_CHARS`), home == away, goals that are non-numeric, negative, fractional or over
+  :data:`COUNT_LIMITS`, a half-given result, an FTR that is not H/D/A or disagrees with the goals, a Div other
+  than the file's, and a duplicate natural key (league, date, home, away) within the file (the later line is
+  rejected). One quarantine row per rejected line; ``field`` lists the failing columns (comma-separated),
+  ``reason`` all reasons.
+* Quoted fields are unescaped as RFC 4180 says (a doubled quote is one quote): ``"Arsenal\"\"\"`` is
+  ``Arsenal"``, which is no club's name.
+* A bad *value* outside the key/result drops only that value: a price that is not a number in
+  (1, :data:`MAX_PRICE`], a handicap line that is not a quarter goal within +-:data:`MAX_HANDICAP_LINE` (its
+  prices dropped with it), a statistic or half-time score that is not a whole number within
+  :data:`COUNT_LIMITS`, an unreadable kickoff time. The match is kept, and a quarantine row with ``field`` =
+  the column and a reason starting with :data:`VALUE_DROPPED` records it. Over/under columns whose name
+  gives no plausible goal line are not read as prices. So the database never sees a value it cannot hold.
 * Blank FTHG/FTAG/FTR (abandoned or unplayed) keep the fixture with missing goals and result. Blank FTR with
   goals given is derived from the goals.
-* Dates ``dd/mm/yy`` and ``dd/mm/yyyy`` (and ISO ``yyyy-mm-dd``) are recognised by the length of the year
-  part, so each file's format is detected without configuration.
-* A file that is empty, undecodable or has no ``Date``/``HomeTeam``/``AwayTeam`` header gives zero matches and
-  a single quarantine row at line 0 (empty) or 1 (header).
+* Dates ``dd/mm/yy``, ``dd/mm/yyyy`` and ISO ``yyyy-mm-dd`` are recognised by their shape; the day/month
+  order is decided per file from all its dates: a date that exists in one order only decides, and when all
+  exist in both orders the season window decides. A file whose dates mix the orders, or fit both equally,
+  is *rejected whole* rather than guessed, as is a file whose ``Div`` names another league than its folder
+  (or the ``league`` argument): every data line is quarantined with ``field`` ``Date``/``Div`` and a reason
+  starting with :data:`FILE_REJECTED`.
+* A file that is empty, larger than :data:`MAX_FILE_BYTES`, binary (gzip, zip, UTF-16...), undecodable, not
+  CSV at its header, without a ``Date``/``HomeTeam``/``AwayTeam`` header or naming a match column twice gives
+  zero matches and a single quarantine row at line 0 (file) or 1 (header).
+* :attr:`ParsedFile.rejection` says why a file gave no match although it had content: such a file is
+  quarantined whole by the ingest pipeline and counts as failed.
 """
 
 from __future__ import annotations
@@ -31,8 +44,9 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Final
@@ -53,8 +67,15 @@ HEADER_FIELD: Final = "header"
 FILE_FIELD: Final = "file"
 REQUIRED_COLUMNS: Final = ("Date", "HomeTeam", "AwayTeam")
 HEADER_ALIASES: Final = {"HT": "HomeTeam", "AT": "AwayTeam"}  # very old football-data files
-MAX_COUNT: Final = 999  # larger goal or statistic counts are typos
+FILE_REJECTED: Final = "file rejected"  # reason prefix when a file's content is refused as a whole
 MAX_RAW_CHARS: Final = 2000  # longer lines are cut in the quarantine's raw text
+MAX_FILE_BYTES: Final = 32 * 2**20  # real season files are under 300 KB
+MAX_PRICE: Final = 1000.0  # the mirror's largest price is 238; larger ones are typos or overflows
+MAX_HANDICAP_LINE: Final = 10.0  # Asian handicap lines are quarter goals within +-10 (mirror: -4 to +3.5)
+LINE_STEP: Final = 0.25
+MAX_TEAM_NAME_CHARS: Final = 60
+# characters a club's name may hold besides letters and digits (the mirror's names use space & ' - .)
+_TEAM_NAME = re.compile(r"(?:[^\W_]|[ &'.()/-])+")
 
 STAT_SOURCE_COLUMNS: Final = {
     "HS": c.HOME_SHOTS, "AS": c.AWAY_SHOTS, "HST": c.HOME_SHOTS_ON_TARGET, "AST": c.AWAY_SHOTS_ON_TARGET,
@@ -63,19 +84,27 @@ STAT_SOURCE_COLUMNS: Final = {
 }  # fmt: skip
 HALF_TIME_SOURCE_COLUMNS: Final = {"HTHG": c.HOME_GOALS_HT, "HTAG": c.AWAY_GOALS_HT}
 COUNT_SOURCE_COLUMNS: Final = ("FTHG", "FTAG", *HALF_TIME_SOURCE_COLUMNS, *STAT_SOURCE_COLUMNS)
+# the largest sane count per column, well above the mirror's maxima (goals 13, shots 46, fouls 77, corners 26,
+# yellow cards 10, red cards 9): larger values are typos
+COUNT_LIMITS: Final = {
+    "FTHG": 30, "FTAG": 30, "HTHG": 30, "HTAG": 30, "HS": 99, "AS": 99, "HST": 99, "AST": 99,
+    "HF": 99, "AF": 99, "HC": 50, "AC": 50, "HY": 20, "AY": 20, "HR": 11, "AR": 11,
+}  # fmt: skip
 # columns read into the match frame, or deliberately not used (half-time result, other statistics)
 MATCH_SOURCE_COLUMNS: Final = frozenset(
     {"Div", "Date", "Time", "HomeTeam", "AwayTeam", "FTR", "Referee", "HTR", *COUNT_SOURCE_COLUMNS,
      "Attendance", "HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC", "HTT", "ATT"}
 )  # fmt: skip
 
-_DATE_FORMATS: Final = (
-    (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%d/%m/%y"),
-    (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%d/%m/%Y"),
-    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "%Y-%m-%d"),
-)
+_SLASH_DATE = re.compile(r"(?P<first>\d{1,2})/(?P<second>\d{1,2})/(?P<year>\d{2}|\d{4})")
+_ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})")
 _TIME = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::00)?")
 _RESULTS: Final = ("H", "D", "A")
+_NOT_CSV: Final = {
+    b"\x1f\x8b": "gzip-compressed data", b"PK\x03\x04": "a zip archive (xlsx?)", b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel/Office document", b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+}  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_BYTES: Final = np.array([(i < 32 and i not in (9, 10)) or i == 127 for i in range(256)])
 _OTHER_BLANK_BYTES: Final = np.array([i in (9, 13, 32) for i in range(256)])  # tab, CR, space
@@ -97,6 +126,23 @@ class ParsedFile:
     def rejected_lines(self) -> int:
         """Data lines rejected whole (``len(matches) + rejected_lines == rows_read``)."""
         return count_rejected_lines(self.quarantine)
+
+    @property
+    def rejection(self) -> str | None:
+        """Why nothing of the file can be stored (it has quarantined rows and no match), else ``None``."""
+        return rejection_reason(self.quarantine) if self.matches.empty else None
+
+
+def rejection_reason(quarantine: pd.DataFrame) -> str | None:
+    """Why a file that stored no match was refused: its first quarantine row (``None`` without any)."""
+    if quarantine.empty:
+        return None
+    first = quarantine.sort_values(c.SOURCE_LINE, kind="stable").iloc[0]
+    where = f"line {first[c.SOURCE_LINE]}, {first[c.FIELD]}"
+    rejected = count_rejected_lines(quarantine)
+    if str(first[c.REASON]).startswith(FILE_REJECTED) or first[c.FIELD] in (FILE_FIELD, HEADER_FIELD):
+        return f"{where}: {first[c.REASON]}"
+    return f"no valid row: {rejected} lines quarantined, e.g. {where}: {first[c.REASON]}"
 
 
 def count_rejected_lines(quarantine: pd.DataFrame) -> int:
@@ -206,8 +252,13 @@ def _split_lines(content: bytes) -> tuple[list[str], np.ndarray]:
     return lines, undecodable
 
 
+def _csv_fields(line: str) -> list[str]:
+    """A CSV line's fields unescaped per RFC 4180 (``"a""b"`` is ``a"b``); ``csv.Error`` if malformed."""
+    return next(csv.reader([line], strict=True), [])
+
+
 def _header_names(header_line: str) -> list[str]:
-    names = next(csv.reader([header_line]), [])
+    names = _csv_fields(header_line)
     return [HEADER_ALIASES.get(normalise_column_name(name), normalise_column_name(name)) for name in names]
 
 
@@ -277,7 +328,11 @@ def _tokenise(lines: list[str], numbers: np.ndarray, stats: _LineStats, n_fields
         frames.append(frame)
     rows, index = [], []
     for i in np.flatnonzero(~plain):  # fallback: quoted fields (rare)
-        fields = next(csv.reader([lines[i]]), [])
+        try:
+            fields = _csv_fields(lines[i])
+        except csv.Error as error:
+            problems[int(numbers[i])] = f"malformed quoting: {error}"
+            continue
         if len(fields) < n_fields or any(field for field in fields[n_fields:]):
             problems[int(numbers[i])] = f"wrong field count: expected {n_fields}, got {len(fields)}"
         else:
@@ -436,17 +491,29 @@ def _per_unique(values: np.ndarray, convert: Callable[[np.ndarray], np.ndarray])
     return convert(np.asarray(uniques, dtype=object))[codes]
 
 
-def _parse_dates(texts: np.ndarray) -> np.ndarray:
-    """Dates in any of :data:`_DATE_FORMATS`, chosen per value by its shape (NaT if none fits or invalid)."""
-    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
-    unmatched = np.ones(len(texts), dtype=bool)
-    for pattern, fmt in _DATE_FORMATS:
-        shaped = unmatched & np.array([bool(pattern.fullmatch(text)) for text in texts], dtype=bool)
-        if shaped.any():
-            parsed = pd.to_datetime(pd.Series(texts[shaped]), format=fmt, errors="coerce")
-            out[shaped] = parsed.to_numpy(dtype="datetime64[ns]")
-            unmatched &= ~shaped
-    return out
+def _date_or_nat(year: int, month: int, day: int) -> np.datetime64:
+    try:
+        return np.datetime64(date(year, month, day), "ns")
+    except ValueError:
+        return np.datetime64("NaT", "ns")
+
+
+def _date_readings(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each text read day-first and month-first (NaT where impossible); ISO ``yyyy-mm-dd`` reads one way."""
+    day_first = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    month_first = day_first.copy()
+    for i, text in enumerate(texts):
+        if match := _SLASH_DATE.fullmatch(text):
+            first, second, year = int(match["first"]), int(match["second"]), int(match["year"])
+            if len(match["year"]) == 2:
+                year += 1900 if year >= 69 else 2000  # strptime's %y pivot
+            day_first[i] = _date_or_nat(year, second, first)
+            month_first[i] = _date_or_nat(year, first, second)
+        elif match := _ISO_DATE.fullmatch(text):
+            day_first[i] = month_first[i] = _date_or_nat(
+                int(match["year"]), int(match["month"]), int(match["day"])
+            )
+    return day_first, month_first
 
 
 def _parse_times(texts: np.ndarray) -> np.ndarray:
@@ -467,20 +534,64 @@ def _season_window(season: str) -> tuple[np.datetime64, np.datetime64] | None:
     return np.datetime64(f"{start_year}-06-01", "ns"), np.datetime64(f"{start_year + 1}-08-31", "ns")
 
 
-def _check_date(cells: _Cells, season: str, problems: _Problems) -> np.ndarray:
+def _date_order(texts: np.ndarray, lines: np.ndarray, readings: tuple[np.ndarray, np.ndarray],
+                window: tuple[np.datetime64, np.datetime64] | None) -> tuple[int, str | None]:  # fmt: skip
+    """Which reading of ``readings`` (0 day-first, 1 month-first) the file's dates follow, or why none does.
+
+    A date that exists in one order only (``13/08/2023``, ``08/13/2023``) decides; dates of both kinds in one
+    file mix the orders. When every date exists in both orders, the season window decides if it excludes one
+    order; otherwise the order is unknown.
+    """
+    day_first, month_first = readings
+    day_valid, month_valid = ~np.isnat(day_first), ~np.isnat(month_first)
+    day_only, month_only = day_valid & ~month_valid, month_valid & ~day_valid
+
+    def example(mask: np.ndarray) -> str:
+        i = int(np.flatnonzero(mask)[0])
+        return f"line {lines[i]} '{texts[i]}'"
+
+    if day_only.any() and month_only.any():
+        return 0, (
+            f"dates mix day-first and month-first order ({example(day_only)} reads only day-first, "
+            f"{example(month_only)} only month-first)"
+        )
+    if day_only.any() or month_only.any():
+        return int(month_only.any()), None
+    differ = day_valid & month_valid & (day_first != month_first)
+    if not differ.any():
+        return 0, None
+    if window is not None:
+        fits = [bool(((dates >= window[0]) & (dates <= window[1]))[differ].all()) for dates in readings]
+        if fits[0] != fits[1]:
+            return int(fits[1]), None
+    return (
+        0,
+        f"every date reads both day-first and month-first (e.g. {example(differ)}): the order is unknown",
+    )
+
+
+def _check_date(cells: _Cells, season: str, problems: _Problems) -> tuple[np.ndarray, str | None]:
+    """The dates read in the file's one order, or why the file has no one order (mixed or ambiguous)."""
     text = cells.text("Date")
-    dates = _per_unique(text, _parse_dates)
+    codes, uniques = pd.factorize(text)
+    uniques = np.asarray(uniques, dtype=object)
+    readings = _date_readings(uniques)
+    window = _season_window(season)
+    first_lines = problems.lines[np.unique(codes, return_index=True)[1]]  # first line of each distinct text
+    order, reason = _date_order(uniques, first_lines, readings, window)
+    if reason is not None:
+        return np.full(cells.n, np.datetime64("NaT"), dtype="datetime64[ns]"), reason
+    dates = readings[order][codes]
     blank = text == ""
     problems.reject(blank, "Date", "missing date")
     unreadable = np.isnat(dates) & ~blank
     problems.reject(unreadable, "Date", "impossible or unreadable date " + cells.quoted("Date", unreadable))
-    window = _season_window(season)
     if window is not None:
         outside = ~np.isnat(dates) & ((dates < window[0]) | (dates > window[1]))
         problems.reject(
             outside, "Date", "date " + cells.quoted("Date", outside) + f" outside season {season}"
         )
-    return dates
+    return dates, None
 
 
 def _check_time(cells: _Cells, problems: _Problems) -> np.ndarray:
@@ -494,21 +605,22 @@ def _check_time(cells: _Cells, problems: _Problems) -> np.ndarray:
     return times
 
 
-def _count_problems(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
-    """Cells that are given but not a whole number from 0 to :data:`MAX_COUNT`."""
+def _count_problems(values: np.ndarray, blank: np.ndarray, columns: Sequence[str]) -> np.ndarray:
+    """Cells that are given but not a whole number from 0 to the column's :data:`COUNT_LIMITS`."""
+    limits = np.array([COUNT_LIMITS[column] for column in columns], dtype="float64")
     with np.errstate(invalid="ignore"):
-        return ~blank & ~((values >= 0) & (values <= MAX_COUNT) & (values == np.floor(values)))
+        return ~blank & ~((values >= 0) & (values <= limits) & (values == np.floor(values)))
 
 
 def _count_reasons(cells: _Cells, column: str, mask: np.ndarray) -> np.ndarray | str:
     if not mask.any():
         return ""
-    return f"not a whole number from 0 to {MAX_COUNT}: " + cells.quoted(column, mask)
+    return f"not a whole number from 0 to {COUNT_LIMITS[column]}: " + cells.quoted(column, mask)
 
 
 def _check_result(cells: _Cells, goals: np.ndarray, blank: np.ndarray, problems: _Problems) -> np.ndarray:
     """The result H/D/A ("" where unknown); bad goals or results reject the line."""
-    bad = _count_problems(goals, blank)
+    bad = _count_problems(goals, blank, COUNT_SOURCE_COLUMNS[:2])
     for j, column in enumerate(("FTHG", "FTAG")):
         problems.reject(bad[:, j], column, _count_reasons(cells, column, bad[:, j]))
     problems.reject(blank[:, 0] ^ blank[:, 1], "FTHG,FTAG", "only one team's goals given")
@@ -552,20 +664,27 @@ def _odds(cells: _Cells, ok: np.ndarray, specs: list[OddsColumn], matches: pd.Da
         return empty_odds()
     prices, blank = cells.numbers([spec.column for spec in specs])
     with np.errstate(invalid="ignore"):
-        invalid = ~blank & ~((prices > 1) & np.isfinite(prices)) & ok[:, None]
+        invalid = ~blank & ~((prices > 1) & (prices <= MAX_PRICE)) & ok[:, None]
     for bad in np.flatnonzero(invalid.any(axis=0)):
         column, mask = specs[bad].column, invalid[:, bad]
-        problems.drop(mask, column, "invalid price " + cells.quoted(column, mask) + " (must be a number > 1)")
+        reason = (
+            "invalid price " + cells.quoted(column, mask) + f" (must be a number > 1 and <= {MAX_PRICE:g})"
+        )
+        problems.drop(mask, column, reason)
     lines = np.repeat(
         np.array([np.nan if spec.line is None else spec.line for spec in specs])[None, :], cells.n, 0
     )
     line_names = sorted({spec.line_column for spec in specs if spec.line_column})
     if line_names:
         line_values, line_blank = cells.numbers(line_names)
-        unreadable = ~line_blank & ~np.isfinite(line_values) & ok[:, None]
+        unreadable = ~line_blank & ~_valid_handicap_lines(line_values) & ok[:, None]
+        line_values[unreadable] = np.nan
         for k in np.flatnonzero(unreadable.any(axis=0)):
             mask = unreadable[:, k]
-            reason = "unreadable handicap line " + cells.quoted(line_names[k], mask) + "; its prices dropped"
+            reason = (
+                "handicap line " + cells.quoted(line_names[k], mask)
+                + f" is not a quarter goal within +-{MAX_HANDICAP_LINE:g}; its prices dropped"
+            )  # fmt: skip
             problems.drop(mask, line_names[k], reason)
         position = {name: i for i, name in enumerate(line_names)}
         for j, spec in enumerate(specs):
@@ -594,22 +713,45 @@ def _odds(cells: _Cells, ok: np.ndarray, specs: list[OddsColumn], matches: pd.Da
     )
 
 
+def _valid_handicap_lines(values: np.ndarray) -> np.ndarray:
+    """Lines that are a multiple of :data:`LINE_STEP` within +-:data:`MAX_HANDICAP_LINE` (NaN is not)."""
+    with np.errstate(invalid="ignore"):
+        steps = values / LINE_STEP
+        return (np.abs(values) <= MAX_HANDICAP_LINE) & (steps == np.round(steps))
+
+
 # --- the parser ----------------------------------------------------------------------------------------
 
 
-def _file_league(div: np.ndarray, league: str | None, source_file: str) -> str:
+def _file_league(div: np.ndarray, expected: str) -> str:
+    """The league most lines' ``Div`` names (``expected`` when no line names one)."""
     given = div[div != ""]
-    if len(given):
-        values, counts = np.unique(given.astype(str), return_counts=True)
-        found = str(values[np.argmax(counts)])
-        if league is not None and league != found:
-            logger.warning(
-                "%s: Div column says %s, caller says %s; using %s", source_file, found, league, found
-            )
-        return found
-    if league is not None:
-        return league
-    return PurePosixPath(source_file).parent.name or PurePosixPath(source_file).stem
+    if not len(given):
+        return expected
+    values, counts = np.unique(given.astype(str), return_counts=True)
+    return str(values[np.argmax(counts)])
+
+
+def _club_names(names: np.ndarray) -> np.ndarray:
+    """Which ``names`` look like a club's name: letters, digits and ``&'.()/-`` only, not too long."""
+    return np.array(
+        [len(name) <= MAX_TEAM_NAME_CHARS and _TEAM_NAME.fullmatch(name) is not None for name in names],
+        dtype=bool,
+    )
+
+
+def _rejected_file(source_file: str, league: str, season: str, text: dict[int, str], field: str,
+                   reason: str) -> ParsedFile:  # fmt: skip
+    """Every data line quarantined with the reason the file's content was refused as a whole."""
+    logger.warning("%s: %s: %s", source_file, FILE_REJECTED, reason)
+    numbers = sorted(text)
+    quarantine = _quarantine_frame(
+        {c.SOURCE_FILE: source_file, c.SOURCE_LINE: np.array(numbers, dtype="int64"), c.LEAGUE: league,
+         c.SEASON: season, c.FIELD: field, c.REASON: f"{FILE_REJECTED}: {reason}",
+         c.RAW: [text[number][:MAX_RAW_CHARS] for number in numbers]},
+        len(numbers),
+    )  # fmt: skip
+    return ParsedFile(source_file, league, season, len(text), empty_matches(), empty_odds(), quarantine)
 
 
 @lru_cache(maxsize=512)
@@ -637,23 +779,40 @@ def parse_football_data(
     Never raises on bad content: file-level problems give a single quarantine row (see the module docstring).
     """
     fallback_league = league or PurePosixPath(source_file).parent.name
+
+    def problem(line: int, field: str, reason: str, raw: str = "") -> ParsedFile:
+        return _file_problem(source_file, fallback_league, season, line, field, reason, raw)
+
+    if len(content) > MAX_FILE_BYTES:
+        return problem(0, FILE_FIELD, f"{FILE_REJECTED}: {len(content):,} bytes, over {MAX_FILE_BYTES:,}")
+    binary = next((kind for magic, kind in _NOT_CSV.items() if content.startswith(magic)), None)
+    if binary is not None:
+        return problem(0, FILE_FIELD, f"{FILE_REJECTED}: not a CSV file but {binary}")
     if not content.strip():
-        return _file_problem(source_file, fallback_league, season, 0, FILE_FIELD, "empty file", "")
+        return problem(0, FILE_FIELD, "empty file")
     lines, undecodable = _split_lines(content)
     first = next((i for i, line in enumerate(lines) if line.strip(" ,\t\r")), None)
     if first is None:
-        return _file_problem(
-            source_file, fallback_league, season, 0, FILE_FIELD, "empty file (no header)", ""
-        )
+        return problem(0, FILE_FIELD, "empty file (no header)")
     header_line = lines[first]
-    header = _header_names(header_line)
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if undecodable[first] or missing or _CONTROL.search(header_line):
-        reason = f"not a football-data CSV: header lacks {', '.join(missing)}" if missing else (
-            "not a football-data CSV: header is not valid UTF-8 text")  # fmt: skip
-        return _file_problem(
-            source_file, fallback_league, season, first + 1, HEADER_FIELD, reason, header_line
+    if undecodable[first] or _CONTROL.search(header_line):
+        return problem(
+            first + 1, HEADER_FIELD, "not a football-data CSV: header is not UTF-8 text", header_line
         )
+    try:
+        header = _header_names(header_line)
+    except csv.Error as error:
+        return problem(
+            first + 1, HEADER_FIELD, f"not a football-data CSV: header is not CSV: {error}", header_line
+        )
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        reason = f"not a football-data CSV: header lacks {', '.join(missing)}"
+        return problem(first + 1, HEADER_FIELD, reason, header_line)
+    twice = sorted({name for name in header if name in MATCH_SOURCE_COLUMNS and header.count(name) > 1})
+    if twice:
+        reason = f"{FILE_REJECTED}: header names {', '.join(twice)} more than once"
+        return problem(first + 1, HEADER_FIELD, reason, header_line)
     return _parse_rows(lines, undecodable, first, header, source_file, season, league)
 
 
@@ -669,8 +828,13 @@ def _parse_rows(
     text, raw, line_problems = _read_lines(lines, undecodable, header_index, header)
     cells = _Cells(raw)
     div = cells.text("Div")
-    file_league = _file_league(div, league, source_file)
+    expected_league = league or PurePosixPath(source_file).parent.name
+    file_league = _file_league(div, expected_league)
     problems = _Problems(raw.index.to_numpy(dtype="int64"))
+    if expected_league and file_league != expected_league:
+        agreeing = int((div == file_league).sum())
+        reason = f"Div says {file_league} on {agreeing} of {cells.n} lines, not {expected_league}"
+        return _rejected_file(source_file, expected_league, season, text, "Div", reason)
     wrong_div = (div != "") & (div != file_league)
     problems.reject(wrong_div, "Div", "league " + cells.quoted("Div", wrong_div) + f" is not {file_league}")
 
@@ -681,13 +845,18 @@ def _parse_rows(
     away = _per_unique(cells.text("AwayTeam"), canonical)
     problems.reject(home == "", "HomeTeam", "missing home team")
     problems.reject(away == "", "AwayTeam", "missing away team")
+    for column, names in (("HomeTeam", home), ("AwayTeam", away)):
+        odd = (names != "") & ~_per_unique(names, _club_names)
+        problems.reject(odd, column, "not a club name: " + cells.quoted(column, odd))
     same = (home == away) & (home != "")
     problems.reject(same, "AwayTeam", "home and away are the same team " + cells.quoted("AwayTeam", same))
-    dates = _check_date(cells, season, problems)
+    dates, date_problem = _check_date(cells, season, problems)
+    if date_problem is not None:
+        return _rejected_file(source_file, file_league, season, text, "Date", date_problem)
     times = _check_time(cells, problems)
     values, blank = cells.numbers(list(COUNT_SOURCE_COLUMNS))
     result = _check_result(cells, values[:, :2], blank[:, :2], problems)
-    keep_value = ~_count_problems(values, blank)
+    keep_value = ~_count_problems(values, blank, COUNT_SOURCE_COLUMNS)
     for j, column in enumerate(COUNT_SOURCE_COLUMNS[2:], start=2):
         problems.drop(~keep_value[:, j], column, _count_reasons(cells, column, ~keep_value[:, j]))
     with np.errstate(invalid="ignore"):

@@ -58,6 +58,7 @@ BETBRAIN_LINE_COLUMN: Final = "BbAHh"
 BETBRAIN_CODES: Final = ("BbAv", "BbMx")
 # numbers of bookmakers Betbrain averaged over: not prices
 BOOKMAKER_COUNT_COLUMNS: Final = frozenset({"Bb1X2", "BbOU", "BbAH"})
+MAX_GOAL_LINE: Final = 15.0  # over/under columns name their line (>2.5); a larger one is not a price column
 
 _SUFFIX = re.compile(
     r"(?P<closing>C?)(?:(?P<side>[HDA])|(?P<ou>[<>])(?P<goals>\d+(?:\.\d+)?)|AH(?P<ah>[HA]))"
@@ -78,6 +79,11 @@ class OddsColumn:
     outcome: str
     line: float | None = None  # fixed goal line (over/under)
     line_column: str | None = None  # column holding the handicap line (Asian handicap)
+
+
+def is_goal_line(goals: float) -> bool:
+    """An over/under line a bookmaker could quote: a quarter goal from 0.25 to :data:`MAX_GOAL_LINE`."""
+    return 0 < goals <= MAX_GOAL_LINE and (goals / 0.25).is_integer()
 
 
 def normalise_column_name(name: str) -> str:
@@ -111,8 +117,11 @@ def _spec(column: str, code: str, match: re.Match[str], header: set[str]) -> Odd
             return None
         return OddsColumn(column, bookmaker, c.MARKET_1X2, timing, _SIDES[match["side"]])
     if match["ou"]:
+        goals = float(match["goals"])
+        if not is_goal_line(goals):
+            return None
         outcome = "over" if match["ou"] == ">" else "under"
-        return OddsColumn(column, bookmaker, c.MARKET_OVER_UNDER, timing, outcome, line=float(match["goals"]))
+        return OddsColumn(column, bookmaker, c.MARKET_OVER_UNDER, timing, outcome, line=goals)
     line_column = _line_column_for(code, closing, header)
     if line_column is None:
         return None

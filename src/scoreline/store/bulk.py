@@ -57,6 +57,12 @@ def _insert_duckdb(conn: sa.Connection, table: str, arrow: pa.Table) -> None:
     raw.unregister(view)
 
 
+def is_data_error(exc: BaseException) -> bool:
+    """Whether the database refused a value (out of range, not convertible), not the connection or disk."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    return isinstance(exc, sa.exc.DataError) or isinstance(orig, (duckdb.DataError, psycopg.DataError))
+
+
 def _as_sqlalchemy_error(statement: str, exc: Exception, integrity: type[Exception]) -> sa.exc.DBAPIError:
     """The error SQLAlchemy would have raised for a driver error (``IntegrityError`` for constraints)."""
     kind = sa.exc.IntegrityError if isinstance(exc, integrity) else sa.exc.DBAPIError
