@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url, summary_document
-from scoreline.pipelines.ingest import FileOutcome, FileStatus, IngestReport, ingest
-from scoreline.sources.football_data import (
-    DEFAULT_LEAGUES,
-    SourceFile,
-    SourceUnavailableError,
-    discover_local,
-    fetch_football_data,
-)
-from scoreline.sources.seasons import parse_season_range
-from scoreline.store import Store
+
+if TYPE_CHECKING:  # the ingest code loads pandas and SQLAlchemy: imported when the command runs
+    from rich.console import Console
+
+    from scoreline.pipelines.ingest import FileOutcome, IngestReport
+    from scoreline.sources.football_data import SourceFile
+    from scoreline.store import Store
 
 DEFAULT_SEASONS = "1516-2425"
 
@@ -32,12 +27,17 @@ def _split(values: str | None) -> list[str] | None:
 
 
 def _sources(from_dir: Path | None, leagues: list[str] | None, seasons: str | None) -> list[SourceFile]:
+    from scoreline.sources.football_data import DEFAULT_LEAGUES, discover_local, fetch_football_data
+    from scoreline.sources.seasons import parse_season_range
+
     if from_dir is not None:
         return discover_local(from_dir, leagues, parse_season_range(seasons) if seasons else None)
     return fetch_football_data(leagues or DEFAULT_LEAGUES, parse_season_range(seasons or DEFAULT_SEASONS))
 
 
 def _print_report(console: Console, report: IngestReport, store: Store) -> None:
+    from scoreline.pipelines.ingest import FileStatus
+
     totals = report.totals()
     console.print(
         f"{len(report.files)} files: {report.count(FileStatus.STORED)} stored, "
@@ -85,6 +85,13 @@ def ingest_command(
     db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
 ) -> None:
     """Ingest football-data.co.uk season files into the store (unchanged files are skipped)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scoreline.pipelines.ingest import ingest
+    from scoreline.sources.football_data import SourceUnavailableError
+    from scoreline.store import Store
+
     console = Console(stderr=True)
     try:
         files = _sources(from_dir, _split(leagues), seasons)
