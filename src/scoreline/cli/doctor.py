@@ -8,7 +8,6 @@ or ``absent`` (optional and not installed). The exit status is 1 when a check fa
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -150,7 +149,9 @@ def check_airflow() -> Check:
     """Airflow (optional extra): installed or not, without importing it."""
     if importlib.util.find_spec("airflow") is None:
         return Check("airflow", "absent", "not installed (optional: pip install -e '.[airflow]')")
-    version = importlib.metadata.version("apache-airflow")
+    from importlib.metadata import version as installed_version
+
+    version = installed_version("apache-airflow")
     dags = os.environ.get("AIRFLOW__CORE__DAGS_FOLDER")
     if dags and Path(dags, "scoreline_training.py").is_file():
         return Check("airflow", "ok", f"{version}, DAGs folder {dags}")
