@@ -10,8 +10,7 @@ Files (all optional; a missing or malformed file gives an empty state with the r
   docs/staging.md): ``summary`` and the ``rolling`` series of the served model, the market and the previous
   champion, plus ``alerts``.
 
-Plots are inline SVG computed here and in :mod:`scoreline.serving.plots` (no JavaScript, no CDN): works
-offline.
+Plots are inline SVG computed here (no JavaScript, no CDN): works offline.
 """
 
 from __future__ import annotations
@@ -24,10 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from scoreline import columns as c
-from scoreline.serving import plots
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +32,7 @@ PREDICTIONS_FILE = "predictions.parquet"
 LEADERBOARD_COLUMNS = ("n", "rps", "logloss", "brier", "accuracy", "ece")
 MAX_CALIBRATION_MODELS = 5
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+PANEL = 180  # px, side of one reliability panel's plotting area
 MARGIN = 28
 CHART_WIDTH, CHART_HEIGHT = 640, 220
 
@@ -59,15 +56,11 @@ class Line:
 
 @dataclass(frozen=True)
 class Panel:
-    """A reliability panel: one outcome's bins per model ``(name, colour, bins)``, best model first."""
+    """A reliability panel: one outcome, one line per model, in a ``PANEL`` square offset by ``x``."""
 
     title: str
-    models: list[tuple[str, str, list[plots.ReliabilityBin]]]
-
-    @property
-    def svg(self) -> Markup:
-        """The panel as an SVG with axis values, the diagonal and the first model's forecasts per bin."""
-        return plots.reliability_panel(self.title, self.models, ident=f"calibration-{self.title}")
+    x: int
+    lines: list[Line]
 
 
 @dataclass
@@ -164,35 +157,29 @@ def _number(value: Any) -> float | None:
 
 
 def _reliability_panels(rows: list[Any], models: list[str]) -> tuple[list[Panel], list[Line]]:
-    bins: dict[tuple[str, str], list[plots.ReliabilityBin]] = {}
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for row in rows:
         if not isinstance(row, dict):
             continue
         x, y = _number(row.get("mean_predicted")), _number(row.get("observed_frequency"))
-        count = _number(row.get("count"))
         key = (str(row.get("model")), str(row.get("outcome")))
         if x is not None and y is not None and key[0] in models:
-            bins.setdefault(key, []).append(
-                plots.ReliabilityBin(
-                    min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0), None if count is None else int(count)
-                )
-            )
-    if not bins:
+            points.setdefault(key, []).append((min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)))
+    if not points:
         return [], []
     colours = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(models)}
-    panels = [
-        Panel(
-            outcome,
-            [
-                (model, colours[model], sorted(bins[(model, outcome)], key=lambda b: b.mean_predicted))
-                for model in models
-                if (model, outcome) in bins
-            ],
-        )
-        for outcome in c.OUTCOMES
-    ]
+    panels = []
+    for i, outcome in enumerate(c.OUTCOMES):
+        lines = [
+            Line(
+                model, colours[model], _svg_points(sorted(points[(model, outcome)]), PANEL, PANEL, (0.0, 1.0))
+            )
+            for model in models
+            if (model, outcome) in points
+        ]
+        panels.append(Panel(outcome, MARGIN + i * (PANEL + MARGIN), lines))
     legend = [
-        Line(model, colours[model], "") for model in models if any((model, o) in bins for o in c.OUTCOMES)
+        Line(model, colours[model], "") for model in models if any((model, o) in points for o in c.OUTCOMES)
     ]
     return panels, legend
 
@@ -234,7 +221,7 @@ def load_monitor(path: Path) -> Monitor:
         "alerts": alerts,
     }
     names = (
-        ("rps", "replay" if (document.get("run") or {}).get("replay") else "served model", PALETTE[0]),
+        ("rps", "served model", PALETTE[0]),
         ("market_rps", "market (closing)", PALETTE[1]),
         ("previous_rps", "previous champion", PALETTE[2]),
     )
