@@ -126,7 +126,8 @@ def _axes(
         # labels at the frame's edges are anchored inwards so they never leave the SVG
         anchor = "start" if x <= box.left + 1 else "end" if x >= box.left + box.width - 1 else "middle"
         parts.append(_text(x, bottom + 19, label, "tick", anchor))
-    parts.append(_text(box.left + box.width / 2, bottom + 40, x_title, "axis"))
+    if x_title:
+        parts.append(_text(box.left + box.width / 2, bottom + 40, x_title, "axis"))
     middle = box.top + box.height / 2
     parts.append(
         _text(Y_TITLE_X, middle, y_title, "axis", extra=f' transform="rotate(-90 {Y_TITLE_X} {_f(middle)})"')
