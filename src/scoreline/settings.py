@@ -11,12 +11,17 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from scoreline.errors import ConfigurationError
+from scoreline.redaction import url_secrets
+
 DEFAULT_HOME = Path("~/.scoreline")
+MIN_PRODUCTION_API_KEY_LENGTH = 32
+EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "password", "example", "test"})
 
 
 class _TomlFileSource(PydanticBaseSettingsSource):
@@ -72,7 +77,11 @@ class Settings(BaseSettings):
     )
     retry_delay_seconds: int = Field(default=600, description="Delay before an Airflow task is retried.")
     log_level: str = "WARNING"
-    env: str = Field(default="development", description="development, staging or production.")
+    debug: bool = Field(default=False, description="Commands show the (redacted) traceback of a failure.")
+    env: Literal["development", "staging", "production"] = Field(
+        default="development",
+        description="development, staging or production (the API then refuses a missing or weak key).",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -113,6 +122,43 @@ class Settings(BaseSettings):
     def mlflow_artifacts_dir(self) -> Path:
         """Artefact folder of the embedded MLflow store."""
         return self.home_dir / "mlflow" / "artifacts"
+
+    def secret_values(self) -> set[str]:
+        """Every secret these settings hold, for :func:`scoreline.redaction.redact`: the value of every
+        secret setting (API key, alert webhook URL...) and the password of every URL setting."""
+        found: set[str] = set()
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                found.add(value.get_secret_value())
+                found |= url_secrets(value.get_secret_value())
+            elif isinstance(value, str):
+                found |= url_secrets(value)
+        return {secret for secret in found if secret}
+
+
+def check_api_settings(settings: Settings) -> None:
+    """Refuse to serve in production (``SCORELINE_ENV=production``) with a missing, short or example API key.
+
+    Called by ``scoreline serve`` and ``create_app``; raises :class:`~scoreline.errors.ConfigurationError`
+    saying which and how to make a good key. Other environments accept any key (or none: admin disabled).
+    """
+    if settings.env != "production":
+        return
+    hint = (
+        "set SCORELINE_API_KEY to a random key of 32 characters or more, e.g. "
+        'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )
+    key = settings.api_key.get_secret_value() if settings.api_key else ""
+    if not key:
+        raise ConfigurationError("SCORELINE_ENV=production but SCORELINE_API_KEY is not set", hint)
+    if key.strip().lower() in EXAMPLE_SECRETS:
+        raise ConfigurationError("SCORELINE_API_KEY is the example value from .env.example", hint)
+    if len(key) < MIN_PRODUCTION_API_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SCORELINE_API_KEY has {len(key)} characters; production needs {MIN_PRODUCTION_API_KEY_LENGTH}",
+            hint,
+        )
 
 
 @lru_cache(maxsize=1)

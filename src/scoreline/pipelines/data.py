@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.errors import EmptyStoreError
+from scoreline.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,10 @@ def load_from_store(db_url: str, leagues: Sequence[str] | None = None) -> MatchD
     finally:
         store.close()
     if matches.empty:
-        raise LookupError(
-            f"the store at {db_url} has no matches for {list(leagues or [])}: run scoreline ingest"
+        which = f"for {', '.join(leagues)}" if leagues else "at all"
+        raise EmptyStoreError(
+            f"the store at {redact_url(db_url)} has no matches {which}",
+            "ingest them first: scoreline ingest --leagues ... --seasons ... (or read files with --from-dir)",
         )
     return MatchData(_sorted(matches), odds)
 

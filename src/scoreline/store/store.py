@@ -31,6 +31,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from scoreline import columns as c
+from scoreline.errors import ConfigurationError
+from scoreline.redaction import redact_url
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.fixtures import FIXTURE_COLUMNS
 from scoreline.sources.seasons import is_season_code, season_start_year
@@ -47,6 +49,8 @@ READ_ODDS_COLUMNS = (c.LEAGUE, c.SEASON, *c.ODDS_COLUMNS[1:])
 SUMMARY_COLUMNS = (c.LEAGUE, c.SEASON, "matches", "matches_with_result", "odds_rows", "quarantined")
 DUPLICATE_FIELD = "match"
 DUCKDB_CHECKPOINT_THRESHOLD = "256MB"  # DuckDB's default is 16MB
+STORE_BACKENDS = ("duckdb", "postgresql")
+_URL_HINT = "give a DuckDB file (duckdb:///path/to/scoreline.duckdb) or PostgreSQL (postgresql+psycopg://...)"
 _NULLABLE_INTEGERS = {
     integer: pd.Int64Dtype() for integer in (pa.int8(), pa.int16(), pa.int32(), pa.int64())
 }  # Arrow integers with nulls would become floats
@@ -79,13 +83,19 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str) -> Store:
-        """A store at the SQLAlchemy ``url`` (``duckdb:///path`` or ``postgresql+psycopg://...``); lazy."""
+        """A store at the SQLAlchemy ``url`` (``duckdb:///path`` or ``postgresql+psycopg://...``); lazy.
+
+        Raises :class:`~scoreline.errors.ConfigurationError` (with the URL redacted) for a malformed URL, a
+        backend other than DuckDB or PostgreSQL, or an in-memory DuckDB (``duckdb://`` without a file: what a
+        command writes there would be gone when it ends).
+        """
+        check_store_url(url)
         return cls(url)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:
         """The configured store: ``SCORELINE_DB_URL`` or the DuckDB file under ``SCORELINE_HOME``."""
-        return cls((settings or get_settings()).resolved_db_url)
+        return cls.from_url((settings or get_settings()).resolved_db_url)
 
     def __repr__(self) -> str:
         return f"Store({sa.make_url(self.url).render_as_string()!r})"
@@ -421,11 +431,37 @@ def _quarantine_counts() -> sa.Select:
     )
 
 
+def check_store_url(url: str) -> None:
+    """``ConfigurationError`` unless ``url`` is a DuckDB file or a PostgreSQL URL (:meth:`Store.from_url`)."""
+    shown = redact_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigurationError(f"not a database URL: {shown!r}", _URL_HINT) from None
+    backend = parsed.get_backend_name()
+    if backend not in STORE_BACKENDS:
+        raise ConfigurationError(
+            f"the store cannot use {backend} ({shown}): DuckDB or PostgreSQL only", _URL_HINT
+        )
+    if backend == "duckdb" and parsed.database in (None, "", ":memory:"):
+        raise ConfigurationError(
+            f"{shown} is an in-memory DuckDB database: what a command writes there is lost when it ends",
+            "give a file, e.g. duckdb:///path/to/scoreline.duckdb",
+        )
+
+
 def _create_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; a DuckDB file gets its folder created."""
+    """An engine for ``url``; a DuckDB file gets its folder created; a missing driver is a configuration
+    error naming the driver."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "duckdb":
-        return sa.create_engine(url, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except (sa.exc.NoSuchModuleError, ImportError) as error:
+            raise ConfigurationError(
+                f"no database driver for {parsed.drivername} is installed ({error})",
+                "use postgresql+psycopg://... (the driver scoreline installs)",
+            ) from error
     database = parsed.database or ":memory:"
     if database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
