@@ -390,15 +390,15 @@ def test_reload_does_not_drop_requests_in_flight(client: TestClient, provider: M
         futures = [pool.submit(hammer) for _ in range(4)]
         time.sleep(0.1)
         swap = client.post("/v1/admin/reload", headers={"X-API-Key": API_KEY}, json={"model": "1"})
-        time.sleep(0.1)
+        # keep hammering until a request after the swap was answered (however loaded the machine is)
+        after_swap = client.post("/v1/predictions", json=body(("E0", "Arsenal", "Chelsea")))
         stop.set()
         seen = [item for f in futures for item in f.result()]
+    assert after_swap.json()["predictions"][0]["model"]["version"] == "1"
     assert swap.status_code == 200
     assert {status for status, _ in seen} == {200}
-    assert {version for _, version in seen} == {
-        "1",
-        "2",
-    }  # served the old model during the load, then the new
+    assert {version for _, version in seen} <= {"1", "2"}
+    assert "2" in {version for _, version in seen}  # served the old model during the (slow) load
 
 
 # --- settings, observability ---------------------------------------------------------------------------

@@ -41,21 +41,25 @@ def serve_command(
     """Serve the prediction API and the dashboard (JSON logs on stderr)."""
     import uvicorn
 
+    from scoreline.redaction import install_log_redaction
     from scoreline.serving import create_app
     from scoreline.serving.observability import configure_json_logging
-    from scoreline.settings import get_settings
+    from scoreline.settings import check_api_settings, get_settings
 
     settings = get_settings()
     if db is not None:
         settings = settings.model_copy(update={"db_url": db})
+    check_api_settings(settings)
     typer.echo(serving_banner(host, port, model))
     configure_json_logging(settings.log_level)
+    install_log_redaction(settings.secret_values())  # the JSON handler replaced the CLI's handlers
     uvicorn.run(
         create_app(settings, model=model, tune_gc=True),
         host=host,
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,  # no "server: uvicorn" banner
     )
 
 

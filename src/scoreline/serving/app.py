@@ -1,9 +1,13 @@
 """The FastAPI app factory: the prediction API, the dashboard, metrics; nothing is built at import time.
 
 ``create_app`` wires a :class:`~scoreline.serving.state.ServingState` (model provider, fixture source,
-metrics) into a new app. The model (``champion`` unless told otherwise) is loaded in the lifespan start-up;
-if that fails the app still starts, ``/ready`` and prediction endpoints answer 503 until an admin reload
-works.
+metrics) into a new app. The model (``champion`` unless told otherwise) is loaded in a background thread
+that the lifespan start-up waits for at most :data:`MODEL_WAIT_SECONDS`, so the server answers at once
+whatever the registry does: until a model loads ``/health`` is 200, ``/ready`` and the prediction endpoints
+answer 503 with the (redacted) reason, and the load is tried again every ``model_retry_seconds``.
+
+Every request first passes the middlewares (outermost first): request id, logs and metrics; security
+headers; the admin key check; the body size limit (:mod:`scoreline.serving.guards`).
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from scoreline import __version__
-from scoreline.serving.api.routes import admin, dashboard, health, leagues, metrics, models, predictions
+from scoreline.serving.api.routes import admin, dashboard, docs, health, leagues, metrics, models, predictions
 from scoreline.serving.errors import install_error_handlers
+from scoreline.serving.guards import AdminGuard, BodyLimit
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.observability import ObservabilityMiddleware
 from scoreline.serving.opening_odds import CachedStoreOpeningPrices, OpeningPriceLookup
 from scoreline.serving.provider import DEFAULT_MODEL_REF, ModelProvider, RegistryModelProvider
+from scoreline.serving.security_headers import SecurityHeaders
 from scoreline.serving.snapshot import FixtureSource, StoreFixtureSource
 from scoreline.serving.state import ServingState
-from scoreline.settings import Settings, get_settings
+from scoreline.settings import Settings, check_api_settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,7 @@ def default_backtest_dir(settings: Settings) -> Path:
     return settings.home_dir / "backtests" / "latest"
 
 
+MODEL_WAIT_SECONDS = 2.0  # start-up waits this long at most for the first model load (then serves anyway)
 GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections (Python's default: 700)
 
 
@@ -74,34 +81,42 @@ def create_app(
     dependency); ``fixtures`` default to the configured store; ``backtest_dir`` to
     ``<home>/backtests/latest``; ``opening_prices`` (what market models use when a request gives no odds) to
     the store's opening 1X2 prices. ``tune_gc``: the process is the server; see
-    :func:`tune_garbage_collection`.
+    :func:`tune_garbage_collection`. Raises :class:`~scoreline.errors.ConfigurationError` in production
+    with a missing or weak API key (:func:`~scoreline.settings.check_api_settings`).
     """
     settings = settings or get_settings()
+    check_api_settings(settings)
     state = ServingState(
         provider=provider or RegistryModelProvider(settings),
         fixtures=fixtures or StoreFixtureSource(settings.resolved_db_url),
         model_ref=model,
         metrics=ServingMetrics(),
         opening_prices=opening_prices or CachedStoreOpeningPrices(settings.resolved_db_url),
+        secrets=settings.secret_values(),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            await run_in_threadpool(state.reload)
-        except Exception as error:
-            logger.error(
-                "start-up: could not load model %r: %s; /ready answers 503 until a reload", model, error
+        first_try = state.start_loading(
+            settings.model_retry_seconds, on_loaded=tune_garbage_collection if tune_gc else None
+        )
+        if not await run_in_threadpool(first_try.wait, MODEL_WAIT_SECONDS):
+            logger.warning(
+                "start-up: model %r is still loading; serving without it (/ready answers 503 until it loads)",
+                model,
             )
         if tune_gc:
             tune_garbage_collection()
         yield
+        state.stop_loading()
 
     app = FastAPI(
         title="scoreline",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by the docs router, with the app's own assets
+        redoc_url=None,
     )
     app.state.serving = state
     app.state.settings = settings
@@ -112,9 +127,14 @@ def create_app(
     if settings is not get_settings():
         # only when needed: with any override set, FastAPI rebuilds every dependency graph per request
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, leagues, predictions, models, admin, metrics, dashboard):
+    for module in (health, leagues, predictions, models, admin, metrics, dashboard, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("scoreline.serving", "static")]), name="static")
+    app.mount("/docs-assets", StaticFiles(packages=[docs.DOCS_ASSETS]), name="docs-assets")
     install_error_handlers(app)
+    # the last added runs first: observability sees every answer, guards answer before the body is read
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AdminGuard, settings=settings)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
     return app

@@ -7,9 +7,12 @@ lists the registered versions with their aliases and metrics, and runs the promo
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
+from scoreline.redaction import redact, redact_url
 from scoreline.serving.service import ModelHandle
 from scoreline.settings import Settings
 
@@ -50,16 +53,64 @@ class ModelProvider(Protocol):
         ...
 
 
+def bound_mlflow_http_calls(settings: Settings) -> None:
+    """Bound every MLflow HTTP call of this process: ``registry_timeout_seconds`` per attempt and
+    ``registry_retries`` retries with a backoff factor of 1 (MLflow's defaults, 120 s and 7 retries with a
+    factor of 2, kept a server without a registry from answering for about 250 s). MLflow's own
+    ``MLFLOW_HTTP_REQUEST_*`` variables, where set, win."""
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(settings.registry_timeout_seconds))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(settings.registry_retries))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+
+
+_DATABASE_SCHEMES = ("postgresql", "mysql", "mssql")
+
+
+def probe_database_registry(uri: str, timeout_seconds: int) -> None:
+    """Connect once to a database-backed registry with a bounded timeout; raise if that fails.
+
+    MLflow's SQL store retries an unreachable database ten times with a growing sleep (about 100 s, not
+    configurable), so the API tries one connection first and fails fast. HTTP and local stores pass.
+    """
+    scheme = urlparse(uri).scheme.split("+")[0]
+    if scheme not in _DATABASE_SCHEMES:
+        return
+    import sqlalchemy as sa
+
+    connect_args = {"connect_timeout": timeout_seconds} if scheme in ("postgresql", "mysql") else {}
+    engine = sa.create_engine(uri, connect_args=connect_args, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+
+
 class RegistryModelProvider:
-    """The MLflow registry ``scoreline-match-outcome`` set up by ``settings`` (:mod:`scoreline.registry`)."""
+    """The MLflow registry ``scoreline-match-outcome`` set up by ``settings`` (:mod:`scoreline.registry`).
+
+    Every call is bounded (:func:`bound_mlflow_http_calls`, :func:`probe_database_registry`) and its errors
+    are redacted (no password of the registry's URI in a message).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._secrets = settings.secret_values()
+        bound_mlflow_http_calls(settings)
 
     def _tracking(self) -> Any:
         from scoreline.registry.tracking import Tracking
 
-        return Tracking.from_settings(self.settings)
+        tracking = Tracking.from_settings(self.settings)
+        try:
+            probe_database_registry(tracking.uri, self.settings.registry_timeout_seconds)
+        except Exception as error:
+            raise self._unavailable(error) from error
+        return tracking
+
+    def _unavailable(self, error: Exception) -> RegistryUnavailableError:
+        uri = redact_url(self.settings.resolved_mlflow_uri, self._secrets)
+        return RegistryUnavailableError(redact(f"registry at {uri}: {error}", self._secrets))
 
     def load(self, ref: str) -> ModelHandle:
         from scoreline.registry.registry import RegistryError, list_versions, load_model
@@ -70,9 +121,9 @@ class RegistryModelProvider:
             loaded = load_model(ref, tracking)
             records = list_versions(tracking)
         except RegistryError as error:
-            raise ModelNotFoundError(str(error)) from error
+            raise ModelNotFoundError(redact(str(error), self._secrets)) from error
         except Exception as error:
-            raise RegistryUnavailableError(f"registry at {tracking.uri}: {error}") from error
+            raise self._unavailable(error) from error
         record = next((r for r in records if int(r["version"]) == int(loaded.version)), {})
         alias = ref if not ref.isdigit() else None
         return ModelHandle(
@@ -86,19 +137,21 @@ class RegistryModelProvider:
     def versions(self) -> list[dict[str, Any]]:
         from scoreline.registry.registry import list_versions
 
+        tracking = self._tracking()
         try:
-            return list(list_versions(self._tracking()))
+            return list(list_versions(tracking))
         except Exception as error:
-            raise RegistryUnavailableError(f"registry: {error}") from error
+            raise self._unavailable(error) from error
 
     def promote(self, dry_run: bool = False) -> dict[str, Any]:
         from scoreline.registry.promotion import promote
         from scoreline.registry.registry import RegistryError
 
+        tracking = self._tracking()
         try:
-            decision = promote(self._tracking(), dry_run=dry_run)
+            decision = promote(tracking, dry_run=dry_run)
         except RegistryError as error:
-            raise ModelNotFoundError(str(error)) from error
+            raise ModelNotFoundError(redact(str(error), self._secrets)) from error
         except Exception as error:
-            raise RegistryUnavailableError(f"registry: {error}") from error
+            raise self._unavailable(error) from error
         return dict(decision.to_dict())

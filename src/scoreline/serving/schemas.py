@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ EARLIEST_KICKOFF_YEAR = 1900
 LATEST_KICKOFF_YEAR = 2200
 LEAGUE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
 MAX_PRICE = 1000.0
+ISO_DATE_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Probability = Field(ge=0.0, le=1.0)
 
@@ -87,6 +89,14 @@ class FixtureIn(_In):
         description="Opening 1X2 prices. Market models need them; if absent, the store's are used (422 if it "
         "has none). Other models ignore them.",
     )
+
+    @field_validator("kickoff", mode="before")
+    @classmethod
+    def _kickoff_is_text(cls, value: Any) -> Any:
+        """Only an ISO 8601 string (as the schema says), not a number (or digits) read as a Unix time."""
+        if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATE_START.match(value.strip())):
+            return value
+        raise ValueError("kickoff must be an ISO 8601 date and time string, e.g. 2025-08-16T15:00:00")
 
     @field_validator("kickoff")
     @classmethod

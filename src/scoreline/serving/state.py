@@ -3,15 +3,19 @@
 Requests read :attr:`ServingState.service` once and keep that immutable :class:`PredictionService` for their
 whole life, so a reload (which builds the new service completely before one assignment replaces the old)
 never disturbs a request in flight. Reloads are serialised by a lock.
+
+Until a model is loaded, :meth:`ServingState.start_loading` keeps trying in a daemon thread (so the server
+answers ``/health`` at once whatever the registry does); ``last_error`` says why the last try failed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from scoreline.redaction import redact
 from scoreline.serving.metrics import ServingMetrics
 from scoreline.serving.opening_odds import OpeningPriceLookup
 from scoreline.serving.provider import ModelProvider, check_model_ref
@@ -45,6 +49,7 @@ class ServingState:
         model_ref: str,
         metrics: ServingMetrics,
         opening_prices: OpeningPriceLookup | None = None,
+        secrets: Collection[str] = (),
     ) -> None:
         self.provider = provider
         self.fixtures = fixtures
@@ -52,8 +57,10 @@ class ServingState:
         self.model_ref = check_model_ref(model_ref)
         self.metrics = metrics
         self.last_error: str | None = None
+        self.secrets = frozenset(secrets)
         self._service: PredictionService | None = None
         self._reload_lock = threading.Lock()
+        self._stop_loading = threading.Event()
 
     @property
     def service(self) -> PredictionService | None:
@@ -69,7 +76,8 @@ class ServingState:
                 handle = self.provider.load(ref)
                 service = PredictionService(handle)
             except Exception as error:
-                self.last_error = f"{type(error).__name__}: {error}"
+                # shown by /ready, the 503 answers and the dashboard
+                self.last_error = redact(f"{type(error).__name__}: {error}", self.secrets)
                 self.metrics.reloads.labels(outcome="failure").inc()
                 raise
             self._service = service
@@ -85,3 +93,39 @@ class ServingState:
             extra={"model_version": handle.version},
         )
         return Swap(previous, handle)
+
+    def start_loading(
+        self, retry_seconds: float, on_loaded: Callable[[], None] | None = None
+    ) -> threading.Event:
+        """Load the served model in a daemon thread, trying again every ``retry_seconds`` until one loads
+        (here or by an admin reload) or :meth:`stop_loading`; ``on_loaded`` runs after a load by this thread.
+
+        Returns an event set once the first try has ended (either way): the caller may wait for it, bounded.
+        """
+        first_try_done = threading.Event()
+        self._stop_loading.clear()
+
+        def keep_trying() -> None:
+            while self._service is None and not self._stop_loading.is_set():
+                try:
+                    self.reload()
+                except Exception:
+                    logger.warning(
+                        "could not load model %r: %s; trying again in %.0f s",
+                        self.model_ref,
+                        self.last_error,
+                        retry_seconds,
+                    )
+                else:
+                    if on_loaded is not None:
+                        on_loaded()
+                first_try_done.set()
+                self._stop_loading.wait(retry_seconds)
+            first_try_done.set()
+
+        threading.Thread(target=keep_trying, name="scoreline-model-loader", daemon=True).start()
+        return first_try_done
+
+    def stop_loading(self) -> None:
+        """Stop the loader thread's retries (a try in progress ends on its own; the thread is a daemon)."""
+        self._stop_loading.set()

@@ -7,7 +7,6 @@ Tests pass a provider and a fixture source to ``create_app``. The prediction end
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from scoreline.serving.errors import ApiError
+from scoreline.serving.guards import admin_key_problem
 from scoreline.serving.observability import MODEL_VERSION_KEY
 from scoreline.serving.service import PredictionService
 from scoreline.serving.snapshot import Snapshot, StoreUnavailableError
@@ -82,14 +82,14 @@ async def require_admin(
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(description="The admin key (SCORELINE_API_KEY).")] = None,
 ) -> None:
-    """Admit only callers with the configured key: 403 if none is configured or it differs, 401 if absent."""
-    expected = settings.api_key.get_secret_value() if settings.api_key is not None else ""
-    if not expected:
-        raise ApiError(403, "admin endpoints are disabled: no API key is configured (SCORELINE_API_KEY)")
-    if x_api_key is None:
-        raise ApiError(401, "missing X-API-Key header", headers={"WWW-Authenticate": "X-API-Key"})
-    if not hmac.compare_digest(x_api_key.encode("utf-8"), expected.encode("utf-8")):
-        raise ApiError(403, "invalid API key")
+    """Admit only callers with the configured key: 403 if none is configured or it differs, 401 if absent.
+
+    :class:`~scoreline.serving.guards.AdminGuard` already checked the key before the body was read; this
+    declares the header in the schema and keeps the routes closed if they are mounted without the guard.
+    """
+    problem = admin_key_problem(settings, x_api_key)
+    if problem is not None:
+        raise problem
 
 
 AdminDep = Depends(require_admin)

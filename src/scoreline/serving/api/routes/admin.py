@@ -27,7 +27,7 @@ async def _reload(state: ServingState, ref: str | None) -> Swap:
     "/reload",
     response_model=ReloadResponse,
     summary="Load the served model again (or another) and swap it in without dropping requests.",
-    responses=responses(401, 403, 404, 503),
+    responses=responses(400, 401, 403, 404, 413, 429, 503),
 )
 async def reload(state: StateDep, body: ReloadRequest | None = Body(default=None)) -> ReloadResponse:
     swap = await _reload(state, body.model if body is not None else None)
@@ -39,7 +39,7 @@ async def reload(state: StateDep, body: ReloadRequest | None = Body(default=None
     "/promote",
     response_model=PromoteResponse,
     summary="Run the promotion gate (challenger against champion); reload if the champion changed.",
-    responses=responses(401, 403, 404, 503),
+    responses=responses(400, 401, 403, 404, 413, 429, 503),
 )
 async def promote(state: StateDep, body: PromoteRequest | None = Body(default=None)) -> PromoteResponse:
     dry_run = body.dry_run if body is not None else False

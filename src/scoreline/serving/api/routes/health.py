@@ -20,11 +20,12 @@ async def health() -> HealthResponse:
     "/ready",
     response_model=ReadyResponse,
     summary="Readiness: a model is loaded (503 otherwise).",
-    responses={503: {"model": ReadyResponse, "description": "No model loaded."}},
+    responses={503: {"model": ReadyResponse, "description": "No model loaded yet, and why (redacted)."}},
 )
 async def ready(state: StateDep) -> ReadyResponse | JSONResponse:
     service = state.service
     if service is None:
-        body = ReadyResponse(status="unavailable", detail=state.last_error or "no model loaded")
+        detail = state.last_error or f"model {state.model_ref!r} is loading"
+        body = ReadyResponse(status="unavailable", detail=detail)
         return JSONResponse(body.model_dump(mode="json"), status_code=503)
     return ReadyResponse(status="ready", model=ModelOut.of(service.handle))

@@ -114,7 +114,7 @@ async def _predict(
     "/predictions",
     response_model=PredictionResponse,
     summary="Predict 1 to 500 fixtures.",
-    responses=responses(404, 503),
+    responses=responses(400, 404, 413, 503),
 )
 async def predict(body: PredictionRequest, context: PredictionContextDep) -> Response:
     state, service, snapshot = context.state, context.service, context.snapshot
