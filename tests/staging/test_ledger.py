@@ -31,6 +31,7 @@ from scoreline.staging.ledger import (
     Ledger,
     LedgerTamperedError,
 )
+from scoreline.store.migrations import MIGRATIONS, migrate
 
 KEY = "test-ledger-key-not-a-real-secret"
 REPLAY = "replay-2425"
@@ -375,7 +376,39 @@ def test_postgresql_writer_role_may_only_insert_and_select(db_url: str) -> None:
             .all()
         )
         assert privileges == ["INSERT", "SELECT"]
-    with pytest.raises(sa.exc.DBAPIError, match=r"must be owner|permission denied"), engine.begin() as conn:
+    with engine.begin() as connection:
+        connection.exec_driver_sql("GRANT scoreline_writer TO CURRENT_USER")
+    with pytest.raises(sa.exc.DBAPIError, match="must be owner of table"), engine.begin() as conn:
         conn.exec_driver_sql("SET ROLE scoreline_writer")
         conn.exec_driver_sql("ALTER TABLE prediction_ledger DISABLE TRIGGER USER")
+    engine.dispose()
+
+
+def test_a_ledger_made_before_the_chain_is_kept_aside_by_the_migration(db_url: str) -> None:
+    """Stores whose ledger the old code created itself (no chain, no recorded_at) migrate without loss."""
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, "
+            "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        for migration in MIGRATIONS[:2]:
+            for statement in migration.statements:
+                connection.exec_driver_sql(statement)
+            connection.exec_driver_sql(
+                f"INSERT INTO schema_version VALUES ({migration.version}, 'old', '2025-01-01')"
+            )
+        connection.exec_driver_sql(
+            "CREATE TABLE prediction_ledger (seq BIGINT PRIMARY KEY, home VARCHAR, row_hash VARCHAR)"
+        )
+        connection.exec_driver_sql("INSERT INTO prediction_ledger VALUES (1, 'Arsenal', 'abc')")
+
+    assert migrate(engine) == 1
+
+    ledger = Ledger(engine)
+    assert ledger.read().empty
+    assert ledger.append(_predictions(1), replay_run=REPLAY).added == 1
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql("SELECT home FROM prediction_ledger_unchained").scalars().all()
+    assert kept == ["Arsenal"]
     engine.dispose()
