@@ -1,13 +1,15 @@
 """Benchmark: start-up time of ``scoreline --help`` and ``--version`` against a bare ``python -c pass``.
 
 Each command runs ``--runs`` times in a fresh process (after one unmeasured warm-up, so the file cache is
-warm); the median wall time is printed with the overhead over the bare interpreter, and the heavy libraries
-the command imported (none is the target). Run: ``python bench/cli_start.py [--runs 15]``.
+warm); the median wall time and the median CPU time (user + system of the child, less sensitive to other jobs
+on a shared machine) are printed with the overhead over the bare interpreter, and the heavy libraries the
+command imported (none is the target). Run: ``python bench/cli_start.py [--runs 15]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -17,15 +19,18 @@ HEAVY = ("pandas", "numpy", "sklearn", "sqlalchemy", "mlflow", "tensorflow", "ai
 PROBE = "import sys, runpy\nsys.argv = ['scoreline', *sys.argv[1:]]\ntry:\n    runpy.run_module('scoreline', run_name='__main__')\nexcept SystemExit:\n    pass\nprint('LOADED', ','.join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
 
 
-def median_seconds(argv: list[str], runs: int) -> float:
-    """Median wall time of ``argv`` over ``runs`` fresh processes (one warm-up first)."""
+def median_seconds(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``argv`` over ``runs`` fresh processes (one warm-up first)."""
     subprocess.run(argv, capture_output=True, check=True)
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def heavy_imports(args: list[str]) -> str:
@@ -40,13 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="Measured runs per command.")
     runs = parser.parse_args().runs
-    bare = median_seconds([sys.executable, "-c", "pass"], runs)
-    print(f"python -c pass          {bare * 1000:7.0f} ms (median of {runs})")
+    bare_wall, bare_cpu = median_seconds([sys.executable, "-c", "pass"], runs)
+    print(
+        f"python -c pass       wall {bare_wall * 1000:5.0f} ms, CPU {bare_cpu * 1000:5.0f} ms (medians of {runs})"
+    )
     for args in (["--help"], ["--version"]):
-        took = median_seconds([sys.executable, "-m", "scoreline", *args], runs)
+        wall, cpu = median_seconds([sys.executable, "-m", "scoreline", *args], runs)
         print(
-            f"scoreline {' '.join(args):<13} {took * 1000:7.0f} ms, +{(took - bare) * 1000:.0f} ms over bare "
-            f"Python; heavy libraries imported: {heavy_imports(args)}"
+            f"scoreline {' '.join(args):<10} wall {wall * 1000:5.0f} ms (+{(wall - bare_wall) * 1000:.0f}), "
+            f"CPU {cpu * 1000:5.0f} ms (+{(cpu - bare_cpu) * 1000:.0f}) over bare Python; "
+            f"heavy libraries imported: {heavy_imports(args)}"
         )
 
 
