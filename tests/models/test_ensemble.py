@@ -69,3 +69,35 @@ def test_goal_model_bases_see_only_their_recent_window_and_blocks_end_the_period
     assert len(model.models_[1].history_) == len(matches)  # the rating model: every match
     assert model.n_out_of_time_ == int((days >= days.max() - pd.Timedelta(days=300)).sum())
     np.testing.assert_allclose(model.predict_proba(matches.head(5)).sum(axis=1), 1.0)
+
+
+def test_base_model_parameters_are_reachable_through_the_ensemble() -> None:
+    from sklearn.base import clone
+
+    from scoreline.models.catalogue import make_model
+
+    ensemble = make_model("ensemble_market")
+    params = ensemble.get_params(deep=True)
+    assert [name for name, _ in ensemble.estimators] == ["dixon_coles", "pi_shots", "lgbm_market"]
+    assert params["dixon_coles__xi"] == make_model("dixon_coles").xi
+    assert params["lgbm_market__init_from_market"] is True
+    ensemble.set_params(dixon_coles__xi=0.004, pi_shots__learn_days=400)
+    assert ensemble.named_estimators["dixon_coles"].xi == 0.004
+    assert clone(ensemble).get_params(deep=True)["pi_shots__learn_days"] == 400
+    assert make_model("ensemble").named_estimators["dixon_coles"].xi != 0.004  # nothing shared between builds
+
+
+def test_ensemble_rejects_bad_estimators_with_a_clear_message() -> None:
+    from scoreline.models.catalogue import make_model
+    from scoreline.models.ensemble import EnsembleModel
+    from scoreline.simulate import simulate_league
+
+    matches = simulate_league(n_teams=6, seasons=("2223", "2324"), seed=1).matches
+    bad = {
+        "Names provided are not unique": [("a", make_model("elo")), ("a", make_model("poisson"))],
+        "must have fit and predict_proba": [("a", "elo")],
+        "at least one": [],
+    }
+    for message, estimators in bad.items():
+        with pytest.raises(ValueError, match=message):
+            EnsembleModel(estimators).fit(matches)

@@ -82,6 +82,19 @@ def with_memory(estimator: Any, memory: FitMemo | None) -> Any:
     return estimator.set_params(**dict.fromkeys(names, memory)) if names else estimator
 
 
+def _is_estimator(value: Any) -> bool:
+    return hasattr(value, "get_params")
+
+
+def _holds_estimators(value: Any) -> bool:
+    """Whether ``value`` is a composite's list of ``(name, estimator)`` pairs (keyed by its deep params)."""
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(pair, tuple) and len(pair) == 2 and _is_estimator(pair[1]) for pair in value)
+    )
+
+
 def estimator_key(estimator: Any) -> str:
     """An estimator's class and parameters (nested ones included, ``memory`` excluded): a memo key part."""
     cls = type(estimator)
@@ -89,11 +102,11 @@ def estimator_key(estimator: Any) -> str:
     plain = sorted(
         (name, repr(value))
         for name, value in params.items()
-        if name.split("__")[-1] != MEMORY and not hasattr(value, "get_params")
+        if name.split("__")[-1] != MEMORY and not _is_estimator(value) and not _holds_estimators(value)
     )
     nested = sorted(
         (name, f"{type(value).__module__}.{type(value).__qualname__}")
         for name, value in params.items()
-        if hasattr(value, "get_params")
+        if _is_estimator(value)
     )
     return f"{cls.__module__}.{cls.__qualname__}|{plain}|{nested}"
