@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from scoreline.serving import create_app
+from scoreline.serving.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
 from scoreline.settings import Settings
 
 from .conftest import ModelsInMemory
@@ -87,17 +88,27 @@ def test_dashboard_renders_in_chromium_without_console_errors(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("path", "rendered", "tolerated"),
+    ("path", "rendered", "policy", "tolerated"),
     [
-        ("/docs", ".swagger-ui .opblock", ()),
+        ("/docs", ".swagger-ui .opblock", CONTENT_SECURITY_POLICY, ()),
         # ReDoc's side menu always shows Redocly's logo from its CDN (hidden when it fails to load): the CSP
         # refuses it, and that one refusal is all that is tolerated
-        ("/redoc", "[data-section-id^='operation/']", ("https://cdn.redoc.ly/redoc/logo-mini.svg",)),
+        (
+            "/redoc",
+            "[data-section-id^='operation/']",
+            REDOC_CONTENT_SECURITY_POLICY,
+            ("https://cdn.redoc.ly/redoc/logo-mini.svg",),
+        ),
     ],
     ids=["swagger-ui", "redoc"],
 )
 def test_api_docs_render_offline_under_the_csp(
-    settings: Settings, provider: ModelsInMemory, path: str, rendered: str, tolerated: tuple[str, ...]
+    settings: Settings,
+    provider: ModelsInMemory,
+    path: str,
+    rendered: str,
+    policy: str,
+    tolerated: tuple[str, ...],
 ) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
@@ -120,6 +131,7 @@ def test_api_docs_render_offline_under_the_csp(
             watch(page, problems)
             response = page.goto(url + path, wait_until="networkidle")
             assert response is not None and response.status == 200
+            assert response.headers["content-security-policy"] == policy
             page.wait_for_selector(rendered, timeout=30_000)
             assert page.locator(rendered).count() >= OPERATIONS
             assert "scoreline" in page.locator("h1, h2").first.inner_text()

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from scoreline.serving import create_app
 from scoreline.serving.guards import FailureLimiter
-from scoreline.serving.security_headers import CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY
+from scoreline.serving.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
 from scoreline.settings import Settings
 
 from .conftest import API_KEY, ModelsInMemory
@@ -213,9 +213,9 @@ def test_the_policy_allows_only_the_apps_own_scripts_and_styles() -> None:
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
-    docs = dict(d.split(" ", 1) for d in DOCS_CONTENT_SECURITY_POLICY.split("; "))
-    assert docs["script-src"] == "'self'"  # the docs pages relax styles only
-    assert docs["frame-ancestors"] == "'none'"
+    redoc = dict(d.split(" ", 1) for d in REDOC_CONTENT_SECURITY_POLICY.split("; "))
+    assert redoc["script-src"] == "'self'"  # ReDoc's page relaxes styles (and workers) only
+    assert redoc["frame-ancestors"] == "'none'"
 
 
 class InlineFinder(HTMLParser):
@@ -268,12 +268,13 @@ def test_pages_have_no_inline_script_or_style_and_load_only_the_apps_assets(
 
 def test_docs_pages_load_the_bundles_from_the_app(client: TestClient) -> None:
     docs = client.get("/docs")
-    assert docs.headers["content-security-policy"] == DOCS_CONTENT_SECURITY_POLICY
+    assert docs.headers["content-security-policy"] == CONTENT_SECURITY_POLICY  # Swagger UI needs no relaxing
     assert '<script src="/docs-assets/swagger-ui-bundle.js">' in docs.text
     bundle = client.get("/docs-assets/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and "SwaggerUIBundle" in bundle.text[:2000]
     assert "javascript" in bundle.headers["content-type"]
     redoc = client.get("/redoc")
+    assert redoc.headers["content-security-policy"] == REDOC_CONTENT_SECURITY_POLICY
     assert '<redoc spec-url="/openapi.json">' in redoc.text
     assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
 

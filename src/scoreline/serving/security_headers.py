@@ -1,10 +1,10 @@
 """Security headers on every response: a Content-Security-Policy, no MIME sniffing, no referrer, no framing.
 
-The dashboard and the API answer under :data:`CONTENT_SECURITY_POLICY`: scripts, styles, images and fonts
-only from the app itself, no inline script or style (the dashboard has none: its CSS and JS are files under
-``/static`` and its bars and plots are SVG attributes), no plugins, no framing. The API docs pages
-(Swagger UI, ReDoc) get :data:`DOCS_CONTENT_SECURITY_POLICY`, which also allows the inline styles those
-libraries add at run time and ReDoc's search worker (a ``blob:`` URL); their scripts still come only from
+The dashboard, the API and Swagger UI (``/docs``) answer under :data:`CONTENT_SECURITY_POLICY`: scripts,
+styles, images and fonts only from the app itself, no inline script or style (the dashboard has none: its CSS
+and JS are files under ``/static`` and its bars and plots are SVG attributes), no plugins, no framing. ReDoc
+(``/redoc``) sets inline styles at run time (styled-components) and searches in a ``blob:`` worker, so its
+page gets :data:`REDOC_CONTENT_SECURITY_POLICY`, which allows those two; its scripts still come only from
 the app.
 """
 
@@ -24,10 +24,10 @@ _COMMON = (
     "frame-ancestors 'none'",
 )
 CONTENT_SECURITY_POLICY = "; ".join((*_COMMON, "style-src 'self'"))
-DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+REDOC_CONTENT_SECURITY_POLICY = "; ".join(
     (*_COMMON, "style-src 'self' 'unsafe-inline'", "worker-src 'self' blob:")
 )
-DOCS_PATHS = frozenset({"/docs", "/redoc"})
+REDOC_PATH = "/redoc"
 
 HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -48,7 +48,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CONTENT_SECURITY_POLICY if scope.get("path") in DOCS_PATHS else CONTENT_SECURITY_POLICY
+        policy = REDOC_CONTENT_SECURITY_POLICY if scope.get("path") == REDOC_PATH else CONTENT_SECURITY_POLICY
         added = [(b"content-security-policy", policy.encode()), *HEADERS]
 
         async def send_with_headers(message: Message) -> None:
