@@ -237,7 +237,7 @@ def test_damaged_files_beside_good_ones_through_the_cli(tmp_path: Path) -> None:
 
 # --- huge files, with a memory ceiling -------------------------------------------------------------------
 
-MEMORY_CEILING_MIB = 1024
+MEMORY_CEILING_MIB = 768  # measured: 352 MiB with these files, 237 MiB with the good file alone
 _MEASURED_CLI = """
 import resource, sys
 from scoreline.cli.main import app

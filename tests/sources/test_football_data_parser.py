@@ -420,6 +420,10 @@ def test_dates_fitting_both_orders_reject_the_file(league: SimulatedLeague, tmp_
         "every date reads both day-first and month-first (e.g. line 2 '05/01/2024')"
         in (parsed.quarantine[c.REASON].iloc[0])
     )
+    straight_from_the_site = parse_football_data(
+        join(header, _dated(lines[:4], header, dates)), SOURCE, SEASON, day_first_when_ambiguous=True
+    )
+    assert straight_from_the_site.matches[c.DATE].dt.strftime("%d/%m/%Y").tolist() == dates
 
 
 def test_dates_the_season_window_decides_are_not_ambiguous(league: SimulatedLeague, tmp_path: Path) -> None:

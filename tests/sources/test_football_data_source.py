@@ -22,7 +22,9 @@ from scoreline.sources.football_data import (
 from scoreline.sources.odds_columns import classify_odds_columns, normalise_column_name
 from scoreline.sources.seasons import parse_season_range
 
-BODY = b"Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR\nE0,12/08/2023,Arsenal,Forest,2,1,H\n"
+BODY = (
+    b"Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR\nE0,13/08/2023,Arsenal,Forest,2,1,H\n"  # 13/08: day-first only
+)
 URL = "https://www.football-data.co.uk/mmz4281/2324/E0.csv"
 
 

@@ -141,6 +141,7 @@ def parse_fixtures(
             source_file,
             season,
             league,
+            day_first_when_ambiguous=True,  # straight from football-data.co.uk, a week of fixtures
         )
         for (league, season), members in sorted(groups.items())
     ]

@@ -534,6 +534,9 @@ def _season_window(season: str) -> tuple[np.datetime64, np.datetime64] | None:
     return np.datetime64(f"{start_year}-06-01", "ns"), np.datetime64(f"{start_year + 1}-08-31", "ns")
 
 
+_MIXED_ORDERS: Final = "dates mix day-first and month-first order"
+
+
 def _date_order(texts: np.ndarray, lines: np.ndarray, readings: tuple[np.ndarray, np.ndarray],
                 window: tuple[np.datetime64, np.datetime64] | None) -> tuple[int, str | None]:  # fmt: skip
     """Which reading of ``readings`` (0 day-first, 1 month-first) the file's dates follow, or why none does.
@@ -552,7 +555,7 @@ def _date_order(texts: np.ndarray, lines: np.ndarray, readings: tuple[np.ndarray
 
     if day_only.any() and month_only.any():
         return 0, (
-            f"dates mix day-first and month-first order ({example(day_only)} reads only day-first, "
+            f"{_MIXED_ORDERS} ({example(day_only)} reads only day-first, "
             f"{example(month_only)} only month-first)"
         )
     if day_only.any() or month_only.any():
@@ -570,7 +573,8 @@ def _date_order(texts: np.ndarray, lines: np.ndarray, readings: tuple[np.ndarray
     )
 
 
-def _check_date(cells: _Cells, season: str, problems: _Problems) -> tuple[np.ndarray, str | None]:
+def _check_date(cells: _Cells, season: str, problems: _Problems, day_first_when_ambiguous: bool
+                ) -> tuple[np.ndarray, str | None]:  # fmt: skip
     """The dates read in the file's one order, or why the file has no one order (mixed or ambiguous)."""
     text = cells.text("Date")
     codes, uniques = pd.factorize(text)
@@ -579,6 +583,8 @@ def _check_date(cells: _Cells, season: str, problems: _Problems) -> tuple[np.nda
     window = _season_window(season)
     first_lines = problems.lines[np.unique(codes, return_index=True)[1]]  # first line of each distinct text
     order, reason = _date_order(uniques, first_lines, readings, window)
+    if reason is not None and day_first_when_ambiguous and not reason.startswith(_MIXED_ORDERS):
+        reason = None  # order 0: day-first
     if reason is not None:
         return np.full(cells.n, np.datetime64("NaT"), dtype="datetime64[ns]"), reason
     dates = readings[order][codes]
@@ -771,11 +777,19 @@ def _classify(header: tuple[str, ...]) -> tuple[list[OddsColumn], list[str]]:
 
 
 def parse_football_data(
-    content: bytes, source_file: str, season: str, league: str | None = None
+    content: bytes,
+    source_file: str,
+    season: str,
+    league: str | None = None,
+    *,
+    day_first_when_ambiguous: bool = False,
 ) -> ParsedFile:
     """Parse one football-data.co.uk CSV file (its bytes) into matches, odds and quarantine rows.
 
-    ``league`` is used when the file has no ``Div`` column; ``season`` (e.g. ``"2324"``) is taken as given.
+    ``league`` (else the folder of ``source_file``) is the league the file's ``Div`` must name; it is used
+    when the file has no ``Div`` column. ``season`` (e.g. ``"2324"``) is taken as given. Dates that fit both
+    orders reject the file unless ``day_first_when_ambiguous``: for files known to come straight from
+    football-data.co.uk, which writes day-first (``fixtures.csv`` spans a week, often within 12 days).
     Never raises on bad content: file-level problems give a single quarantine row (see the module docstring).
     """
     fallback_league = league or PurePosixPath(source_file).parent.name
@@ -813,7 +827,9 @@ def parse_football_data(
     if twice:
         reason = f"{FILE_REJECTED}: header names {', '.join(twice)} more than once"
         return problem(first + 1, HEADER_FIELD, reason, header_line)
-    return _parse_rows(lines, undecodable, first, header, source_file, season, league)
+    return _parse_rows(
+        lines, undecodable, first, header, source_file, season, league, day_first_when_ambiguous
+    )
 
 
 def _parse_rows(
@@ -824,6 +840,7 @@ def _parse_rows(
     source_file: str,
     season: str,
     league: str | None,
+    day_first_when_ambiguous: bool,
 ) -> ParsedFile:
     text, raw, line_problems = _read_lines(lines, undecodable, header_index, header)
     cells = _Cells(raw)
@@ -850,7 +867,7 @@ def _parse_rows(
         problems.reject(odd, column, "not a club name: " + cells.quoted(column, odd))
     same = (home == away) & (home != "")
     problems.reject(same, "AwayTeam", "home and away are the same team " + cells.quoted("AwayTeam", same))
-    dates, date_problem = _check_date(cells, season, problems)
+    dates, date_problem = _check_date(cells, season, problems, day_first_when_ambiguous)
     if date_problem is not None:
         return _rejected_file(source_file, file_league, season, text, "Date", date_problem)
     times = _check_time(cells, problems)
