@@ -125,6 +125,23 @@ def test_no_retry_after_an_admin_reload_loaded_the_model(
     assert failing.loads == ["champion", "champion"]
 
 
+def test_shutdown_stops_the_retries(settings: Settings, provider: ModelsInMemory) -> None:
+    failing = FailingProvider(provider, failures=10_000)
+    quick = settings.model_copy(update={"model_retry_seconds": 0.02})
+    app = create_app(quick, failing)
+    with TestClient(app):
+        assert wait_until(lambda: len(failing.loads) >= 3)
+    tries = len(failing.loads)
+    time.sleep(0.3)
+    assert len(failing.loads) <= tries + 1  # at most the try that was running when the app stopped
+    with TestClient(app):  # started again: one loader again
+        assert wait_until(lambda: len(failing.loads) >= tries + 3)
+    time.sleep(0.3)
+    settled = len(failing.loads)
+    time.sleep(0.3)
+    assert len(failing.loads) == settled
+
+
 def test_an_unreachable_database_registry_fails_fast_without_its_password(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     uri = f"postgresql+psycopg://mlflow:{PASSWORD}@127.0.0.1:{port}/mlflow"

@@ -103,25 +103,27 @@ class ServingState:
         Returns an event set once the first try has ended (either way): the caller may wait for it, bounded.
         """
         first_try_done = threading.Event()
-        self._stop_loading.clear()
+        stop = self._stop_loading = threading.Event()  # per thread: a restart never revives an old thread
 
         def keep_trying() -> None:
-            while self._service is None and not self._stop_loading.is_set():
-                try:
-                    self.reload()
-                except Exception:
-                    logger.warning(
-                        "could not load model %r: %s; trying again in %.0f s",
-                        self.model_ref,
-                        self.last_error,
-                        retry_seconds,
-                    )
-                else:
-                    if on_loaded is not None:
-                        on_loaded()
+            try:
+                while self._service is None and not stop.is_set():
+                    try:
+                        self.reload()
+                    except Exception:
+                        logger.warning(
+                            "could not load model %r: %s; trying again in %.0f s",
+                            self.model_ref,
+                            self.last_error,
+                            retry_seconds,
+                        )
+                        first_try_done.set()
+                        stop.wait(retry_seconds)
+                    else:
+                        if on_loaded is not None:
+                            on_loaded()
+            finally:
                 first_try_done.set()
-                self._stop_loading.wait(retry_seconds)
-            first_try_done.set()
 
         threading.Thread(target=keep_trying, name="scoreline-model-loader", daemon=True).start()
         return first_try_done
