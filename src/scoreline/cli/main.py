@@ -18,11 +18,13 @@ from typer.core import TyperGroup
 from scoreline import __version__
 from scoreline.cli.backtest import backtest_command
 from scoreline.cli.data import data_app
+from scoreline.cli.doctor import doctor_command
 from scoreline.cli.errors import describe_failure
 from scoreline.cli.features import features_app
 from scoreline.cli.fixtures import fixtures_app
 from scoreline.cli.ingest import ingest_command
 from scoreline.cli.insights import insights_app
+from scoreline.cli.ledger import ledger_app
 from scoreline.cli.run import run_command
 from scoreline.cli.serve import predict_command, serve_command
 from scoreline.cli.stage import stage_command
@@ -85,6 +87,7 @@ app = typer.Typer(
     help="Football match prediction, end to end: data, features, models, backtests, serving.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: flags without typer's "<bool>" placeholder, and rich is not loaded
     pretty_exceptions_show_locals=False,  # locals hold URLs and keys; the boundary prints redacted text
 )
 
@@ -107,7 +110,7 @@ def main(
     ),
 ) -> None:
     """scoreline: football match prediction you can check against the market."""
-    from scoreline.settings import get_settings
+    from scoreline.settings import get_settings  # pydantic: loaded when a command runs, not for --help
 
     settings = get_settings()
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
@@ -126,6 +129,8 @@ app.command("backtest")(backtest_command)
 app.add_typer(models_app)
 app.command("run")(run_command)
 app.command("stage")(stage_command)
+app.add_typer(ledger_app, name="ledger")
 app.command("serve")(serve_command)
 app.command("predict")(predict_command)
 app.add_typer(insights_app, name="insights")
+app.command("doctor")(doctor_command)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from scoreline.redaction import redact
 
@@ -49,8 +50,35 @@ def _echo_json(document: Any) -> None:
 
 
 def _fail(error: Exception, code: int = 1) -> typer.Exit:
+    from rich.console import Console
+
     Console(stderr=True).print(f"[red]error:[/red] {redact(str(error))}", highlight=False)
     return typer.Exit(code)
+
+
+@contextmanager
+def mlflow_output(verbose: bool) -> Iterator[None]:
+    """Unless ``verbose``, silence MLflow's own output: its warnings, event lines and progress bars.
+
+    The command's JSON answer says what was trained and registered; MLflow's lines ("Registered model ...
+    already exists" on a new registry, schema hints, download bars) only bury it.
+    """
+    if verbose:
+        yield
+        return
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    from mlflow.utils.logging_utils import disable_logging, enable_logging
+
+    disable_logging()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="mlflow")
+            yield
+    finally:
+        enable_logging()
+
+
+VERBOSE_HELP = "Show MLflow's own output (warnings, progress bars, registry messages)."
 
 
 @models_app.command("train")
@@ -79,8 +107,11 @@ def train_command(
         str | None,
         typer.Option("--register", help="Register the best trained model as 'champion' or 'challenger'."),
     ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Fit models on every match before the cutoff and log each as an MLflow run (walk-forward validated)."""
+    import pandas as pd
+
     from scoreline.pipelines import train as pipeline
     from scoreline.registry import registry
 
@@ -90,22 +121,23 @@ def train_command(
     params = parse_params(param or [])
     results = []
     try:
-        for name in models:
-            results.append(
-                pipeline.train_from_store(
-                    name,
-                    cutoff,
-                    leagues=_split(leagues),
-                    db_url=db,
-                    params=params_for(name, params),
-                    seed=seed,
-                    factory=pipeline.catalogue_factory,
-                    cadence=cadence,  # type: ignore[arg-type]
+        with mlflow_output(verbose):
+            for name in models:
+                results.append(
+                    pipeline.train_from_store(
+                        name,
+                        cutoff,
+                        leagues=_split(leagues),
+                        db_url=db,
+                        params=params_for(name, params),
+                        seed=seed,
+                        factory=pipeline.catalogue_factory,
+                        cadence=cadence,  # type: ignore[arg-type]
+                    )
                 )
-            )
-        version = None
-        if register:
-            version = registry.register(pipeline.best_result(results).run_id, register)
+            version = None
+            if register:
+                version = registry.register(pipeline.best_result(results).run_id, register)
     except (ValueError, KeyError, TypeError, registry.RegistryError) as error:
         raise _fail(error) from error
     runs = [
@@ -176,12 +208,23 @@ def rollback_command() -> None:
 
 @models_app.command("models")
 def models_command(
+    catalogue: Annotated[
+        bool,
+        typer.Option("--catalogue", help="List the catalogue's models (names for --model) instead."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the registered versions with their aliases and validation metrics."""
+    """List the registered versions with their aliases and validation metrics (or the model catalogue)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if catalogue:
+        _print_catalogue(as_json)
+        return
     from scoreline.registry.registry import MODEL_NAME, list_versions
 
-    rows = list_versions()
+    with mlflow_output(verbose=False):
+        rows = list_versions()
     if as_json:
         _echo_json(rows)
         return
@@ -200,3 +243,15 @@ def models_command(
             row["created"][:19],
         )
     Console().print(table)
+
+
+def _print_catalogue(as_json: bool) -> None:
+    """Every catalogue model with its one-line description (no registry or store is read)."""
+    from scoreline.models.catalogue import CATALOGUE
+
+    if as_json:
+        _echo_json({name: entry.description for name, entry in CATALOGUE.items()})
+        return
+    width = max(map(len, CATALOGUE))
+    for name, entry in CATALOGUE.items():
+        typer.echo(f"{name:<{width}}  {entry.description}")
