@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(
         default=None, description="URL that staging alerts are POSTed to (optional)."
     )
+    # the API server (docs/api.md, "Limits and security")
+    registry_timeout_seconds: int = Field(
+        default=5, ge=1, description="Timeout of one call of the API to the MLflow registry (HTTP or SQL)."
+    )
+    registry_retries: int = Field(default=1, ge=0, description="Retries of a failed MLflow HTTP call (API).")
+    model_retry_seconds: float = Field(
+        default=30.0, gt=0, description="Until a model loads, the API tries again this often."
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="Largest request body the API reads.")
+    admin_max_failures: int = Field(
+        default=5, ge=1, description="Wrong admin keys a client may send per window before it gets 429."
+    )
+    admin_failure_window_seconds: float = Field(
+        default=60.0, gt=0, description="Window of admin_max_failures (a locked-out client waits this long)."
+    )
     ledger_key: SecretStr | None = Field(
         default=None,
         description="Secret keying the prediction ledger's hash chain (unset: a key file under home).",
