@@ -37,7 +37,9 @@ def fixture_json(**overrides: Any) -> dict[str, Any]:
 # --- the admin key is checked before the body is read ------------------------------------------------------
 
 
-def call_asgi(app: FastAPI, path: str, headers: dict[str, str], body: bytes) -> tuple[int, int, bytes]:
+def call_asgi(
+    app: FastAPI, path: str, headers: dict[str, str], body: bytes, root_path: str = ""
+) -> tuple[int, int, bytes]:
     """POST ``body`` to ``app`` in 64 KiB chunks; the status, the body bytes the app read, the answer."""
     chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)] or [b""]
     read = 0
@@ -65,9 +67,9 @@ def call_asgi(app: FastAPI, path: str, headers: dict[str, str], body: bytes) -> 
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
+        "path": root_path + path,
+        "raw_path": (root_path + path).encode(),
+        "root_path": root_path,
         "query_string": b"",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "client": ("192.0.2.7", 50000),
@@ -78,13 +80,14 @@ def call_asgi(app: FastAPI, path: str, headers: dict[str, str], body: bytes) -> 
     return status, read, answer
 
 
+@pytest.mark.parametrize("root_path", ["", "/behind/a/proxy"])
 @pytest.mark.parametrize(("key", "status"), [(None, 401), ("wrong-key", 403)])
 def test_admin_routes_refuse_a_bad_key_before_reading_a_5mb_body(
-    app: FastAPI, key: str | None, status: int
+    app: FastAPI, key: str | None, status: int, root_path: str
 ) -> None:
     body = json.dumps({"model": "champion", "padding": "x" * (5 * MB)}).encode()
     headers = {"content-type": "application/json"} | ({"x-api-key": key} if key else {})
-    answered, read, answer = call_asgi(app, "/v1/admin/reload", headers, body)
+    answered, read, answer = call_asgi(app, "/v1/admin/reload", headers, body, root_path)
     assert answered == status
     assert read == 0
     assert json.loads(answer)["detail"] in ("missing X-API-Key header", "invalid API key")

@@ -93,6 +93,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def app_path(scope: Scope) -> str:
+    """The request's path inside the app (without the ``root_path`` a proxy mounts it under)."""
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
@@ -109,7 +115,7 @@ class AdminGuard:
         self.limiter = FailureLimiter(settings.admin_max_failures, settings.admin_failure_window_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(ADMIN_PREFIX):
+        if scope["type"] != "http" or not app_path(scope).startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         client = _client(scope)

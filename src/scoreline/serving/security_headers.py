@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scoreline.serving.guards import app_path
+
 _COMMON = (
     "default-src 'self'",
     "script-src 'self'",
@@ -48,7 +50,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = REDOC_CONTENT_SECURITY_POLICY if scope.get("path") == REDOC_PATH else CONTENT_SECURITY_POLICY
+        policy = REDOC_CONTENT_SECURITY_POLICY if app_path(scope) == REDOC_PATH else CONTENT_SECURITY_POLICY
         added = [(b"content-security-policy", policy.encode()), *HEADERS]
 
         async def send_with_headers(message: Message) -> None:
