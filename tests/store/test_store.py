@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from scoreline.simulate import SimulatedLeague
 from scoreline.sources.football_data_parser import ParsedFile
 from scoreline.store import Store
 from scoreline.store import schema as store_schema
+from scoreline.store.bulk import is_data_error
 from scoreline.store.migrations import LATEST_VERSION
 from tests.store.simulated_files import parsed_file
 
@@ -220,3 +222,28 @@ def test_schema_is_created_lazily_once_and_matches_the_table_objects(store_url: 
     with Store.from_url(store_url) as reopened, reopened.engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all()
     assert versions == list(range(1, LATEST_VERSION + 1))
+
+
+def _handicap_line_overflowing_real(parsed: ParsedFile) -> ParsedFile:
+    odds = parsed.odds.copy()
+    odds.loc[odds[c.MARKET] == c.MARKET_ASIAN_HANDICAP, c.LINE] = 1e39
+    return replace(parsed, odds=odds)
+
+
+def _shots_overflowing_smallint(parsed: ParsedFile) -> ParsedFile:
+    return replace(
+        parsed, matches=parsed.matches.assign(**{c.HOME_SHOTS: pd.array([40_000] * len(parsed.matches))})
+    )
+
+
+@pytest.mark.parametrize("damage", [_handicap_line_overflowing_real, _shots_overflowing_smallint])
+def test_a_value_the_database_refuses_is_a_data_error_and_rolls_back(
+    store: Store, files: list[ParsedFile], damage: Callable[[ParsedFile], ParsedFile]
+) -> None:
+    """The parser bounds every value first; if one got through, the file is refused alone, not the run."""
+    write_all(store, files[:1])
+    before = store.summary()
+    with pytest.raises(sa.exc.DBAPIError) as raised:
+        store.write_parsed_file(damage(files[1]), "sha-bad")
+    assert is_data_error(raised.value)
+    pd.testing.assert_frame_equal(store.summary(), before)
