@@ -78,7 +78,9 @@ def read_backtests(index: Path) -> list[BacktestRecord]:
             records.append(BacktestRecord.from_dict(entry))
         except (KeyError, TypeError, ValueError) as error:
             logger.warning("skipping entry %d of %s: %s", position, index, error)
-    return sorted(records, key=lambda record: record.written_at, reverse=True)
+    # newest first; of two written in the same second, the one recorded later (the file keeps record order)
+    order = sorted(range(len(records)), key=lambda i: (records[i].written_at, i), reverse=True)
+    return [records[i] for i in order]
 
 
 def latest_backtest(index: Path) -> BacktestRecord | None:
