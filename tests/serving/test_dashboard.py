@@ -14,7 +14,7 @@ from scoreline import columns as c
 from scoreline.evaluation.predictions import N_TRAIN, PREDICTION_COLUMNS, TRAIN_CUTOFF
 from scoreline.evaluation.scoring import score
 from scoreline.serving import create_app
-from scoreline.serving.dashboard import CHART_WIDTH, load_backtest, load_monitor
+from scoreline.serving.dashboard import load_backtest, load_monitor
 from scoreline.settings import Settings
 from scoreline.staging.alerts import Alert
 from scoreline.staging.ledger import MODEL_VERSION, PREDICTED_AT
@@ -99,8 +99,11 @@ def test_page_shows_fixtures_leaderboard_calibration_and_monitor(
     order = [leaderboard.index(f"<td>{name}</td>") for name in ranked]
     assert order == sorted(order)  # sorted by RPS
     assert f"{scores['pooled'][ranked[0]]['rps']:.4f}" in leaderboard
-    calibration = html.split('id="calibration"', 1)[1].split("</svg>", 1)[0]
+    calibration = html.split('id="calibration"', 1)[1].split("</div>", 1)[0]
     assert calibration.count("<polyline") == 3 * len(scores["pooled"])
+    assert (
+        calibration.count('class="plot plot-panel"') == 3 and calibration.count(">observed frequency<") == 3
+    )
     monitor = html.split('id="monitor-chart"', 1)[1].split("</svg>", 1)[0]
     assert monitor.count("<polyline") == 2  # served model and market (no previous champion)
     assert summary.rps is not None and summary.window.rps is not None
@@ -128,7 +131,7 @@ def test_names_from_files_are_escaped(tmp_path: Path, settings: Settings, provid
         html = client.get("/").text
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert html.split('id="calibration"', 1)[1].split("</svg>", 1)[0].count("<polyline") == 3
+    assert html.split('id="calibration"', 1)[1].split("</div>", 1)[0].count("<polyline") == 3
 
 
 def test_a_backtest_dir_can_be_given_and_bad_files_give_a_reason(
@@ -151,16 +154,45 @@ def test_a_backtest_dir_can_be_given_and_bad_files_give_a_reason(
     assert "cannot read" in str(load_monitor(bad).problem)
 
 
-def test_reliability_points_are_scaled_into_the_panel(tmp_path: Path) -> None:
+def test_reliability_panels_have_axis_values_counts_and_stay_inside_their_frame(tmp_path: Path) -> None:
     rows = [
-        {"model": "dc", "outcome": o, "mean_predicted": 0.15, "observed_frequency": 0.15} for o in c.OUTCOMES
+        {"model": "dc", "outcome": o, "mean_predicted": x, "observed_frequency": y, "count": n}
+        for o in c.OUTCOMES
+        for x, y, n in ((0.15, 0.15, 120), (0.55, 1.4, 3))  # a bin of three forecasts, all "hits" beyond 1
     ]
     (tmp_path / "metrics.json").write_text(json.dumps({"pooled": {"dc": {"rps": 0.2}}, "reliability": rows}))
     backtest = load_backtest(tmp_path)
     assert [line.label for line in backtest.legend] == ["dc"]
     home = next(p for p in backtest.panels if p.title == "home")
-    points = [tuple(map(float, xy.split(","))) for xy in home.lines[0].points.split()]
-    assert points == [(0.15 * 180, 180 - 0.15 * 180)]
+    assert [(b.mean_predicted, b.observed_frequency, b.count) for b in home.models[0][2]] == [
+        (0.15, 0.15, 120), (0.55, 1.0, 3)
+    ]  # fmt: skip
+    svg = str(home.svg)
+    ticks = re.findall(r'class="tick" text-anchor="[a-z]+">([0-9.]+)<', svg)
+    assert ticks == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"] * 2  # y axis, then x axis under the bars
+    assert ">observed frequency<" in svg and "mean forecast" in svg
+    assert re.findall(r'class="value count-label"[^>]*>(\d+)<', svg) == ["120", "3"]
+    frame = re.search(
+        r'<rect x="([0-9.]+)" y="([0-9.]+)" width="([0-9.]+)" height="([0-9.]+)" class="frame"', svg
+    )
+    assert frame is not None
+    left, top, width, height = map(float, frame.groups())
+    line = svg.split("<polyline", 1)[1].split(">", 1)[0]
+    points = [tuple(map(float, xy.split(","))) for xy in re.search(r'points="([^"]+)"', line)[1].split()]
+    assert points == [(left + 0.15 * width, top + 0.85 * height), (left + 0.55 * width, top)]
+    assert 'stroke-linejoin="round"' in line and 'clip-path="url(#clip' in svg
+
+
+def test_a_replay_is_labelled_replay_not_served_model(
+    tmp_path: Path, league_matches: pd.DataFrame, fitted_models: dict[str, Any]
+) -> None:
+    write_monitor(tmp_path, league_matches, fitted_models["dixon_coles"])
+    path = tmp_path / "staging" / "monitor.json"
+    assert load_monitor(path).lines[0].label == "served model"
+    document = json.loads(path.read_text())
+    document["run"] = {"id": "replay-2425", "replay": True}
+    path.write_text(json.dumps(document))
+    assert [line.label for line in load_monitor(path).lines] == ["replay", "market (closing)"]
 
 
 def test_assets_are_served_by_the_app_and_nothing_is_fetched_from_elsewhere(client: TestClient) -> None:
@@ -188,4 +220,4 @@ def test_monitor_marks_a_change_of_champion_and_a_replay(
 
     assert monitor.meta["run"] == "replay replay-2425"
     assert [switch.label for switch in monitor.switches] == ["v2"]
-    assert abs(monitor.switches[0].x - 30 / 39 * CHART_WIDTH) < 0.1
+    assert abs(monitor.switches[0].x - 30 / 39) < 1e-9

@@ -34,7 +34,8 @@ def write_metrics(folder: Path, model: str, rps: float, leagues: list[str]) -> d
 
 def fixture_rows(html: str) -> list[tuple[str, str]]:
     table = html.split('<table id="fixtures">', 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r"<td>\w+</td>\s*<td>[^<]+</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", table)
+    home = r"<td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td>"  # the home team links to the fixture's page
+    rows = re.findall(rf"<td>\w+</td>\s*<td>[^<]+</td>\s*{home}\s*<td>([^<]+)</td>", table)
     return [(html_text.unescape(home), html_text.unescape(away)) for home, away in rows]
 
 

@@ -10,7 +10,8 @@ Files (all optional; a missing or malformed file gives an empty state with the r
   docs/staging.md): ``summary`` and the ``rolling`` series of the served model, the market and the previous
   champion, plus ``alerts``.
 
-Plots are inline SVG computed here (no JavaScript, no CDN): works offline.
+Plots are inline SVG computed here and in :mod:`scoreline.serving.plots` (no JavaScript, no CDN): works
+offline.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from scoreline import columns as c
+from scoreline.serving import plots
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +36,13 @@ PREDICTIONS_FILE = "predictions.parquet"
 LEADERBOARD_COLUMNS = ("n", "rps", "logloss", "brier", "accuracy", "ece")
 MAX_CALIBRATION_MODELS = 5
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-PANEL = 180  # px, side of one reliability panel's plotting area
-MARGIN = 28
-CHART_WIDTH, CHART_HEIGHT = 640, 220
+MONITOR_X_TICKS = 4  # dates under the staging chart
 
 
 @dataclass(frozen=True)
 class Switch:
-    """Where the series passes to another model version: x in chart pixels, and the version."""
+    """Where the series passes to another model version: x as a share of the series (0 first point, 1 last),
+    and the version."""
 
     x: float
     label: str
@@ -47,20 +50,23 @@ class Switch:
 
 @dataclass(frozen=True)
 class Line:
-    """One polyline of a plot: its label, colour and SVG ``points``."""
+    """One legend entry: a label and its colour."""
 
     label: str
     colour: str
-    points: str
 
 
 @dataclass(frozen=True)
 class Panel:
-    """A reliability panel: one outcome, one line per model, in a ``PANEL`` square offset by ``x``."""
+    """A reliability panel: one outcome's bins per model ``(name, colour, bins)``, best model first."""
 
     title: str
-    x: int
-    lines: list[Line]
+    models: list[tuple[str, str, list[plots.ReliabilityBin]]]
+
+    @property
+    def svg(self) -> Markup:
+        """The panel as an SVG with axis values, the diagonal and the first model's forecasts per bin."""
+        return plots.reliability_panel(self.title, self.models, ident=f"calibration-{self.title}")
 
 
 @dataclass
@@ -76,15 +82,30 @@ class Backtest:
 
 @dataclass
 class Monitor:
-    """The staging monitor's rolling RPS lines and latest values."""
+    """The staging monitor's rolling RPS lines (x: share of the series) and latest values."""
 
     source: str
-    lines: list[Line] = field(default_factory=list)
+    lines: list[plots.Series] = field(default_factory=list)
     latest: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     y_range: tuple[float, float] = (0.0, 1.0)
     problem: str | None = None
     switches: list[Switch] = field(default_factory=list)  # champion changes on the chart
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)  # kickoff dates under the chart
+
+    @property
+    def chart(self) -> Markup:
+        """The lines with RPS values, kickoff dates, axis titles and a dashed line at each new champion."""
+        return plots.line_chart(
+            self.lines,
+            label="Rolling RPS",
+            x_title="kickoff",
+            y_title="rolling RPS",
+            x_ticks=self.x_ticks,
+            y_range=self.y_range,
+            markers=[(s.x, s.label, f"champion {s.label} from here") for s in self.switches],
+            ident="monitor-chart",
+        )
 
 
 def _read_json(path: Path) -> Any:
@@ -157,40 +178,35 @@ def _number(value: Any) -> float | None:
 
 
 def _reliability_panels(rows: list[Any], models: list[str]) -> tuple[list[Panel], list[Line]]:
-    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    bins: dict[tuple[str, str], list[plots.ReliabilityBin]] = {}
     for row in rows:
         if not isinstance(row, dict):
             continue
         x, y = _number(row.get("mean_predicted")), _number(row.get("observed_frequency"))
+        count = _number(row.get("count"))
         key = (str(row.get("model")), str(row.get("outcome")))
         if x is not None and y is not None and key[0] in models:
-            points.setdefault(key, []).append((min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)))
-    if not points:
+            bins.setdefault(key, []).append(
+                plots.ReliabilityBin(
+                    min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0), None if count is None else int(count)
+                )
+            )
+    if not bins:
         return [], []
     colours = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(models)}
-    panels = []
-    for i, outcome in enumerate(c.OUTCOMES):
-        lines = [
-            Line(
-                model, colours[model], _svg_points(sorted(points[(model, outcome)]), PANEL, PANEL, (0.0, 1.0))
-            )
-            for model in models
-            if (model, outcome) in points
-        ]
-        panels.append(Panel(outcome, MARGIN + i * (PANEL + MARGIN), lines))
-    legend = [
-        Line(model, colours[model], "") for model in models if any((model, o) in points for o in c.OUTCOMES)
+    panels = [
+        Panel(
+            outcome,
+            [
+                (model, colours[model], sorted(bins[(model, outcome)], key=lambda b: b.mean_predicted))
+                for model in models
+                if (model, outcome) in bins
+            ],
+        )
+        for outcome in c.OUTCOMES
     ]
+    legend = [Line(model, colours[model]) for model in models if any((model, o) in bins for o in c.OUTCOMES)]
     return panels, legend
-
-
-def _svg_points(
-    xy: list[tuple[float, float]], width: float, height: float, y_range: tuple[float, float]
-) -> str:
-    """SVG points for values with x in [0, 1] and y in ``y_range`` (y grows upwards)."""
-    low, high = y_range
-    span = (high - low) or 1.0
-    return " ".join(f"{x * width:.1f},{height - (y - low) / span * height:.1f}" for x, y in xy)
 
 
 def load_monitor(path: Path) -> Monitor:
@@ -221,7 +237,7 @@ def load_monitor(path: Path) -> Monitor:
         "alerts": alerts,
     }
     names = (
-        ("rps", "served model", PALETTE[0]),
+        ("rps", "replay" if run.get("replay") else "served model", PALETTE[0]),
         ("market_rps", "market (closing)", PALETTE[1]),
         ("previous_rps", "previous champion", PALETTE[2]),
     )
@@ -234,18 +250,19 @@ def load_monitor(path: Path) -> Monitor:
     pad = (high - low) * 0.1 or 0.01
     monitor.y_range = (low - pad, high + pad)
     n = len(series)
+    step = 1 / max(n - 1, 1)
     for key, label, colour in names:
-        xy = [(i / max(n - 1, 1), v) for i, v in enumerate(values[key]) if v is not None]
+        xy = [(i * step, v) for i, v in enumerate(values[key]) if v is not None]
         if xy:
-            monitor.lines.append(
-                Line(label, colour, _svg_points(xy, CHART_WIDTH, CHART_HEIGHT, monitor.y_range))
-            )
+            monitor.lines.append(plots.Series(label, colour, xy))
     versions = [row.get("model_version") for row in series]
     monitor.switches = [
-        Switch(round(i / max(n - 1, 1) * CHART_WIDTH, 1), f"v{versions[i]}")
+        Switch(i * step, f"v{versions[i]}")
         for i in range(1, n)
         if versions[i] != versions[i - 1] and versions[i] is not None
     ]
+    ticks = sorted({round(k * (n - 1) / (MONITOR_X_TICKS - 1)) for k in range(MONITOR_X_TICKS)})
+    monitor.x_ticks = [(i * step, str(series[i].get("kickoff", ""))[:10]) for i in ticks]
     monitor.latest = {
         "first_date": str(series[0].get("kickoff", ""))[:10],
         "date": str(series[-1].get("kickoff", ""))[:10],

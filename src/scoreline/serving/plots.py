@@ -175,10 +175,12 @@ def line_chart(
     y_format: Callable[[float], str] = "{:.3f}".format,
     y_range: tuple[float, float] | None = None,
     ident: str | None = None,
+    markers: Sequence[tuple[float, str, str]] = (),
     width: float = 480,
     height: float = 270,
 ) -> Markup:
-    """A line chart of ``series`` with y tick values, x ticks ``(value, label)`` and both axis titles."""
+    """A line chart of ``series`` with y tick values, x ticks ``(value, label)`` and both axis titles;
+    ``markers`` ``(x, label, tooltip)`` draw labelled dashed vertical lines (e.g. a change of model)."""
     xs = [x for s in series for x, _ in s.points]
     ys = [y for s in series for _, y in s.points]
     if not xs:
@@ -190,9 +192,25 @@ def line_chart(
     y_ticks = [(v, y_format(v)) for v in nice_ticks(low_y, high_y)]
     parts = [_open(width, height, label, ident, "plot-wide")]
     parts += _axes(box, x_ticks, y_ticks, x_title, y_title)
+    parts += _markers(box, markers)
     parts += _clipped_series(box, series)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _markers(box: Box, markers: Sequence[tuple[float, str, str]]) -> list[str]:
+    parts = []
+    for value, label, tooltip in markers:
+        x = box.x(value)
+        parts.append(
+            f'<line x1="{_f(x)}" y1="{_f(box.top)}" x2="{_f(x)}" y2="{_f(box.top + box.height)}" '
+            f'class="switch" stroke="#888" stroke-dasharray="4 3"><title>{escape(tooltip)}</title></line>'
+        )
+        anchor = "end" if x > box.left + box.width - 30 else "start"
+        parts.append(
+            _text(x + (-3 if anchor == "end" else 3), box.top + 14, label, "tick switch-label", anchor)
+        )
+    return parts
 
 
 @dataclass(frozen=True)
@@ -272,8 +290,7 @@ def _count_histogram(
     )
     for value, label in ticks:
         parts.append(_text(box.x(value), bottom + 15, label, "tick"))
-    title = f"mean forecast (bars: {model[0]}'s forecasts per bin)" if bins and model else "mean forecast"
-    parts.append(_text(box.left + box.width / 2, bottom + 32, title, "axis"))
+    parts.append(_text(box.left + box.width / 2, bottom + 32, "mean forecast", "axis"))
     return parts
 
 

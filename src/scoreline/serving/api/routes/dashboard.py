@@ -150,9 +150,6 @@ def _context(state: ServingState, request: Request, as_of: pd.Timestamp | None) 
         "fill_backtest": FILL_BACKTEST,
         "fixture_url": fixture.fixture_url,
         "monitor": _monitor(settings),
-        "margin": dashboard.MARGIN,
-        "chart_width": dashboard.CHART_WIDTH,
-        "chart_height": dashboard.CHART_HEIGHT,
         "now": datetime.now(),
     }
 
