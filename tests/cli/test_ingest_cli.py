@@ -99,6 +99,29 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert f"no football-data folder at {tmp_path / 'nope'}" in result.output
 
 
+def test_quarantined_file_fails_the_run_with_its_reason_until_it_changes(
+    mirror: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "mirror"
+    shutil.copytree(mirror, root)
+    (root / "E0" / "2324.csv").write_bytes(b"\x1f\x8b\x08\x00 a gzip file named .csv")
+    db = f"duckdb:///{tmp_path / 'cli.duckdb'}"
+    first = runner.invoke(app, ["ingest", "--from-dir", str(root), "--db", db])
+    again = runner.invoke(app, ["ingest", "--from-dir", str(root), "--db", db])
+    assert (first.exit_code, again.exit_code) == (1, 1)
+    output = " ".join(first.output.split())
+    assert "4 files: 3 stored, 0 replaced, 0 unchanged, 1 failed" in output
+    assert (
+        "quarantined E0/2324.csv: line 0, file: file rejected: not a CSV file but gzip-compressed data"
+        in output
+    )
+    assert "4 files: 0 stored, 0 replaced, 3 unchanged, 1 failed" in " ".join(again.output.split())
+    assert "quarantined E0/2324.csv: unchanged since quarantined: line 0, file:" in " ".join(
+        again.output.split()
+    )
+    assert summary_json(db)["totals"]["matches"] == 3 * MATCHES_PER_FILE
+
+
 # --- a real process killed in the middle of a file's transaction --------------------------------------------
 
 STALL_AT_THIRD_FILE = """
