@@ -430,7 +430,14 @@ class Ledger:
         return ChainHead(int(chained[SEQ].iloc[-1]), str(chained[ROW_HASH].iloc[-1]))
 
     def _commit_heads(self, heads: dict[str, ChainHead]) -> None:
-        self.head_file.write(heads)
+        """Record ``heads`` after a commit, never moving a head back (another process may have appended
+        after this one's commit and recorded its head first)."""
+        recorded = self.head_file.read() or {}
+        newest = {
+            name: max(head, recorded.get(name, EMPTY_HEAD), key=lambda item: item.seq)
+            for name, head in heads.items()
+        }
+        self.head_file.write(newest)
 
     def append(self, predictions: pd.DataFrame, replay_run: str | None = None) -> AppendResult:
         """Record ``predictions`` (columns ``PREDICTION_COLUMNS``) in one transaction.
