@@ -67,6 +67,9 @@ class FileStatus(StrEnum):
     FAILED = "failed"  # could not be read, parsed or written: nothing stored
 
 
+FAILED_STATUSES = (FileStatus.QUARANTINED, FileStatus.FAILED)  # what counts as a failed file
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     """One file's ingestion outcome and what it stored."""
@@ -93,7 +96,7 @@ class IngestReport:
     @property
     def failed(self) -> tuple[FileOutcome, ...]:
         """The files that could not be ingested or were quarantined whole."""
-        return tuple(outcome for outcome in self.files if outcome.status in _FAILED)
+        return tuple(outcome for outcome in self.files if outcome.status in FAILED_STATUSES)
 
     @property
     def ok(self) -> bool:
@@ -154,9 +157,6 @@ def ingest(
         report.count(FileStatus.QUARANTINED),
     )
     return report
-
-
-_FAILED = (FileStatus.QUARANTINED, FileStatus.FAILED)
 
 
 def _refused_files(store: Store) -> set[str]:
