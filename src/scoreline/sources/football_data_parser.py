@@ -71,7 +71,7 @@ FILE_REJECTED: Final = "file rejected"  # reason prefix when a file's content is
 MAX_RAW_CHARS: Final = 2000  # longer lines are cut in the quarantine's raw text
 MAX_FILE_BYTES: Final = 32 * 2**20  # real season files are under 300 KB
 MAX_PRICE: Final = 1000.0  # the mirror's largest price is 238; larger ones are typos or overflows
-MAX_HANDICAP_LINE: Final = 10.0  # Asian handicap lines are quarter goals within +-10 (mirror: -4 to +3.5)
+MAX_HANDICAP_LINE: Final = 10.0  # Asian handicap lines are quarter goals within +-10 (mirror: -4 to +9)
 LINE_STEP: Final = 0.25
 MAX_TEAM_NAME_CHARS: Final = 60
 # characters a club's name may hold besides letters and digits (the mirror's names use space & ' - .)
@@ -846,7 +846,7 @@ def _parse_rows(
     cells = _Cells(raw)
     div = cells.text("Div")
     expected_league = league or PurePosixPath(source_file).parent.name
-    file_league = _file_league(div, expected_league)
+    file_league = _file_league(div, expected_league or PurePosixPath(source_file).stem)
     problems = _Problems(raw.index.to_numpy(dtype="int64"))
     if expected_league and file_league != expected_league:
         agreeing = int((div == file_league).sum())
