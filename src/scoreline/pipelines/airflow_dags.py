@@ -4,9 +4,9 @@
 steps: one task per step, named after it, with the step's upstream steps as its upstream tasks, its
 parameters as DAG params (``airflow dags trigger -c '{...}'``) and its fan-out as dynamic task mapping: a
 ``plan_<step>`` task lists the step's calls from the run's params with the function the in-process runner
-uses. Each task calls :func:`scoreline.pipelines.runner.run_call`, like ``scoreline
-run``. Errors that a retry cannot fix (source unreachable with nothing cached, bad data, bad parameters) fail
-the task at once, without retries.
+uses. Each task calls :func:`scoreline.pipelines.runner.run_call`, like ``scoreline run``. Errors that a
+retry cannot fix (source unreachable with nothing cached, bad data, bad parameters) fail the task at once,
+without retries.
 
 :func:`main` is what ``python dags/<dag>.py`` runs: the pipeline's parameters as command-line options, a
 migrated sqlite metadata database if the configured one is sqlite and not migrated yet, ``dag.test()``, and
