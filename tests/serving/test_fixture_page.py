@@ -168,6 +168,31 @@ def test_upcoming_fixture_has_no_result_and_names_are_case_insensitive(
     assert f"<h2>{escape(match[c.HOME])} v {escape(match[c.AWAY])}</h2>" in response.text
 
 
+class FixedOutcomes:
+    """A model without score grids: the same 1X2 probabilities for every match."""
+
+    def predict_proba(self, matches: pd.DataFrame) -> np.ndarray:
+        return np.tile([0.5, 0.3, 0.2], (len(matches), 1))
+
+
+def test_a_model_without_score_grids_shows_its_1x2_and_says_why_the_rest_is_missing(
+    isolated_home: Path, priced_store: str, league_matches: pd.DataFrame
+) -> None:
+    settings = Settings(home=isolated_home, db_url=priced_store, api_key=SecretStr(API_KEY))
+    provider = ModelsInMemory({1: ("fixed", FixedOutcomes())}, {"champion": 1})
+    with TestClient(create_app(settings, provider)) as client:
+        html = page_of(client, played_match(league_matches))
+    assert "model fixed gives 1X2 probabilities only" in html
+    assert 'id="score-heatmap"' not in html and 'id="totals"' not in html and 'id="handicaps"' not in html
+    one_x_two = html.split('id="one-x-two"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'<td class="num">([0-9.]+%)</td><td class="num">[0-9.]+</td>', one_x_two) == [
+        "50.0%",
+        "30.0%",
+        "20.0%",
+    ]
+    assert 'id="rating-chart"' in html and html.count('class="form-table"') == 2
+
+
 def test_unknown_names_answer_404_with_suggestions(
     priced_client: TestClient, league_matches: pd.DataFrame
 ) -> None:
