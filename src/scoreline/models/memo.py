@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 MEMORY = "memory"  # the parameter name of an estimator that accepts a FitMemo
-DEFAULT_MAX_ENTRIES = 64  # one walk-forward round: a few feature tables, ~10 ensemble base fits, trainers
+DEFAULT_MAX_ENTRIES = 32  # two walk-forward rounds of the slow models: ~6 feature tables, ~9 base fits each
 
 
 class FitMemo:
