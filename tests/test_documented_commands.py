@@ -144,6 +144,7 @@ def test_a_wrong_flag_in_the_docs_would_fail() -> None:
 
 @pytest.mark.slow
 @pytest.mark.shared_data
+@pytest.mark.timeout(3600)  # the whole tour: two backtests, training, staging (about 15 min on 2 busy cores)
 def test_the_readme_tour_runs_as_written(shared_data: Path, tmp_path: Path) -> None:
     commands = tour_commands(README.read_text(encoding="utf-8"))
     env = {key: value for key, value in os.environ.items() if not key.startswith("SCORELINE_")}
