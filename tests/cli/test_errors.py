@@ -170,3 +170,8 @@ def test_usage_errors_stay_with_click() -> None:
     result = invoke(["backtest", "--leagues", "E0"])
     assert result.exit_code == 2
     assert "Missing option" in result.output and "error:" not in result.stderr.splitlines()[0]
+
+
+def test_features_of_a_league_the_store_does_not_hold() -> None:
+    result = invoke(["features", "build", "--leagues", "ZZ"])
+    assert_short_failure(result, 1, "the store has no matches for ZZ", "scoreline ingest")

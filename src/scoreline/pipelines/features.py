@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.errors import EmptyStoreError
 from scoreline.features import GROUPS, FeatureFrame, FeatureParams, OpeningOdds, build_features
 from scoreline.features.build import VERSION_ATTR
 from scoreline.io import atomic_path
@@ -83,6 +84,9 @@ def build_feature_table(
     """Read matches (and opening 1X2 odds when the market group is wanted) and build the features."""
     chosen = tuple(groups)
     matches = store.read_matches(leagues=leagues, seasons=seasons)
+    if matches.empty:
+        which = f" for {', '.join(leagues)}" if leagues else ""
+        raise EmptyStoreError(f"the store has no matches{which}", "ingest them first: scoreline ingest")
     odds = None
     if "market" in chosen:
         long = store.read_odds(leagues=leagues, seasons=seasons, market=c.MARKET_1X2, timing=c.OPENING)
