@@ -36,7 +36,7 @@ def assert_short_failure(result: Result, exit_code: int, error: str, hint: str) 
     assert len(lines) == 2, result.stderr
     assert error in lines[0], lines[0]
     assert hint in lines[1], lines[1]
-    assert "secret" not in result.output
+    assert ":secret@" not in result.output  # the password of the URLs below
 
 
 @pytest.fixture()
@@ -152,7 +152,7 @@ def test_debug_shows_the_redacted_traceback(monkeypatch: pytest.MonkeyPatch) -> 
     assert "Traceback (most recent call last)" in result.stderr
     assert "psycopg.OperationalError" in result.stderr
     assert result.stderr.splitlines()[-2].startswith("error: cannot use the database")
-    assert "secret" not in result.output
+    assert ":secret@" not in result.output  # the password of the URLs below
     monkeypatch.setenv("SCORELINE_DEBUG", "1")
     assert "Traceback (most recent call last)" in invoke(["data", "summary", "--db", "not-a-url"]).stderr
 
@@ -175,3 +175,23 @@ def test_usage_errors_stay_with_click() -> None:
 def test_features_of_a_league_the_store_does_not_hold() -> None:
     result = invoke(["features", "build", "--leagues", "ZZ"])
     assert_short_failure(result, 1, "the store has no matches for ZZ", "scoreline ingest")
+
+
+@pytest.mark.parametrize(
+    ("key", "error"),
+    [
+        (None, "SCORELINE_API_KEY is not set"),
+        ("change-me", "the example value from .env.example"),
+        ("short-key", "has 9 characters; production needs 32"),
+    ],
+)
+def test_serve_refuses_to_start_in_production_without_a_good_key(
+    monkeypatch: pytest.MonkeyPatch, key: str | None, error: str
+) -> None:
+    monkeypatch.setenv("SCORELINE_ENV", "production")
+    if key is None:
+        monkeypatch.delenv("SCORELINE_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SCORELINE_API_KEY", key)
+    result = invoke(["serve", "--port", "1"])  # refused before anything listens
+    assert_short_failure(result, 2, error, "secrets.token_urlsafe(32)")
