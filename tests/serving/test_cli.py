@@ -97,7 +97,13 @@ def test_serve_starts_logs_json_and_is_live_but_not_ready_without_a_registered_m
             assert health.status_code == 200
             ready = httpx.get(f"{base}/ready", timeout=5)
             assert ready.status_code == 503
-            assert httpx.get(f"{base}/v1/leagues", timeout=5).json()["leagues"][0]["league"] == "E0"
+            # generous timeouts: the model loads in the background (importing MLflow) meanwhile
+            leagues = httpx.get(f"{base}/v1/leagues", timeout=60)
+            assert leagues.json()["leagues"][0]["league"] == "E0"
+            while httpx.get(f"{base}/ready", timeout=60).json()["detail"] == "model 'champion' is loading":
+                assert time.monotonic() < deadline + 120, "the first load did not end within 3 minutes"
+                time.sleep(0.2)
+            assert "no version or alias" in httpx.get(f"{base}/ready", timeout=60).json()["detail"]
         finally:
             process.terminate()
             process.wait(timeout=20)

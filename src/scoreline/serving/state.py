@@ -111,7 +111,7 @@ class ServingState:
                     try:
                         self.reload()
                     except Exception:
-                        logger.warning(
+                        logger.error(
                             "could not load model %r: %s; trying again in %.0f s",
                             self.model_ref,
                             self.last_error,
