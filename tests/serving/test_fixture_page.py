@@ -129,7 +129,10 @@ def test_played_match_shows_heatmap_prices_form_and_ratings(
     assert f"{100 * over:.1f}%" in totals and "1.90" in totals and "1.95" in totals
     assert totals.count('<th scope="row">') == 2 * 3  # over and under of 1.5, 2.5, 3.5
     handicaps = html.split('id="handicaps"', 1)[1].split("</table>", 1)[0]
-    assert f"{escape(match[c.HOME])} -0.5" in handicaps and f"{escape(match[c.AWAY])} +0.5" in handicaps
+    assert (
+        f"{escape(match[c.HOME])}\u00a0-0.5" in handicaps
+        and f"{escape(match[c.AWAY])}\u00a0+0.5" in handicaps
+    )
     home_margin = np.subtract.outer(np.arange(len(grid)), np.arange(len(grid)))
     assert f"{100 * grid[home_margin > 0].sum():.1f}%" in handicaps and "2.02" in handicaps
 

@@ -10,6 +10,7 @@ its Elo rating before each of its recent matches (``features.elo``, only matches
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ RATING_MATCHES = 20
 TOTAL_LINES = (1.5, 2.5, 3.5)
 BOOKMAKER_PREFERENCE = ("pinnacle", "market_avg")
 HOME_COLOUR, AWAY_COLOUR = "#1f77b4", "#d62728"
+NBSP = "\u00a0"  # keeps a selection's last word with its line ("over 2.5") on narrow screens
 
 
 class FixtureNotFoundError(LookupError):
@@ -143,9 +145,11 @@ def read_match_data(url: str, league: str, day: pd.Timestamp, home: str, away: s
 
 def _read_match_data(store: Store, league: str, day: pd.Timestamp, home: str, away: str) -> MatchData:
     with store:
-        leagues = sorted(set(store.summary()[c.LEAGUE].astype(str)))
-        code = _resolve(league, leagues, "league")
+        code = league.strip().upper()  # division codes are upper case (E0, SP1)
         matches = store.read_matches(leagues=[code])
+        if matches.empty:  # the store's leagues only now: reading them costs more than a league's matches
+            _resolve(league, sorted(set(store.summary()[c.LEAGUE].astype(str))), "league")
+            raise FixtureNotFoundError(f"no {code} matches in the store")
         teams = sorted(set(matches[c.HOME].astype(str)) | set(matches[c.AWAY].astype(str)))
         home_name = _resolve(home, teams, "team", code)
         away_name = _resolve(away, teams, "team", code)
@@ -261,7 +265,7 @@ def _model_part(
         return
     model = (prediction.home, prediction.draw, prediction.away)
     market = _market_pair(book.get(c.MARKET_1X2), c.OUTCOMES, None)
-    labels = (f"{data.home} win", "draw", f"{data.away} win")
+    labels = (f"{data.home}{NBSP}win", "draw", f"{data.away}{NBSP}win")
     page.one_x_two = [
         PriceRow(label, p, 1.0 / p if p > 0 else None, *m)
         for label, p, m in zip(labels, model, market, strict=True)
@@ -311,7 +315,7 @@ def _goal_part(page: FixturePage, grid: ScoreGrid, book: dict[str, pd.DataFrame]
         market = _market_pair(totals, ("over", "under"), line)
         page.totals.append(
             tuple(  # type: ignore[arg-type]
-                PriceRow(f"{name} {line:g}", _chance(s), _price_of(s), *m)
+                PriceRow(f"{name}{NBSP}{line:g}", _chance(s), _price_of(s), *m)
                 for name, s, m in zip(("over", "under"), sides, market, strict=True)
             )
         )
@@ -321,9 +325,9 @@ def _goal_part(page: FixturePage, grid: ScoreGrid, book: dict[str, pd.DataFrame]
         market = _market_pair(handicap, ("home", "away"), line)
         page.handicaps.append(
             (
-                PriceRow(f"{page.home} {_signed(line)}", _chance(home), _price_of(home), *market[0]),
+                PriceRow(f"{page.home}{NBSP}{_signed(line)}", _chance(home), _price_of(home), *market[0]),
                 PriceRow(
-                    f"{page.away} {_signed(-line)}",
+                    f"{page.away}{NBSP}{_signed(-line)}",
                     _chance(home.opposite()),
                     _price_of(home.opposite()),
                     *market[1],
@@ -390,32 +394,35 @@ def recent_form(history: pd.DataFrame, team: str, n: int = FORM_MATCHES) -> list
     return rows
 
 
-def rating_trend(
-    matches: pd.DataFrame, day: pd.Timestamp, season: str, team: str, n: int = RATING_MATCHES
-) -> pd.Series:
-    """``team``'s Elo rating before each of its last ``n`` matches before ``day`` and on ``day`` itself (a
-    match of ``season``; the league's matches before ``day`` only), indexed by match day."""
+def rating_trends(
+    matches: pd.DataFrame, day: pd.Timestamp, season: str, teams: Sequence[str], n: int = RATING_MATCHES
+) -> dict[str, pd.Series]:
+    """Each team's Elo rating before each of its last ``n`` matches before ``day`` and on ``day`` itself (a
+    match of ``season``), indexed by match day; only the league's matches before ``day`` count."""
     from scoreline.features.build import build_features
 
     history = matches[matches[c.DATE] < day]
-    empty: dict[str, Any] = {c.SEASON: season, c.DATE: day, c.KICKOFF: day, c.HOME: team, c.AWAY: "",
-                             c.HOME_GOALS: pd.NA, c.AWAY_GOALS: pd.NA}  # fmt: skip
-    today = history.tail(1).assign(**empty)  # the day's rating: a match of ``team`` without a result
-    frame = pd.concat([history, today.astype(history.dtypes)], ignore_index=True)
+
+    def day_row(team: str) -> pd.DataFrame:  # the day's rating: a match of ``team`` without a result
+        values: dict[str, Any] = {c.SEASON: season, c.DATE: day, c.KICKOFF: day, c.HOME: team, c.AWAY: "",
+                                  c.HOME_GOALS: pd.NA, c.AWAY_GOALS: pd.NA}  # fmt: skip
+        return history.tail(1).assign(**values).astype(history.dtypes)
+
+    frame = pd.concat([history, *(day_row(team) for team in teams)], ignore_index=True)
     features = build_features(frame, groups=("elo",), cutoff=day)
-    own = (frame[c.HOME] == team) | (frame[c.AWAY] == team)
-    rating = np.where(frame[c.HOME] == team, features["elo_home"], features["elo_away"])
-    series = pd.Series(rating[own.to_numpy()], index=pd.to_datetime(frame.loc[own, c.DATE]).to_numpy())
-    return series.tail(n + 1)
+    trends = {}
+    for team in teams:
+        own = ((frame[c.HOME] == team) | (frame[c.AWAY] == team)).to_numpy()
+        rating = np.where(frame[c.HOME] == team, features["elo_home"], features["elo_away"])[own]
+        trends[team] = pd.Series(rating, index=pd.to_datetime(frame.loc[own, c.DATE]).to_numpy()).tail(n + 1)
+    return trends
 
 
 def _rating_part(page: FixturePage, data: MatchData) -> None:
     if not (data.matches[c.DATE] < data.day).any():
         page.problems.append(f"no {data.league} matches before {page.day} in the store: no ratings")
         return
-    trends = {
-        team: rating_trend(data.matches, data.day, data.season, team) for team in (data.home, data.away)
-    }
+    trends = rating_trends(data.matches, data.day, data.season, (data.home, data.away))
     start = min(s.index.min() for s in trends.values())
     series = [
         plots.Series(
