@@ -55,8 +55,8 @@ _fault = Path({fault!r})
 _original = ledger.Ledger.append
 
 
-def _append_then_fail_once(self, predictions):
-    result = _original(self, predictions)
+def _append_then_fail_once(self, predictions, *args, **kwargs):
+    result = _original(self, predictions, *args, **kwargs)
     if not _fault.exists():
         _fault.write_text("failed once")
         raise RuntimeError("injected fault: the ledger write succeeded but the task failed")
@@ -208,7 +208,10 @@ def _run_dag(tmp: Path, env: dict[str, str], module: str, dag: str, conf: dict, 
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-3000:]
-    return str(json.loads(lines[-1][len("RESULT ") :])["state"])
+    state = str(json.loads(lines[-1][len("RESULT ") :])["state"])
+    failures = [line for line in (result.stdout + result.stderr).splitlines() if "Error" in line]
+    assert state == "success", "\n".join(failures[-20:])
+    return state
 
 
 @pytest.mark.slow
