@@ -195,3 +195,14 @@ def test_serve_refuses_to_start_in_production_without_a_good_key(
         monkeypatch.setenv("SCORELINE_API_KEY", key)
     result = invoke(["serve", "--port", "1"])  # refused before anything listens
     assert_short_failure(result, 2, error, "secrets.token_urlsafe(32)")
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["backtest", "--leagues", "E0", "--test-seasons", "99xx"], "not a season code"),
+        (["run", "--leagues", "E0", "--test-seasons", "2526-2324"], "season range runs backwards"),
+    ],
+)
+def test_a_bad_value_is_an_input_error(args: list[str], error: str) -> None:
+    assert_short_failure(invoke(args), 2, error, "scoreline COMMAND --help")

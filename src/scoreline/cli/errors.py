@@ -27,6 +27,7 @@ LOCK_HINT = (
 SOURCE_HINT = "check the network connection, or read local files with --from-dir DIR"
 REGISTRY_HINT = "train and register a model first (scoreline run), or check SCORELINE_MLFLOW_URI"
 SETTINGS_HINT = "check the SCORELINE_* environment variables and the config file (SCORELINE_CONFIG)"
+INPUT_HINT = "check the options (scoreline COMMAND --help) and settings; --debug shows where it was refused"
 MAX_MESSAGE_CHARS = 400
 
 
@@ -113,7 +114,20 @@ def _validation_detail(error: BaseException) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors(include_input=False))
 
 
-_MAPPERS: tuple[Callable[[BaseException], Failure | None], ...] = (_database, _source, _registry, _settings)
+def _input(error: BaseException) -> Failure | None:
+    """A ``ValueError`` reaching the command line is about a value it was given (a season code, a name)."""
+    if isinstance(error, ValueError):
+        return Failure(first_line(error), INPUT_HINT, 2)
+    return None
+
+
+_MAPPERS: tuple[Callable[[BaseException], Failure | None], ...] = (
+    _database,
+    _source,
+    _registry,
+    _settings,
+    _input,
+)
 
 
 def describe_failure(error: BaseException) -> Failure:
