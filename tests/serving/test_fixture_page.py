@@ -196,6 +196,17 @@ def test_a_model_without_score_grids_shows_its_1x2_and_says_why_the_rest_is_miss
     assert 'id="rating-chart"' in html and html.count('class="form-table"') == 2
 
 
+def test_a_day_without_that_match_still_gets_the_models_view(
+    priced_client: TestClient, league_matches: pd.DataFrame
+) -> None:
+    match = played_match(league_matches)
+    response = priced_client.get(fixture_url("E0", "2030-01-05", match[c.AWAY], match[c.HOME]))
+    assert response.status_code == 200
+    assert "not in the store's schedule" in response.text and 'id="result"' not in response.text
+    assert len(cell_values(response.text)) == (HEATMAP_GOALS + 1) ** 2
+    assert "none in the store for this match" in response.text
+
+
 def test_unknown_names_answer_404_with_suggestions(
     priced_client: TestClient, league_matches: pd.DataFrame
 ) -> None:
