@@ -115,6 +115,7 @@ class VanishedFile:
     league: str
     season: str
     source_file: str
+    day_first: bool = False
 
     def read_bytes(self) -> bytes:
         raise FileNotFoundError(f"{self.source_file} is gone")
@@ -182,9 +183,11 @@ def test_values_too_large_for_the_database_are_quarantined_not_fatal(mirror: Pat
     assert store.read_odds()[c.PRICE].max() <= 1000
 
 
-def _unchecked_line(content: bytes, source_file: str, season: str, league: str | None = None) -> ParsedFile:
+def _unchecked_line(
+    content: bytes, source_file: str, season: str, league: str | None = None, **options: bool
+) -> ParsedFile:
     """The parser's output for E0/2324 with a handicap line no REAL holds: what an unchecked parser gave."""
-    parsed = parse_football_data(content, source_file, season, league)
+    parsed = parse_football_data(content, source_file, season, league, **options)
     if source_file != "E0/2324.csv":
         return parsed
     odds = parsed.odds.copy()
@@ -201,10 +204,12 @@ def test_value_the_database_refuses_fails_its_file_alone(mirror: Path, store: St
     assert int(store.summary()["matches"].sum()) == 3 * 56
 
 
-def _broken_on_sp1(content: bytes, source_file: str, season: str, league: str | None = None) -> ParsedFile:
+def _broken_on_sp1(
+    content: bytes, source_file: str, season: str, league: str | None = None, **options: bool
+) -> ParsedFile:
     if source_file.startswith("SP1/2223"):
         raise IndexError("simulated parser bug")
-    return parse_football_data(content, source_file, season, league)
+    return parse_football_data(content, source_file, season, league, **options)
 
 
 def test_parser_bug_on_one_file_fails_that_file_alone(mirror: Path, store: Store) -> None:

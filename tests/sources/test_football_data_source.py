@@ -89,7 +89,7 @@ def test_download_is_cached_and_revalidated_with_etag() -> None:
 
     first = fetch_football_data(["E0"], ["2324"], client=client_for(handler), sleep=no_sleep([]))
     cache = get_settings().cache_dir
-    assert first == [SourceFile("E0", "2324", "E0/2324.csv", cache / "E0" / "2324.csv")]
+    assert first == [SourceFile("E0", "2324", "E0/2324.csv", cache / "E0" / "2324.csv", day_first=True)]
     assert first[0].read_bytes() == BODY
     assert str(seen[0].url) == URL and "If-None-Match" not in seen[0].headers
     meta = json.loads((cache / "E0" / "2324.json").read_text())
@@ -99,6 +99,28 @@ def test_download_is_cached_and_revalidated_with_etag() -> None:
     assert seen[1].headers["If-None-Match"] == '"v1"'
     assert seen[1].headers["If-Modified-Since"] == "Sat, 01 Jun 2024"
     assert second == first and second[0].read_bytes() == BODY
+
+
+EARLY_SEASON = (  # the first days of a season: every date fits both orders (11 Aug or 8 Nov?)
+    b"Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR\n"
+    b"E0,11/08/2023,Burnley,Man City,0,3,A\nE0,12/08/2023,Arsenal,Forest,2,1,H\n"
+)
+
+
+def test_a_downloaded_file_of_a_seasons_first_days_is_read_day_first(tmp_path: Path) -> None:
+    """football-data.co.uk writes dates day first: its files are not refused before the 13th of August."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=EARLY_SEASON)
+
+    downloaded = fetch_football_data(["E0"], ["2324"], client=client_for(handler), sleep=no_sleep([]))
+    parsed = parse_source(downloaded[0])
+    assert parsed.rejection is None
+    assert [str(day.date()) for day in parsed.matches[c.DATE]] == ["2023-08-11", "2023-08-12"]
+    (tmp_path / "E0").mkdir()
+    (tmp_path / "E0" / "2324.csv").write_bytes(EARLY_SEASON)
+    local = parse_source(discover_local(tmp_path)[0])  # a folder of unknown origin: not guessed
+    assert local.matches.empty and "order" in str(local.rejection)
 
 
 def test_server_errors_and_timeouts_are_retried_with_backoff() -> None:

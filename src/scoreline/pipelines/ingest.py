@@ -50,6 +50,8 @@ class SourceFileLike(Protocol):
     def season(self) -> str: ...
     @property
     def source_file(self) -> str: ...
+    @property
+    def day_first(self) -> bool: ...
     def read_bytes(self) -> bytes: ...
 
 
@@ -183,7 +185,13 @@ def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read
         sha = content_sha256(content)
         if sha == known_sha:
             return _Read(name, sha)
-        parsed = parse(content, source_file=name, season=source.season, league=source.league)
+        parsed = parse(
+            content,
+            source_file=name,
+            season=source.season,
+            league=source.league,
+            day_first_when_ambiguous=source.day_first,
+        )
         return _Read(name, sha, parsed, prepare(parsed))
     except (OSError, ValueError, SourceUnavailableError) as exc:
         return _Read(name, error=f"{type(exc).__name__}: {exc}")

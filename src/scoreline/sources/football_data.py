@@ -56,6 +56,9 @@ class SourceFile:
     season: str
     source_file: str  # "E0/2324.csv": the name recorded with every parsed row
     path: Path  # the file in the local mirror or the download cache
+    # Downloaded straight from football-data.co.uk, which writes dates day first: a file whose dates all
+    # fit both orders (a season's first days, before the 13th) is read day first instead of refused.
+    day_first: bool = False
 
     def read_bytes(self) -> bytes:
         """The file's content."""
@@ -64,7 +67,13 @@ class SourceFile:
 
 def parse_source(source: SourceFile) -> ParsedFile:
     """Read and parse one source file (the league from its ``Div`` column, else from ``source.league``)."""
-    return parse_football_data(source.read_bytes(), source.source_file, source.season, source.league)
+    return parse_football_data(
+        source.read_bytes(),
+        source.source_file,
+        source.season,
+        source.league,
+        day_first_when_ambiguous=source.day_first,
+    )
 
 
 def source_file_name(league: str, season: str) -> str:
@@ -196,7 +205,7 @@ def _fetch_one(
     entry = _CacheEntry(
         settings.cache_dir / league / f"{season}.csv", settings.cache_dir / league / f"{season}.json"
     )
-    source = SourceFile(league, season, source_file_name(league, season), entry.csv)
+    source = SourceFile(league, season, source_file_name(league, season), entry.csv, day_first=True)
     found = _fetch_cached(client, url, entry, source.source_file, settings, sleep, missing_ok=True)
     return source if found else None
 
