@@ -252,7 +252,7 @@ def _module_state() -> dict[str, Any]:
         f"{module.__name__}.{key}": copy.deepcopy(value)
         for module in _model_modules()
         for key, value in vars(module).items()
-        if isinstance(value, _CONTAINERS)
+        if isinstance(value, _CONTAINERS) and not key.startswith("__")  # not __builtins__
     }
 
 
