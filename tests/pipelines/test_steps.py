@@ -49,6 +49,9 @@ def test_validation_checks_what_the_ingest_read(mirror: Path) -> None:
     failed = {**ingested, "statuses": {**ingested["statuses"], "E1/2324.csv": "failed"}}
     with pytest.raises(rules.DataQualityError, match="1 files failed"):
         steps.validate_step(failed)
+    quarantined = {**ingested, "statuses": {**ingested["statuses"], "E1/2324.csv": "quarantined"}}
+    with pytest.raises(rules.DataQualityError, match=r"1 files failed to ingest: E1/2324\.csv"):
+        steps.validate_step(quarantined)  # a file refused whole is a failed file too
 
 
 def test_validation_counts_only_the_ingested_scope(mirror: Path, tmp_path: Path) -> None:
@@ -58,7 +61,8 @@ def test_validation_counts_only_the_ingested_scope(mirror: Path, tmp_path: Path)
     (bad / "D1").mkdir(parents=True)
     d1.assign(FTHG="x").to_csv(bad / "D1" / f"{SEASON}.csv", index=False)  # every D1 row rejected
     d1_ingest = steps.ingest_step(["D1"], SEASON, str(bad))
-    with pytest.raises(rules.DataQualityError, match="rows rejected"):
+    assert d1_ingest["statuses"] == {f"D1/{SEASON}.csv": "quarantined"}  # refused whole
+    with pytest.raises(rules.DataQualityError, match=f"1 files failed to ingest: D1/{SEASON}"):
         steps.validate_step(d1_ingest)
     e0 = {"leagues": ["E0", "E1"], "seasons": [SEASON], "statuses": {}}
     assert steps.validate_step(e0)["rejected_rows"] == 0  # D1's rejected rows are not E0's problem

@@ -79,10 +79,11 @@ def validate_step(ingested: Mapping[str, Any]) -> dict[str, Any]:
     The check covers the divisions and seasons of that ingest (the store may hold others, not refreshed);
     its result passes them on to the feature build.
     """
-    from scoreline.pipelines.ingest import FileStatus
+    from scoreline.pipelines.ingest import FAILED_STATUSES
 
     leagues, seasons = list(ingested["leagues"]), ingested["seasons"]
-    failed = [name for name, status in ingested["statuses"].items() if status == str(FileStatus.FAILED)]
+    failing = {str(status) for status in FAILED_STATUSES}
+    failed = [name for name, status in ingested["statuses"].items() if status in failing]
     store = _store()
     try:
         summary = store.summary()
