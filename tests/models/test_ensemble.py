@@ -85,6 +85,8 @@ def test_base_model_parameters_are_reachable_through_the_ensemble() -> None:
     assert ensemble.named_estimators["dixon_coles"].xi == 0.004
     assert clone(ensemble).get_params(deep=True)["pi_shots__learn_days"] == 400
     assert make_model("ensemble").named_estimators["dixon_coles"].xi != 0.004  # nothing shared between builds
+    built = make_model("ensemble", dixon_coles__xi=0.004, n_folds=3)  # as ``scoreline train --param`` does
+    assert (built.named_estimators["dixon_coles"].xi, built.n_folds) == (0.004, 3)
 
 
 def test_ensemble_rejects_bad_estimators_with_a_clear_message() -> None:

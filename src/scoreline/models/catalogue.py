@@ -89,7 +89,8 @@ def model_names() -> list[str]:
 
 
 def make_model(name: str, **params: Any) -> Any:
-    """A new, unfitted estimator for ``name`` with its default parameters, overridden by ``params``."""
+    """A new, unfitted estimator for ``name`` with its default parameters, overridden by ``params`` (nested
+    ones too, e.g. an ensemble's ``dixon_coles__xi``)."""
     if name not in CATALOGUE:
         raise KeyError(f"unknown model {name!r}; choose one of {', '.join(CATALOGUE)}")
     entry = CATALOGUE[name]
@@ -98,4 +99,7 @@ def make_model(name: str, **params: Any) -> Any:
     defaults = dict(entry.params)
     if entry.estimators:
         defaults["estimators"] = [(base, make_model(base)) for base in entry.estimators]
-    return estimator_class(**{**defaults, **params})
+    nested = {key: value for key, value in params.items() if "__" in key}
+    own = {key: value for key, value in params.items() if "__" not in key}
+    estimator = estimator_class(**{**defaults, **own})
+    return estimator.set_params(**nested) if nested else estimator
