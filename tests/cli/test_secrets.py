@@ -83,8 +83,9 @@ def test_failing_commands_print_and_log_no_secret(
     assert leaked(caplog.text + records) == []
 
 
-def test_the_store_url_of_a_reachable_database_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reported leak: ``backtest --leagues ZZ --db URL`` printed the password of a store it could read."""
+def test_the_store_url_of_a_reachable_database_is_redacted(tmp_path: Path) -> None:
+    """The reported leaks: ``backtest --leagues ZZ --db URL`` and ``insights clusters`` printed the password
+    of a store they could read."""
     url = os.environ.get("SCORELINE_TEST_PG_URL")
     if not url:
         pytest.skip("SCORELINE_TEST_PG_URL is not set (the CI script sets it)")
@@ -96,6 +97,11 @@ def test_the_store_url_of_a_reachable_database_is_redacted(monkeypatch: pytest.M
     assert result.exit_code == 1
     assert "has no matches for ZZ" in result.stderr
     assert f":{password}@" not in result.output
+    clusters = runner.invoke(
+        app, ["insights", "clusters", "--out", str(tmp_path), "--leagues", "ZZ", "--db", url]
+    )
+    assert clusters.exit_code == 1 and "no matches" in clusters.stderr
+    assert f":{password}@" not in clusters.output
 
 
 def test_api_answers_hold_no_secret(planted: None, caplog: pytest.LogCaptureFixture) -> None:
