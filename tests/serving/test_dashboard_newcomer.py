@@ -1,4 +1,4 @@
-"""The dashboard after a newcomer's tour: the newest recorded backtest, past fixtures, empty panels' commands."""
+"""The dashboard after a newcomer's tour: the newest recorded backtest, past fixtures, empty panels."""
 
 from __future__ import annotations
 
@@ -123,11 +123,17 @@ def test_every_empty_panel_names_the_command_that_fills_it(
     assert "scoreline stage --league E0 --season 2425" in html.split('id="monitor"', 1)[1]
 
 
-def test_without_a_live_monitor_the_newest_replay_is_shown(settings: Settings, provider: ModelsInMemory) -> None:
+def test_without_a_live_monitor_the_newest_replay_is_shown(
+    settings: Settings, provider: ModelsInMemory
+) -> None:
     replay = settings.home_dir / "staging" / "replays" / "E0-2425" / "monitor.json"
     replay.parent.mkdir(parents=True)
-    rolling = [{"kickoff": f"2025-01-{day:02d}", "rps": 0.2 + day / 1000, "market_rps": 0.19} for day in (1, 2)]
-    replay.write_text(json.dumps({"schema_version": 1, "rolling": rolling, "summary": {"model_version": "7"}}))
+    rolling = [
+        {"kickoff": f"2025-01-{day:02d}", "rps": 0.2 + day / 1000, "market_rps": 0.19} for day in (1, 2)
+    ]
+    replay.write_text(
+        json.dumps({"schema_version": 1, "rolling": rolling, "summary": {"model_version": "7"}})
+    )
     with TestClient(create_app(settings, provider)) as client:
         html = client.get("/").text
     monitor = html.split('id="monitor-chart"', 1)[1].split("</svg>", 1)[0]
