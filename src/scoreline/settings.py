@@ -90,6 +90,10 @@ class Settings(BaseSettings):
         default=None,
         description="Secret keying the prediction ledger's hash chain (unset: a key file under home).",
     )
+    dask_address: str | None = Field(
+        default=None,
+        description="Dask scheduler (tcp://host:8786) running backtest fits; local processes if unset.",
+    )
     retry_delay_seconds: int = Field(default=600, description="Delay before an Airflow task is retried.")
     log_level: str = "WARNING"
     debug: bool = Field(default=False, description="Commands show the (redacted) traceback of a failure.")

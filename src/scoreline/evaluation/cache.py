@@ -5,6 +5,12 @@ While a league-season runs, each round's outcome is written at once as its own s
 entries are consolidated into one ``chunk.parquet`` and the round files removed, so a rerun reads one file per
 model and league-season. Entries are looked up by a content key (see ``walk_forward``); the chunk keeps only
 the keys of the latest run. Every write goes to a temporary file first and is then renamed into place.
+
+A key names its content (the same key always holds the same forecasts), so two processes finishing the same
+league-season at once cannot disagree: consolidation merges every round file it finds (its own and a
+duplicate's) into the chunk and removes only the files it merged. Where the fits run elsewhere (a Dask
+worker without the cache folder), :meth:`PredictionCache.entries` hands the stored entries to a
+:class:`MemoryCache`, and the entries it used come back to :meth:`PredictionCache.write` in this process.
 """
 
 from __future__ import annotations
@@ -73,38 +79,106 @@ class PredictionCache:
         rows = self._chunk.get(key)
         if rows is None:
             rows = _read(self._round_path(key))
-        if rows is None or len(rows) != len(homes) or not (rows[c.HOME].to_numpy() == homes).all():
-            return None
-        self._used[key] = rows
-        stage, error = rows[STAGE].iloc[0], rows[ERROR].iloc[0]
-        return Outcome(
-            rows[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float),
-            None if pd.isna(stage) else str(stage),
-            None if pd.isna(error) else str(error),
-        )
+        outcome = _outcome(rows, homes)
+        if outcome is not None and rows is not None:
+            self._used[key] = rows
+        return outcome
 
     def put(self, key: str, homes: np.ndarray, aways: np.ndarray, outcome: Outcome) -> None:
         """Store one round's outcome at once (an interruption keeps every finished round)."""
-        rows = pd.DataFrame(
-            {
-                KEY: key,
-                c.HOME: homes,
-                c.AWAY: aways,
-                **{name: outcome.probs[:, k] for k, name in enumerate(c.PROBABILITY_COLUMNS)},
-                STAGE: pd.Series([outcome.stage] * len(homes), dtype="string"),
-                ERROR: pd.Series([outcome.error] * len(homes), dtype="string"),
-            }
-        )
+        rows = _rows(key, homes, aways, outcome)
         _write(rows, self._round_path(key))
         self._used[key] = rows
 
     def consolidate(self) -> None:
-        """Write this run's entries as the chunk and remove the round files."""
-        if not self._used:
+        """Write this run's entries as the chunk, merged with a duplicate's; remove the merged round files.
+
+        Entries this run did not use but a duplicate of this league-season running at the same time wrote
+        (round files on disk, or chunk entries newer than the chunk this run read) are kept: a key names its
+        content, so merging never mixes two answers. Unused entries of older runs are dropped.
+        """
+        if not self._loaded:
+            self._load_chunk()
+        merged = [path for path in (self.folder / ROUNDS).glob("*.parquet") if path.stem not in self._used]
+        others = {path.stem: rows for path in merged if (rows := _read(path)) is not None}
+        on_disk = _read(self.folder / CHUNK)
+        if on_disk is not None:
+            for key, rows in on_disk.groupby(KEY, sort=False):
+                if str(key) not in self._used and str(key) not in self._chunk:
+                    others.setdefault(str(key), rows)
+        if not self._used and not others:
             return
-        _write(pd.concat(self._used.values(), ignore_index=True), self.folder / CHUNK)
-        for path in (self.folder / ROUNDS).glob("*.parquet"):
+        _write(pd.concat([*self._used.values(), *others.values()], ignore_index=True), self.folder / CHUNK)
+        for path in [*merged, *(self._round_path(key) for key in self._used)]:
             path.unlink(missing_ok=True)
+
+    def entries(self) -> dict[str, pd.DataFrame]:
+        """Every stored entry (the chunk's and any round files'), by key."""
+        if not self._loaded:
+            self._load_chunk()
+        found = dict(self._chunk)
+        for path in (self.folder / ROUNDS).glob("*.parquet"):
+            if path.stem not in found and (rows := _read(path)) is not None:
+                found[path.stem] = rows
+        return found
+
+    def write(self, entries: dict[str, pd.DataFrame]) -> None:
+        """Store the entries a run used elsewhere (see :class:`MemoryCache`) as this folder's chunk."""
+        self._used.update(entries)
+        self.consolidate()
+
+
+@dataclass
+class MemoryCache:
+    """The outcomes of one model for one league-season in memory, for a process without the cache folder.
+
+    Seeded with :meth:`PredictionCache.entries`; ``used`` holds this run's entries (found or new), which the
+    process owning the folder stores with :meth:`PredictionCache.write`.
+    """
+
+    stored: dict[str, pd.DataFrame]
+    used: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def get(self, key: str, homes: np.ndarray) -> Outcome | None:
+        """The stored outcome for ``key`` if its rows match the round's home teams, else None."""
+        rows = self.stored.get(key)
+        outcome = _outcome(rows, homes)
+        if outcome is not None and rows is not None:
+            self.used[key] = rows
+        return outcome
+
+    def put(self, key: str, homes: np.ndarray, aways: np.ndarray, outcome: Outcome) -> None:
+        """Keep one round's outcome for the folder's owner to store."""
+        self.used[key] = _rows(key, homes, aways, outcome)
+
+    def consolidate(self) -> None:
+        """Nothing to do: the folder's owner writes ``used``."""
+
+
+def _outcome(rows: pd.DataFrame | None, homes: np.ndarray) -> Outcome | None:
+    """The outcome stored in ``rows`` if they are the round of ``homes``, else None."""
+    if rows is None or len(rows) != len(homes) or not (rows[c.HOME].to_numpy() == homes).all():
+        return None
+    stage, error = rows[STAGE].iloc[0], rows[ERROR].iloc[0]
+    return Outcome(
+        rows[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float),
+        None if pd.isna(stage) else str(stage),
+        None if pd.isna(error) else str(error),
+    )
+
+
+def _rows(key: str, homes: np.ndarray, aways: np.ndarray, outcome: Outcome) -> pd.DataFrame:
+    """One round's outcome as stored: one row per match."""
+    return pd.DataFrame(
+        {
+            KEY: key,
+            c.HOME: homes,
+            c.AWAY: aways,
+            **{name: outcome.probs[:, k] for k, name in enumerate(c.PROBABILITY_COLUMNS)},
+            STAGE: pd.Series([outcome.stage] * len(homes), dtype="string"),
+            ERROR: pd.Series([outcome.error] * len(homes), dtype="string"),
+        }
+    )
 
 
 def _read(path: Path) -> pd.DataFrame | None:
