@@ -124,3 +124,53 @@ def test_airflow_and_mlflow_commands_exist() -> None:
     assert flags <= _options(server)
     dags = list((ROOT / "dags").glob("*.py"))
     assert dags, "the image copies dags/ into Airflow's DAG folder: it must hold the DAG files"
+
+
+def test_dask_services_run_the_scoreline_image_and_scale() -> None:
+    """A scheduler and a worker service from the scoreline image, real ``dask`` CLI flags, a worker that can
+    be scaled (no fixed name, host port or volume: tasks carry their frames, the client keeps the cache)."""
+    pytest.importorskip("distributed.cli")
+    from distributed.cli import dask_scheduler, dask_worker
+
+    services = _compose()["services"]
+    scheduler, worker = services["dask-scheduler"], services["dask-worker"]
+    for service in (scheduler, worker):
+        assert service["image"].startswith("scoreline:") and service["entrypoint"] == ["dask"]
+    assert scheduler["command"][0] == "scheduler" and worker["command"][0] == "worker"
+    assert {a for a in scheduler["command"][1:] if a.startswith("--")} <= _options(dask_scheduler.main)
+    assert {a for a in worker["command"][1:] if a.startswith("--")} <= _options(dask_worker.main)
+    port = scheduler["command"][scheduler["command"].index("--port") + 1]
+    address = f"tcp://dask-scheduler:{port}"
+    assert worker["command"][1] == address
+    assert not {"container_name", "ports", "volumes"} & set(worker)
+    assert worker["depends_on"]["dask-scheduler"]["condition"] == "service_healthy"
+    for name in ("dask-scheduler", "dask-worker"):
+        flags = services[name]["command"]
+        health_port = flags[flags.index("--dashboard-address") + 1].lstrip(":")
+        assert f"127.0.0.1:{health_port}/health" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_airflow_backtests_default_to_the_compose_dask_scheduler() -> None:
+    services = _compose()["services"]
+    airflow = [name for name, service in services.items() if service.get("entrypoint") == ["airflow"]]
+    assert {"airflow-scheduler", "airflow-apiserver"} <= set(airflow)
+    for name in airflow:
+        address = services[name]["environment"]["SCORELINE_DASK_ADDRESS"]
+        assert re.fullmatch(r"\$\{SCORELINE_DASK_ADDRESS-tcp://dask-scheduler:8786\}", address), address
+    assert "SCORELINE_DASK_ADDRESS" not in services["api"].get("environment", {})  # the API runs no backtest
+
+
+def test_image_installs_the_dask_extra_at_the_pinned_versions() -> None:
+    from importlib.metadata import version
+
+    install = re.search(r'--constraint docker/constraints\.txt "\.\[([a-z,]+)\]"', DOCKERFILE.read_text())
+    assert install is not None and "dask" in install.group(1).split(",")
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "docker" / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+    for package in ("dask", "distributed"):
+        assert pins[package] == version(package), (
+            f"pin {package} at {version(package)} in docker/constraints.txt"
+        )
