@@ -118,6 +118,12 @@ def test_three_weeks_live_over_http(
     backtest, backtest_score = backtest_rps(PERIOD)
     assert len(backtest) == len(matches)
     assert abs(summary["rps"] - backtest_score) < RPS_TOLERANCE
+    # stronger: each match's live forecast is the walk-forward's, so each week's refit saw what it should
+    paired = in_charge.merge(backtest, on=keys, suffixes=("", "_backtest"))
+    assert len(paired) == len(matches)
+    live = paired[list(c.PROBABILITY_COLUMNS)].to_numpy(dtype=float)
+    walked = paired[[f"{p}_backtest" for p in c.PROBABILITY_COLUMNS]].to_numpy(dtype=float)
+    assert abs(live - walked).max() < 1e-6
 
     # the champions that took over show in the monitor, each from its first match
     assert [v["model_version"] for v in summary["versions"]] == ["1", "2", "3", "4"]
