@@ -8,6 +8,8 @@ state of the world (a server down, an empty store, a busy file).
 
 from __future__ import annotations
 
+FROM_DIR_HINT = "give a folder laid out as football-data's (DIR/<DIV>/<SEASON>.csv, DIR/fixtures.csv)"
+
 
 class UserError(Exception):
     """An anticipated failure: ``str(error)`` says what happened, ``hint`` what to do about it."""

@@ -51,6 +51,16 @@ def test_run_offline_without_from_dir(offline: None) -> None:
     assert_short_failure(result, 1, "cannot reach 127.0.0.1", "--from-dir DIR")
 
 
+def test_ingest_and_fixtures_fetch_offline_without_from_dir(
+    offline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCORELINE_FIXTURES_URL", f"{CLOSED_HTTP}/fixtures.csv")
+    result = invoke(["ingest", "--leagues", "E0", "--seasons", "2324"])
+    assert_short_failure(result, 1, "cannot reach 127.0.0.1", "--from-dir DIR")
+    result = invoke(["fixtures", "fetch"])
+    assert_short_failure(result, 1, "127.0.0.1", "--from-dir DIR")
+
+
 def test_run_from_a_missing_folder(tmp_path: Path) -> None:
     result = invoke(["run", "--from-dir", str(tmp_path / "missing"), "--leagues", "E0", "--seasons", "2324"])
     assert_short_failure(result, 1, str(tmp_path / "missing"), "--from-dir")

@@ -38,4 +38,5 @@ def test_fetch_from_dir_twice_then_list_the_upcoming_fixtures(tmp_path: Path) ->
     assert [(line[c.HOME], line[c.AWAY]) for line in lines] == [(rows[c.HOME].iloc[0], rows[c.AWAY].iloc[0])]
     assert runner.invoke(app, ["fixtures", "upcoming", "--days", "1", "--db", db, "--json"]).stdout == ""
     missing = runner.invoke(app, ["fixtures", "fetch", "--from-dir", str(tmp_path), "--db", db])
-    assert missing.exit_code == 2 and "no fixtures.csv in" in missing.output
+    assert missing.exit_code == 2 and "error: no fixtures.csv in" in missing.output
+    assert "hint: give a folder laid out as football-data's" in missing.output

@@ -96,7 +96,9 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         app, ["ingest", "--from-dir", str(tmp_path / "nope"), "--db", f"duckdb:///{tmp_path / 'x.duckdb'}"]
     )
     assert result.exit_code == 2
-    assert f"no football-data folder at {tmp_path / 'nope'}" in result.output
+    assert f"error: no football-data folder at {tmp_path / 'nope'}" in result.output
+    assert "hint: give a folder laid out as football-data's" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_quarantined_file_fails_the_run_with_its_reason_until_it_changes(

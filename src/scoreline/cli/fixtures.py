@@ -29,6 +29,7 @@ def fetch_command(
     """Store fixtures.csv's fixtures in place of the scheduled fixtures of the leagues it lists."""
     from rich.console import Console
 
+    from scoreline.errors import FROM_DIR_HINT, ConfigurationError
     from scoreline.pipelines.ingest import FileStatus, ingest_fixtures
     from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, local_fixtures
     from scoreline.store import Store
@@ -37,8 +38,9 @@ def fetch_command(
     try:
         source = local_fixtures(from_dir) if from_dir is not None else fetch_fixtures()
     except SourceUnavailableError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from exc
+        if from_dir is None:
+            raise  # offline or the site is down: the error boundary says so, with what to do
+        raise ConfigurationError(str(exc), FROM_DIR_HINT) from exc
     with Store.from_url(resolve_db_url(db)) as store:
         outcome = ingest_fixtures(store, source)
     if as_json:

@@ -88,6 +88,7 @@ def ingest_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from scoreline.errors import FROM_DIR_HINT, ConfigurationError
     from scoreline.pipelines.ingest import ingest
     from scoreline.sources.football_data import SourceUnavailableError
     from scoreline.store import Store
@@ -95,9 +96,10 @@ def ingest_command(
     console = Console(stderr=True)
     try:
         files = _sources(from_dir, _split(leagues), seasons)
-    except (SourceUnavailableError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from exc
+    except SourceUnavailableError as exc:
+        if from_dir is None:
+            raise  # offline or the site is down: the error boundary says so, with what to do
+        raise ConfigurationError(str(exc), FROM_DIR_HINT) from exc
     if not files:
         console.print("[yellow]no files to ingest[/yellow]")
         raise typer.Exit(1)
