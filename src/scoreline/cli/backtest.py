@@ -31,6 +31,13 @@ def backtest_command(
     db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
     cadence: str = typer.Option("week", "--cadence", help="Refit cadence: week, day or season."),
     n_jobs: int = typer.Option(2, "--n-jobs", help="League-seasons run in parallel processes."),
+    dask: str | None = typer.Option(
+        None,
+        "--dask",
+        metavar="ADDRESS",
+        help="Run the fits on the Dask scheduler at ADDRESS, e.g. tcp://host:8786 (default: "
+        "SCORELINE_DASK_ADDRESS; unset: local processes). Needs scoreline[dask].",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the pooled metrics as JSON."),
 ) -> None:
     """Refit every model each matchweek on past matches, predict the round, score against the market."""
@@ -41,6 +48,7 @@ def backtest_command(
     from scoreline.leagues import with_training_divisions
     from scoreline.pipelines.backtest import BacktestConfig, run_backtest
     from scoreline.pipelines.data import load_match_data
+    from scoreline.settings import get_settings
     from scoreline.sources.seasons import parse_season_range
 
     test_leagues = _split(leagues)
@@ -51,10 +59,9 @@ def backtest_command(
         models=_split(models),
         cadence=cadence,
         n_jobs=n_jobs,
+        dask_address=dask or get_settings().dask_address,
     )
     if out is None:
-        from scoreline.settings import get_settings
-
         out = get_settings().home_dir / "backtests" / "latest"
     data = load_match_data(all_leagues, from_dir=from_dir, db_url=db)
     console = Console(stderr=True)

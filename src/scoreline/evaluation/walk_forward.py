@@ -32,6 +32,15 @@ has a ``memory`` parameter, and dropped when the league-season is done. The mode
 what they would otherwise compute again on the same matches (feature tables, ensembles' base models).
 Memoised work is deterministic, so the memo changes no prediction; it is set after the model's fingerprint
 is taken and is not part of any key.
+
+Where the fits run is an executor choice that changes no result: this process (``n_jobs=1``), a local
+process pool (``n_jobs > 1``, the default of the backtest command) or a Dask distributed cluster
+(``dask_address``, needs ``scoreline[dask]``). A task is one league-season of one group of models and
+carries everything it needs (its frames and model specs), so a Dask worker needs nothing but the scoreline
+package. On Dask the workers only compute: this process reads the cache before it submits a task (the
+stored entries travel with it) and writes what the task used when its result arrives, so the cache folder
+need not be shared. A task lost with its worker is run again elsewhere (``retries``); results are put back
+in task order, so the predictions are the same on every executor.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,7 +60,8 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
-from scoreline.evaluation.cache import Outcome, PredictionCache
+from scoreline.errors import UserError
+from scoreline.evaluation.cache import MemoryCache, Outcome, PredictionCache
 from scoreline.evaluation.predictions import (
     MODEL,
     N_TRAIN,
@@ -69,6 +79,8 @@ ModelSpec = Any  # an unfitted estimator (cloned), an estimator class, or a zero
 ProgressCallback = Callable[[int, int, str], None]  # (rounds completed, rounds in total, label)
 
 DEFAULT_WINDOW_DAYS = 730
+DASK_RETRIES = 2  # a task whose worker died (or that raised) is tried again this often
+DASK_HINT = "start it (dask scheduler; docs/deploy.md) or leave out --dask / SCORELINE_DASK_ADDRESS"
 CACHE_VERSION = "1"
 FAILURE_COLUMNS = ("model", "league", "season", "train_cutoff", "stage", "error")
 PRE_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HAS_TIME, c.HOME, c.AWAY)
@@ -105,6 +117,8 @@ class _Task:
     cadence: Cadence
     window_days: int | None
     cache_dir: Path | None
+    # Cache entries by model when the task runs away from ``cache_dir`` (a Dask worker): see _detached.
+    stored: Mapping[str, dict[str, pd.DataFrame]] | None = None
 
 
 @dataclass
@@ -113,6 +127,7 @@ class _TaskResult:
     failures: list[dict[str, object]] = field(default_factory=list)
     n_fits: int = 0
     n_cached: int = 0
+    cache_entries: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # of a detached task
 
 
 def related_divisions(league: str, available: Sequence[str] = ()) -> tuple[str, ...]:
@@ -168,6 +183,7 @@ def walk_forward(
     cache_dir: Path | str | None = None,
     n_jobs: int = 1,
     progress: ProgressCallback | None = None,
+    dask_address: str | None = None,
 ) -> WalkForwardResult:
     """Walk-forward predictions of every model for every match of ``leagues`` x ``seasons``.
 
@@ -175,12 +191,14 @@ def walk_forward(
     optional frame with one row per match keyed by ``columns.MATCH_KEY`` whose other columns are joined onto
     the frames given to the models. ``train_leagues`` maps a test league to the leagues its models train on
     (default :func:`related_divisions`). ``n_jobs`` league-seasons run in parallel processes (1 = in this
-    process); ``progress`` is called as rounds complete. Neither input frame is modified.
+    process); ``progress`` is called as rounds complete. With ``dask_address`` (a Dask scheduler,
+    ``tcp://host:8786``) the league-seasons run on that cluster instead and ``n_jobs`` is ignored. Neither
+    input frame is modified.
     """
     run = WalkForwardRun(models, cadence, window_days, all_history, train_leagues)
     return walk_forward_runs(
         matches, [run], leagues, seasons, features=features, cache_dir=cache_dir, n_jobs=n_jobs,
-        progress=progress,
+        progress=progress, dask_address=dask_address,
     )[0]  # fmt: skip
 
 
@@ -194,11 +212,12 @@ def walk_forward_runs(
     cache_dir: Path | str | None = None,
     n_jobs: int = 1,
     progress: ProgressCallback | None = None,
+    dask_address: str | None = None,
 ) -> list[WalkForwardResult]:
     """:func:`walk_forward` for several groups of models at once, one result per run.
 
-    Every run's league-seasons go to one process pool, in the order of ``runs`` (put the dearest first): no
-    worker waits for the slowest league-season of one group before the next group starts.
+    Every run's league-seasons go to one process pool (or Dask cluster), in the order of ``runs`` (put the
+    dearest first): no worker waits for the slowest league-season of one group before the next group starts.
     """
     if not runs or not all(run.models for run in runs):
         raise ValueError("no models given")
@@ -217,7 +236,7 @@ def walk_forward_runs(
         tasks += _plan(frame, feature_columns, run, leagues, seasons, cache_dir)
         spans.append((first, len(tasks)))
     total = sum(_count_rounds(task) for task in tasks)
-    results = _run_tasks(tasks, n_jobs, total, progress)
+    results = _run_tasks(tasks, n_jobs, total, progress, dask_address)
     return [_assemble(results[a:b], list(run.models)) for run, (a, b) in zip(runs, spans, strict=True)]
 
 
@@ -299,8 +318,13 @@ def _count_rounds(task: _Task) -> int:
 
 
 def _run_tasks(
-    tasks: list[_Task], n_jobs: int, total: int, progress: ProgressCallback | None
+    tasks: list[_Task],
+    n_jobs: int,
+    total: int,
+    progress: ProgressCallback | None,
+    dask_address: str | None = None,
 ) -> list[_TaskResult]:
+    """Every task's result, in task order: in this process, a local process pool or on a Dask cluster."""
     if n_jobs < 1:
         n_jobs = os.cpu_count() or 1
     done = 0
@@ -311,6 +335,8 @@ def _run_tasks(
         if progress is not None:
             progress(done, total, label)
 
+    if dask_address:
+        return _run_on_dask(tasks, dask_address, advance)
     if n_jobs == 1 or len(tasks) <= 1:
         return [_run_task(task, advance) for task in tasks]
     results: dict[int, _TaskResult] = {}
@@ -324,6 +350,64 @@ def _run_tasks(
     return [results[i] for i in range(len(tasks))]
 
 
+def _run_on_dask(tasks: list[_Task], address: str, advance: Callable[[str, int], None]) -> list[_TaskResult]:
+    """Every task's result from the Dask scheduler at ``address``; this process keeps the cache.
+
+    Each task is submitted detached (with its cache entries, see :func:`_detached`); as results arrive, the
+    entries they used are written to the cache here. ``pure=False``: every task is run, none is taken for
+    another; ``retries`` resubmits a task whose worker died or that raised.
+    """
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise UserError("running on Dask needs the dask extra", "pip install 'scoreline[dask]'") from exc
+    try:
+        client = Client(address, set_as_default=False)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}", DASK_HINT) from exc
+    results: dict[int, _TaskResult] = {}
+    with client:
+        futures = {
+            client.submit(_run_task, _detached(task), retries=DASK_RETRIES, pure=False): i
+            for i, task in enumerate(tasks)
+        }
+        for future in dask_completed(futures, loop=client.loop):
+            i = futures[future]
+            results[i] = _store(tasks[i], future.result())
+            advance(f"{tasks[i].league} {tasks[i].season}", _count_rounds(tasks[i]))
+    return [results[i] for i in range(len(tasks))]
+
+
+def _detached(task: _Task) -> _Task:
+    """``task`` for a process without its cache folder: the folder's entries travel with it."""
+    if task.cache_dir is None:
+        return task
+    stored = {
+        name: PredictionCache(task.cache_dir, name, task.league, task.season).entries()
+        for name in task.models
+    }
+    return replace(task, cache_dir=None, stored=stored)
+
+
+def _store(task: _Task, result: _TaskResult) -> _TaskResult:
+    """Write the cache entries a detached ``task`` used into its cache folder; return ``result``."""
+    if task.cache_dir is not None:
+        for name, entries in result.cache_entries.items():
+            PredictionCache(task.cache_dir, name, task.league, task.season).write(entries)
+    return result
+
+
+def _task_caches(task: _Task) -> dict[str, PredictionCache | MemoryCache | None]:
+    """Each model's cache for ``task``: its folder, the entries it carries (detached), or none."""
+    if task.stored is not None:
+        return {name: MemoryCache(dict(task.stored.get(name, {}))) for name in task.models}
+    return {
+        name: PredictionCache(task.cache_dir, name, task.league, task.season) if task.cache_dir else None
+        for name in task.models
+    }
+
+
 def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) -> _TaskResult:
     """Every round of one league-season, every model: from the cache or by fitting."""
     result = _TaskResult()
@@ -335,10 +419,7 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
     header = "|".join(f"{col}:{dtype}" for col, dtype in frame.dtypes.items()).encode()
     usable = (frame[c.RESULT].isin(c.RESULT_TO_INDEX) & frame[c.LEAGUE].isin(task.train_leagues)).to_numpy()
     dates = frame[c.DATE].to_numpy()
-    caches = {
-        name: PredictionCache(task.cache_dir, name, task.league, task.season) if task.cache_dir else None
-        for name in task.models
-    }
+    caches = _task_caches(task)
     fingerprints = {name: _model_fingerprint(spec) for name, spec in task.models.items()}
     memo = FitMemo()  # shared by this league-season's fits only
     homes, aways = frame[c.HOME].to_numpy(), frame[c.AWAY].to_numpy()
@@ -377,8 +458,10 @@ def _run_task(task: _Task, advance: Callable[[str, int], None] | None = None) ->
             parts["n_train"].append(np.full(n, int(in_window.sum())))
         if advance is not None:
             advance(f"{task.league} {task.season} {cutoff:%Y-%m-%d}", 1)
-    for cache in caches.values():
-        if cache:
+    for name, cache in caches.items():
+        if isinstance(cache, MemoryCache):
+            result.cache_entries[name] = cache.used
+        elif cache:
             cache.consolidate()
     if parts["rows"]:
         joined = {part: np.concatenate(arrays) for part, arrays in parts.items()}

@@ -62,6 +62,9 @@ class BacktestConfig:
     n_jobs: int = 1
     n_boot: int = 2000
     seed: int = 0
+    # A Dask scheduler (tcp://host:8786) that runs the fits instead of the local process pool: the results
+    # are the same. Defaults to SCORELINE_DASK_ADDRESS; None runs locally.
+    dask_address: str | None = field(default_factory=lambda: get_settings().dask_address)
 
 
 def _window(name: str) -> int | None:
@@ -106,7 +109,7 @@ def model_predictions(
         )
     results = walk_forward_runs(
         data.matches, runs, config.leagues, config.test_seasons, features=features, cache_dir=cache_dir,
-        n_jobs=config.n_jobs, progress=progress,
+        n_jobs=config.n_jobs, progress=progress, dask_address=config.dask_address,
     )  # fmt: skip
     predictions = [result.predictions for result in results]
     failures = [result.failures for result in results]
