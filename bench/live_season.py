@@ -7,7 +7,8 @@ from the league's first match day to the morning after its last, with the previo
 monitor step runs on each training day and the last morning (``--monitor weekly``), or on the last morning
 only (``--monitor end``): its Evidently drift report is the dearest daily step.
 Printed per league: wall and CPU time, days, weekly champions, matches scored, the live RPS (the monitor's
-series) and the walk-forward's (cadence week, same model, training divisions and window) on the same matches.
+series) and the walk-forward's (cadence week, same model, training divisions and window) on the same matches,
+and that of the same model fitted once before the season (cadence season).
 Run: ``python bench/live_season.py [--leagues E0 SP1] [--season 2425] [--monitor end] [--keep DIR]``.
 """
 
@@ -61,13 +62,16 @@ def run_league(root: Path, league: str, season: str, home: Path, weekly_monitor:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     summary = monitor_document(home, AS_OF_REPLAY_RUN)["summary"]
     backtest, backtest_score = backtest_rps(config)
+    _, never_refitted = backtest_rps(config, cadence="season")
     downloads = site.downloads()
     return (
         f"{league} {season}: {run.days} days, {len(run.champions)} weekly champions, wall {wall / 60:.1f} min "
         f"(CPU {cpu / 60:.1f} min; training {run.seconds['training'] / 60:.1f}, staging "
         f"{run.seconds['staging'] / 60:.1f}); scored {summary['scored']} (backtest {len(backtest)}); "
         f"live RPS {summary['rps']:.5f}, walk-forward {backtest_score:.5f}, "
-        f"difference {summary['rps'] - backtest_score:+.5f}; most 200s of one file in a day: "
+        f"difference {summary['rps'] - backtest_score:+.5f} (fitted once before the season: "
+        f"{never_refitted:.5f}; closing market {summary['market_closing_rps']:.5f}); most 200s of one file "
+        f"in a day: "
         f"{max(downloads.values())}"
     )
 

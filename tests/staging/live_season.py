@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline.evaluation.walk_forward import Cadence
 from scoreline.leagues import with_training_divisions
 from scoreline.pipelines.definition import STAGING, TRAINING
 from scoreline.pipelines.runner import run_call, run_pipeline
@@ -150,8 +151,8 @@ def _around(monitor: bool) -> Callable[[str, Callable[[], Any]], Any]:
     return lambda label, call: None if label == "monitor" and not monitor else call()
 
 
-def backtest_rps(config: LiveSeason) -> tuple[pd.DataFrame, float]:
-    """The walk-forward (cadence week, the league's training divisions, default window) of ``config.model``
+def backtest_rps(config: LiveSeason, cadence: Cadence = "week") -> tuple[pd.DataFrame, float]:
+    """The walk-forward (``cadence``, the league's training divisions, default window) of ``config.model``
     on the store's matches, restricted to the simulated period: its predictions and mean RPS."""
     from scoreline.evaluation import metrics
     from scoreline.evaluation.walk_forward import walk_forward
@@ -164,7 +165,7 @@ def backtest_rps(config: LiveSeason) -> tuple[pd.DataFrame, float]:
         {config.model: make_model(config.model)},
         [config.league],
         [config.season],
-        cadence="week",
+        cadence=cadence,
     )
     predictions = result.predictions
     dates = pd.to_datetime(predictions[c.DATE])
