@@ -12,19 +12,20 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from scoreline import columns as c
+from scoreline.cli.main import app
 from scoreline.evaluation.cache import CHUNK
 from scoreline.evaluation.predictions import TRAIN_CUTOFF
 from scoreline.evaluation.walk_forward import walk_forward
 from scoreline.models.catalogue import make_model
 from scoreline.pipelines.backtest import BacktestConfig, run_backtest
 from scoreline.pipelines.data import MatchData, load_from_dir
+from scoreline.settings import get_settings
 from scoreline.simulate import simulate_league, write_football_data_csv
 
 distributed = pytest.importorskip("distributed")
-
-pytestmark = pytest.mark.slow
 
 SEASONS = ("2122", "2223")
 MODELS = ("dixon_coles", "elo")
@@ -40,13 +41,56 @@ def cluster() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def league(tmp_path_factory: pytest.TempPathFactory) -> MatchData:
+def league_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One simulated league (10 teams) in football-data's format: a history season and a test season."""
     root = tmp_path_factory.mktemp("football-data")
     matches = simulate_league(n_teams=10, seasons=SEASONS, seed=4).matches
     for season in SEASONS:
         write_football_data_csv(matches[matches[c.SEASON] == season], root / "E0" / f"{season}.csv", seed=1)
-    return load_from_dir(root, ["E0"])
+    return root
+
+
+@pytest.fixture(scope="module")
+def league(league_dir: Path) -> MatchData:
+    return load_from_dir(league_dir, ["E0"])
+
+
+@pytest.fixture
+def dask_setting(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SCORELINE_DASK_ADDRESS", "tcp://from-settings:8786")
+    get_settings.cache_clear()
+    yield "tcp://from-settings:8786"
+    get_settings.cache_clear()
+
+
+def test_backtest_config_takes_the_dask_address_from_the_settings(dask_setting: str) -> None:
+    assert BacktestConfig(leagues=("E0",), test_seasons=("2223",)).dask_address == dask_setting
+    assert BacktestConfig(leagues=("E0",), test_seasons=("2223",), dask_address=None).dask_address is None
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"), [([], "tcp://from-settings:8786"), (["--dask", "tcp://x:1"], "tcp://x:1")]
+)
+def test_backtest_command_passes_the_dask_address_down(
+    league_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dask_setting: str,
+    option: list[str],
+    expected: str,
+) -> None:
+    seen: list[BacktestConfig] = []
+
+    def fake_run(data: MatchData, config: BacktestConfig, out: Path, progress: Any = None) -> dict[str, Any]:
+        seen.append(config)
+        return {"pooled": {}, "matches": {}, "fits": {}}
+
+    monkeypatch.setattr("scoreline.pipelines.backtest.run_backtest", fake_run)
+    args = ["backtest", "--leagues", "E0", "--test-seasons", "2223", "--models", "elo", "--from-dir",
+            str(league_dir), "--out", str(tmp_path), "--json", *option]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [config.dask_address for config in seen] == [expected]
 
 
 def _backtest(data: MatchData, out: Path, dask_address: str | None) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -57,6 +101,7 @@ def _backtest(data: MatchData, out: Path, dask_address: str | None) -> tuple[dic
     return json.loads((out / "metrics.json").read_text()), pd.read_parquet(out / "predictions.parquet")
 
 
+@pytest.mark.slow
 def test_dask_backtest_equals_the_local_one_and_fills_the_same_cache(
     league: MatchData, cluster: Any, tmp_path: Path
 ) -> None:
@@ -108,6 +153,7 @@ def _killer_models(marker: Path) -> dict[str, Any]:
     return {"dixon_coles": KillsItsWorkerOnce(marker), "elo": make_model("elo")}
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_costs_only_its_task(league: MatchData, cluster: Any, tmp_path: Path) -> None:
     marker = tmp_path / "killed"
     kwargs: dict[str, Any] = {"leagues": ["E0"], "seasons": ["2223"], "cadence": "week"}
