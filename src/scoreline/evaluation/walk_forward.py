@@ -22,9 +22,11 @@ estimator class, or any zero-argument callable returning a fresh estimator with 
 A fit or prediction that raises ``Exception`` (or returns probabilities outside [0, 1] or not summing to
 one) is logged, recorded in ``failures`` and gives NaN predictions for that round; rows of NaN returned by
 a model (e.g. for a team it has never seen) are kept as NaN. Each (model, league, season, round) outcome is
-cached as one parquet file under ``cache_dir``, keyed by a hash of the model's class, source and parameters,
-the training frame and the round's pre-match frame: an interrupted run resumes where it stopped and a rerun
-fits nothing. Failures are cached too, so a rerun reproduces them; delete the cache to retry.
+cached as one parquet file under ``cache_dir``, keyed by the model's fingerprint (its class and parameters,
+nested ones included, the source of every scoreline module it reaches and the library versions: see
+:mod:`scoreline.evaluation.fingerprint`), the training frame and the round's pre-match frame: an
+interrupted run resumes where it stopped and a rerun fits nothing. Failures are cached too, so a rerun
+reproduces them; delete the cache to retry.
 
 Memoisation belongs to this engine, not to the estimators: each league-season gets one
 :class:`~scoreline.models.memo.FitMemo`, handed to every fresh estimator (and every estimator it holds) that
@@ -46,7 +48,6 @@ in task order, so the predictions are the same on every executor.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import multiprocessing
 import os
@@ -62,6 +63,7 @@ import pandas as pd
 from scoreline import columns as c
 from scoreline.errors import UserError
 from scoreline.evaluation.cache import MemoryCache, Outcome, PredictionCache
+from scoreline.evaluation.fingerprint import estimator_fingerprint
 from scoreline.evaluation.predictions import (
     MODEL,
     N_TRAIN,
@@ -69,6 +71,7 @@ from scoreline.evaluation.predictions import (
     TRAIN_CUTOFF,
     prediction_frame,
 )
+from scoreline.leagues import training_divisions
 from scoreline.models.base import check_probabilities
 from scoreline.models.memo import FitMemo, with_memory
 
@@ -85,15 +88,6 @@ CACHE_VERSION = "1"
 FAILURE_COLUMNS = ("model", "league", "season", "train_cutoff", "stage", "error")
 PRE_MATCH_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HAS_TIME, c.HOME, c.AWAY)
 REQUIRED_COLUMNS = (c.LEAGUE, c.SEASON, c.DATE, c.HOME, c.AWAY, c.RESULT)
-# Divisions of one country from top to bottom (football-data codes).
-DIVISION_LADDERS: tuple[tuple[str, ...], ...] = (
-    ("E0", "E1", "E2", "E3", "EC"),
-    ("SC0", "SC1", "SC2", "SC3"),
-    ("D1", "D2"),
-    ("SP1", "SP2"),
-    ("I1", "I2"),
-    ("F1", "F2"),
-)
 
 
 @dataclass
@@ -128,16 +122,6 @@ class _TaskResult:
     n_fits: int = 0
     n_cached: int = 0
     cache_entries: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # of a detached task
-
-
-def related_divisions(league: str, available: Sequence[str] = ()) -> tuple[str, ...]:
-    """``league`` and the divisions just above and below it in its country, if present in ``available``."""
-    for ladder in DIVISION_LADDERS:
-        if league in ladder:
-            i = ladder.index(league)
-            neighbours = [d for d in ladder[max(i - 1, 0) : i + 2] if d != league and d in available]
-            return (league, *neighbours)
-    return (league,)
 
 
 def round_cutoffs(matches: pd.DataFrame, cadence: Cadence = "week") -> pd.Series:
@@ -190,10 +174,10 @@ def walk_forward(
     ``matches`` is a canonical match frame holding the test seasons and their history; ``features`` an
     optional frame with one row per match keyed by ``columns.MATCH_KEY`` whose other columns are joined onto
     the frames given to the models. ``train_leagues`` maps a test league to the leagues its models train on
-    (default :func:`related_divisions`). ``n_jobs`` league-seasons run in parallel processes (1 = in this
-    process); ``progress`` is called as rounds complete. With ``dask_address`` (a Dask scheduler,
-    ``tcp://host:8786``) the league-seasons run on that cluster instead and ``n_jobs`` is ignored. Neither
-    input frame is modified.
+    (default :func:`scoreline.leagues.training_divisions`). ``n_jobs`` league-seasons run in parallel
+    processes (1 = in this process); ``progress`` is called as rounds complete. With ``dask_address`` (a
+    Dask scheduler, ``tcp://host:8786``) the league-seasons run on that cluster instead and ``n_jobs`` is
+    ignored. Neither input frame is modified.
     """
     run = WalkForwardRun(models, cadence, window_days, all_history, train_leagues)
     return walk_forward_runs(
@@ -252,7 +236,7 @@ def _plan(
     available = tuple(frame[c.LEAGUE].unique())
     tasks = []
     for league in leagues:
-        trains_on = tuple((run.train_leagues or {}).get(league, related_divisions(league, available)))
+        trains_on = tuple((run.train_leagues or {}).get(league, training_divisions(league, available)))
         for season in seasons:
             test = frame[(frame[c.LEAGUE] == league) & (frame[c.SEASON] == season)]
             if test.empty:
@@ -507,16 +491,8 @@ def new_estimator(spec: ModelSpec) -> Any:
 
 
 def _model_fingerprint(spec: ModelSpec) -> str:
-    """Class, class source and parameters of the estimator a spec builds: changes when the model does."""
-    estimator = new_estimator(spec)
-    cls = type(estimator)
-    try:
-        source = inspect.getsource(cls)
-    except (OSError, TypeError):
-        source = ""
-    params = sorted(estimator.get_params(deep=True).items()) if hasattr(estimator, "get_params") else None
-    text = f"{cls.__module__}.{cls.__qualname__}|{params if params is not None else repr(estimator)}|{source}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The key part of the model a spec builds: see :mod:`scoreline.evaluation.fingerprint`."""
+    return estimator_fingerprint(new_estimator(spec))
 
 
 def _assemble(results: list[_TaskResult], model_order: list[str]) -> WalkForwardResult:

@@ -23,9 +23,9 @@ from scoreline.evaluation.report import write_report
 from scoreline.evaluation.walk_forward import (
     ProgressCallback,
     WalkForwardRun,
-    related_divisions,
     walk_forward_runs,
 )
+from scoreline.leagues import training_divisions
 from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS, needs_opening_prices
 from scoreline.models.catalogue import make_model, model_names
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
@@ -154,7 +154,7 @@ def run_backtest(
         "models": list(config.models),
         "cadence": {name: _cadence(name, config.cadence) for name in config.models},
         "training_leagues": {
-            "goal_models": {league: list(related_divisions(league, available)) for league in config.leagues},
+            "goal_models": {league: list(training_divisions(league, available)) for league in config.leagues},
             "feature_models": {league: [league] for league in config.leagues},
         },
         "window_days": {name: _window(name) for name in config.models},
