@@ -9,6 +9,7 @@ columns, ``6.0`` floats, comma-only rows).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,3 +270,13 @@ def write_football_data_csv(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     return path
+
+
+def write_simulated_mirror(
+    root: Path, seasons: Sequence[str], *, league: str = "E0", n_teams: int = 10, seed: int = 0
+) -> Path:
+    """A folder laid out as football-data's mirror (``root/<league>/<season>.csv``): one simulated league."""
+    matches = simulate_league(n_teams=n_teams, seasons=tuple(seasons), league=league, seed=seed).matches
+    for season in seasons:
+        write_football_data_csv(matches[matches[c.SEASON] == season], root / league / f"{season}.csv", seed=1)
+    return root

@@ -23,7 +23,7 @@ from scoreline.models.catalogue import make_model
 from scoreline.pipelines.backtest import BacktestConfig, run_backtest
 from scoreline.pipelines.data import MatchData, load_from_dir
 from scoreline.settings import get_settings
-from scoreline.simulate import simulate_league, write_football_data_csv
+from scoreline.simulate import write_simulated_mirror
 
 distributed = pytest.importorskip("distributed")
 
@@ -43,11 +43,7 @@ def cluster() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def league_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One simulated league (10 teams) in football-data's format: a history season and a test season."""
-    root = tmp_path_factory.mktemp("football-data")
-    matches = simulate_league(n_teams=10, seasons=SEASONS, seed=4).matches
-    for season in SEASONS:
-        write_football_data_csv(matches[matches[c.SEASON] == season], root / "E0" / f"{season}.csv", seed=1)
-    return root
+    return write_simulated_mirror(tmp_path_factory.mktemp("football-data"), SEASONS, n_teams=10, seed=4)
 
 
 @pytest.fixture(scope="module")

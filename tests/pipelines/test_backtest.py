@@ -13,18 +13,14 @@ from scoreline import columns as c
 from scoreline.cli.main import app
 from scoreline.pipelines.backtest import BacktestConfig, run_backtest
 from scoreline.pipelines.data import load_from_dir
-from scoreline.simulate import simulate_league, write_football_data_csv
+from scoreline.simulate import write_simulated_mirror
 
 SEASONS = ("2021", "2122", "2223")
 
 
 @pytest.fixture(scope="module")
 def league_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("football-data")
-    matches = simulate_league(n_teams=10, seasons=SEASONS, seed=4).matches
-    for season in SEASONS:
-        write_football_data_csv(matches[matches[c.SEASON] == season], root / "E0" / f"{season}.csv", seed=1)
-    return root
+    return write_simulated_mirror(tmp_path_factory.mktemp("football-data"), SEASONS, n_teams=10, seed=4)
 
 
 def test_backtest_writes_metrics_predictions_and_report(league_dir: Path, tmp_path: Path) -> None:

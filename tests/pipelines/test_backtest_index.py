@@ -6,22 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from scoreline import columns as c
 from scoreline.pipelines.backtest import BacktestConfig, run_backtest
 from scoreline.pipelines.backtest_index import index_path, latest_backtest, read_backtests
 from scoreline.pipelines.data import load_from_dir
-from scoreline.simulate import simulate_league, write_football_data_csv
+from scoreline.simulate import write_simulated_mirror
 
 SEASONS = ("2122", "2223")
 
 
 @pytest.fixture(scope="module")
 def league_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("football-data")
-    matches = simulate_league(n_teams=8, seasons=SEASONS, seed=7).matches
-    for season in SEASONS:
-        write_football_data_csv(matches[matches[c.SEASON] == season], root / "E0" / f"{season}.csv", seed=1)
-    return root
+    return write_simulated_mirror(tmp_path_factory.mktemp("football-data"), SEASONS, n_teams=8, seed=7)
 
 
 @pytest.mark.slow
