@@ -47,7 +47,7 @@ def period_matches(store_url: str) -> pd.DataFrame:
     return matches[(kickoff >= start) & (kickoff < end)].reset_index(drop=True)
 
 
-@pytest.mark.slow  # about 3 minutes: 18 simulated days, 4 weekly trainings (MLflow), 2 monitor runs
+@pytest.mark.slow  # about 90 s: 18 simulated days, 4 weekly trainings (MLflow), 2 monitor runs
 @pytest.mark.shared_data
 def test_three_weeks_live_over_http(
     site: SeasonSite, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
