@@ -154,3 +154,45 @@ def test_fixtures_upcoming_as_of_a_past_date_lists_that_weeks_matches(mirror: Pa
     assert now.exit_code == 0 and "No fixtures: run `scoreline fixtures fetch`" in now.output
     bad = runner.invoke(app, ["fixtures", "upcoming", "--as-of", "someday", "--db", db])
     assert bad.exit_code == 2 and "is not a date" in bad.output
+
+
+def test_fixtures_upcoming_as_of_says_where_its_numbers_come_from(
+    mirror: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    from scoreline.pipelines.backtest_index import index_path, record_backtest
+
+    db = f"duckdb:///{tmp_path / 'asof.duckdb'}"
+    assert (
+        runner.invoke(app, ["ingest", "--from-dir", str(mirror), "--leagues", "E0", "--db", db]).exit_code
+        == 0
+    )
+    with Store.from_url(db) as store:
+        matches = store.read_matches()
+    as_of = matches[c.KICKOFF].iloc[100].normalize() - pd.Timedelta(days=1)
+    window = matches[(matches[c.KICKOFF] > as_of) & (matches[c.KICKOFF] <= as_of + pd.Timedelta(days=3))]
+    argv = ["fixtures", "upcoming", "--as-of", f"{as_of:%Y-%m-%d}", "--days", "3", "--db", db]
+    bare = runner.invoke(app, argv)
+    assert bare.exit_code == 0, bare.output
+    assert "No probabilities: no model is known to have been trained before this date" in bare.stdout
+    assert f"scoreline backtest --leagues E0 --test-seasons {window[c.SEASON].iloc[0]}" in bare.stdout
+
+    folder = tmp_path / "bt"
+    folder.mkdir()
+    cutoff = as_of - pd.Timedelta(days=4)
+    window.assign(model="elo", p_home=0.61, p_draw=0.22, p_away=0.17, train_cutoff=cutoff).to_parquet(
+        folder / "predictions.parquet"
+    )
+    metrics = {"pooled": {"elo": {"rps": 0.2}}, "matches": {"n_scored": len(window)},
+               "config": {"leagues": ["E0"], "test_seasons": ["2425"], "models": ["elo"]}}  # fmt: skip
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    record_backtest(index_path(isolated_home), folder, metrics)
+    table = runner.invoke(app, argv)
+    assert table.exit_code == 0, table.output
+    assert f"Walk-forward predictions of elo from the backtest {folder.resolve()}" in table.stdout
+    assert f"fitted on matches before {cutoff:%Y-%m-%d} at the latest" in table.stdout
+    assert table.stdout.count(" 61 ") == len(window) and "Home %" in table.stdout
+    listed = runner.invoke(app, [*argv, "--json"])
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {
+        (r["p_home"], r["forecast_source"], r["forecast_model"], r["forecast_train_cutoff"]) for r in rows
+    } == {("0.61", "backtest", "elo", f"{cutoff:%Y-%m-%d}")}

@@ -6,15 +6,18 @@ import html as html_text
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from fastapi.testclient import TestClient
 
 from scoreline import columns as c
 from scoreline.pipelines.backtest_index import index_path, latest_backtest, read_backtests, record_backtest
 from scoreline.serving import create_app
+from scoreline.serving.service import ModelHandle
 from scoreline.settings import Settings
 
 from .conftest import ModelsInMemory
@@ -88,18 +91,97 @@ def test_a_malformed_index_entry_is_skipped_and_the_others_kept(tmp_path: Path) 
     assert sorted(Path(r.path).name for r in read_backtests(index)) == ["a", "b"]
 
 
-def test_as_of_a_past_date_shows_that_weeks_matches_with_predictions(
-    client: TestClient, league_matches: pd.DataFrame
-) -> None:
+def past_week(league_matches: pd.DataFrame) -> tuple[pd.Timestamp, pd.DataFrame]:
+    """A past date in the middle of the played matches and its following week's matches, page order."""
     played = league_matches[league_matches[c.HOME_GOALS].notna()]
     as_of = played[c.KICKOFF].iloc[len(played) // 2].normalize() - pd.Timedelta(days=1)
     window = played[(played[c.KICKOFF] > as_of) & (played[c.KICKOFF] <= as_of + pd.Timedelta(days=7))]
     assert len(window) > 0
+    return as_of, window.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable")
+
+
+def fixture_percentages(html: str) -> list[str]:
+    table = html.split('<table id="fixtures">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td class="num">(\d+%)</td>', table)
+
+
+def forecast_note(html: str) -> str:
+    return html_text.unescape(html.split('id="forecast-source">', 1)[1].split("</span>", 1)[0])
+
+
+class TrainedUntil(ModelsInMemory):
+    """The in-memory models with a training cutoff, as the registry's run records it."""
+
+    def __init__(self, models: ModelsInMemory, cutoff: datetime) -> None:
+        super().__init__(models._versions, models.aliases)
+        self.cutoff = cutoff
+
+    def load(self, ref: str) -> ModelHandle:
+        return replace(super().load(ref), train_cutoff=self.cutoff)
+
+
+def test_as_of_a_past_date_lists_that_weeks_matches_without_probabilities_of_a_model_of_unknown_cutoff(
+    client: TestClient, league_matches: pd.DataFrame
+) -> None:
+    as_of, expected = past_week(league_matches)
     html = client.get(f"/?as_of={as_of:%Y-%m-%d}").text
     assert f"Fixtures as of {as_of:%Y-%m-%d}" in html
-    expected = window.sort_values([c.KICKOFF, c.LEAGUE, c.HOME], kind="stable")
     assert fixture_rows(html) == list(zip(expected[c.HOME], expected[c.AWAY], strict=True))
+    assert fixture_percentages(html) == []
+    assert "no model is known to have been trained before this date" in forecast_note(html)
     assert client.get("/?as_of=yesterday-ish").status_code == 422
+
+
+def test_a_served_model_trained_after_as_of_never_shows_its_probabilities(
+    settings: Settings, provider: ModelsInMemory, league_matches: pd.DataFrame
+) -> None:
+    as_of, expected = past_week(league_matches)
+    leaked = TrainedUntil(provider, (as_of + pd.Timedelta(days=30)).to_pydatetime())
+    with TestClient(create_app(settings, leaked)) as client:
+        html = client.get(f"/?as_of={as_of:%Y-%m-%d}").text
+        assert fixture_percentages(client.get("/").text) != []  # the same model still predicts what is ahead
+    assert len(fixture_rows(html)) == len(expected) and fixture_percentages(html) == []
+    note = forecast_note(html)
+    assert "dixon_coles version 2 was trained on matches up to" in note and "has seen these" in note
+    assert "`scoreline backtest --leagues E0 --test-seasons" in note
+    honest = TrainedUntil(provider, (as_of - pd.Timedelta(days=10)).to_pydatetime())
+    with TestClient(create_app(settings, honest)) as client:
+        html = client.get(f"/?as_of={as_of:%Y-%m-%d}").text
+    assert len(fixture_percentages(html)) == 5 * len(expected)  # 1X2, over 2.5 and both teams to score
+    assert f"trained on matches before {as_of - pd.Timedelta(days=10):%Y-%m-%d}" in forecast_note(html)
+
+
+def test_a_recorded_backtests_walk_forward_predictions_are_shown_with_their_cutoff(
+    tmp_path: Path, settings: Settings, provider: ModelsInMemory, league_matches: pd.DataFrame
+) -> None:
+    as_of, expected = past_week(league_matches)
+    cutoff = as_of - pd.Timedelta(days=3)
+    folder = tmp_path / "out" / "bt"
+    metrics = write_metrics(folder, "dixon_coles", 0.2, ["E0"])
+    n = len(expected)
+    p_home = np.linspace(0.31, 0.69, n)
+    pd.DataFrame(
+        {
+            "model": "dixon_coles",
+            c.LEAGUE: expected[c.LEAGUE].to_numpy(),
+            c.KICKOFF: expected[c.KICKOFF].to_numpy(),
+            c.HOME: expected[c.HOME].to_numpy(),
+            c.AWAY: expected[c.AWAY].to_numpy(),
+            c.P_HOME: p_home,
+            c.P_DRAW: 0.2,
+            c.P_AWAY: 0.8 - p_home,
+            "train_cutoff": cutoff,
+        }
+    ).to_parquet(folder / "predictions.parquet")
+    record_backtest(index_path(settings.home_dir), folder, metrics)
+    leaked = TrainedUntil(provider, (as_of + pd.Timedelta(days=30)).to_pydatetime())
+    with TestClient(create_app(settings, leaked)) as client:
+        html = client.get(f"/?as_of={as_of:%Y-%m-%d}").text
+    shown = fixture_percentages(html)
+    assert shown[0::3] == [f"{100 * p:.0f}%" for p in p_home] and set(shown[1::3]) == {"20%"}
+    note = forecast_note(html)
+    assert f"Walk-forward predictions of dixon_coles from the backtest {folder.resolve()}" in note
+    assert f"fitted on matches before {cutoff:%Y-%m-%d} at the latest (before {as_of:%Y-%m-%d})" in note
 
 
 def test_as_of_a_date_without_matches_names_the_command_that_fills_it(client: TestClient) -> None:

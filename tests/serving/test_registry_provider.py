@@ -132,3 +132,36 @@ def test_predict_command_answers_like_the_api(
     table = CliRunner().invoke(cli, ["predict", "Arsenal", "Chelsea", "--league", "E0", "--model", "99"])
     assert table.exit_code == 1
     assert "cannot load model '99'" in table.output
+
+
+@pytest.mark.slow
+def test_the_champions_training_cutoff_decides_whether_fixtures_upcoming_as_of_uses_it(
+    registry_settings: Settings,
+    registered: dict[str, Any],
+    league_matches: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scoreline.serving.provider import RegistryModelProvider
+
+    played = league_matches[league_matches[c.HOME_GOALS].notna()]
+    until = played[c.KICKOFF].max().normalize() + pd.Timedelta(days=1)  # as ``registered`` trained them
+    handle = RegistryModelProvider(registry_settings).load("champion")
+    assert handle.train_cutoff == until.to_pydatetime()
+    monkeypatch.setenv("SCORELINE_MLFLOW_URI", registered["tracking"].uri)
+    get_settings.cache_clear()
+    argv = ["fixtures", "upcoming", "--days", "7", "--db", registry_settings.resolved_db_url, "--json"]
+    runner = CliRunner()
+    honest = runner.invoke(cli, [*argv, "--as-of", f"{until:%Y-%m-%d}"])
+    assert honest.exit_code == 0, honest.output
+    rows = [json.loads(line) for line in honest.stdout.splitlines()]
+    assert rows and {(r["forecast_source"], r["forecast_model"]) for r in rows} == {("served", "dixon_coles")}
+    assert f"trained on matches before {until:%Y-%m-%d}" in honest.stderr
+    kickoff = pd.Timestamp(rows[0][c.KICKOFF]).to_pydatetime()
+    frame = fixtures_frame([Fixture("E0", rows[0][c.HOME], rows[0][c.AWAY], kickoff)])
+    expected = registered["results"]["dixon_coles"].estimator.predict_proba(frame)[0, 0]
+    assert float(rows[0]["p_home"]) == pytest.approx(expected, abs=1e-9)
+    leaked = runner.invoke(cli, [*argv, "--as-of", f"{until - pd.Timedelta(days=14):%Y-%m-%d}"])
+    rows = [json.loads(line) for line in leaked.stdout.splitlines()]
+    assert rows and {(r["forecast_source"], r["p_home"]) for r in rows} == {("none", "nan")}
+    assert "so it has seen these matches' results" in leaked.stderr
+    get_settings.cache_clear()

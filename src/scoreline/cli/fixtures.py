@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scoreline import columns as c
 from scoreline.cli.data import DB_OPTION_HELP, resolve_db_url
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scoreline.pipelines.upcoming import ServedModel
+    from scoreline.settings import Settings
 
 fixtures_app = typer.Typer(
     help="Scheduled fixtures from football-data.co.uk's fixtures.csv (main leagues only).",
@@ -71,13 +78,19 @@ def upcoming_command(
         typer.Option(
             "--as-of",
             metavar="DATE",
-            help="List the fixtures as they stood on this past date (YYYY-MM-DD), results ignored.",
+            help="List the fixtures as they stood on this past date (YYYY-MM-DD), results ignored, with "
+            "probabilities only from a model fitted before it (and where they come from).",
         ),
     ] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
-    """Scheduled fixtures without a result kicking off in the next days (fixtures.csv and season files)."""
+    """Scheduled fixtures without a result kicking off in the next days (fixtures.csv and season files).
+
+    With ``--as-of``, each match gets the probabilities of a model that saw only matches before that date
+    (a recorded backtest's walk-forward, else the champion if trained before it, else none), and the
+    output says where they come from.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -91,7 +104,12 @@ def upcoming_command(
     chosen = [part.strip() for part in leagues.split(",") if part.strip()] if leagues else None
     with Store.from_url(resolve_db_url(db)) as store:
         upcoming = upcoming_fixtures(store, moment, days, chosen)
+    source: dict[str, str | None] = {}
+    if moment is not None and not upcoming.empty:
+        upcoming, source = _with_past_forecasts(upcoming.reset_index(drop=True), moment)
     if as_json:
+        if source:
+            typer.echo(source["note"], err=True)
         for record in upcoming.to_dict("records"):
             typer.echo(json.dumps({str(key): str(value) for key, value in record.items()}))
         return
@@ -99,15 +117,23 @@ def upcoming_command(
     if moment is not None:
         title = f"Fixtures as of {moment:%Y-%m-%d}, following {days} days (results ignored)"
     table = Table(title=title)
-    for header in ("Kickoff", "League", "Home", "Away"):
+    probabilities = [col for col in c.PROBABILITY_COLUMNS if col in upcoming.columns]
+    for header in (
+        "Kickoff",
+        "League",
+        "Home",
+        "Away",
+        *("Home %", "Draw %", "Away %")[: len(probabilities)],
+    ):
         table.add_column(header)
-    for row in upcoming.itertuples(index=False):
-        kickoff = getattr(row, c.KICKOFF)
-        shown = (
-            kickoff.strftime("%Y-%m-%d %H:%M") if getattr(row, c.HAS_TIME) else kickoff.strftime("%Y-%m-%d")
-        )
-        table.add_row(shown, getattr(row, c.LEAGUE), getattr(row, c.HOME), getattr(row, c.AWAY))
+    for row in upcoming.to_dict("records"):
+        kickoff = row[c.KICKOFF]
+        shown = kickoff.strftime("%Y-%m-%d %H:%M") if row[c.HAS_TIME] else kickoff.strftime("%Y-%m-%d")
+        numbers = ["–" if row[col] != row[col] else f"{100 * row[col]:.0f}" for col in probabilities]
+        table.add_row(shown, row[c.LEAGUE], row[c.HOME], row[c.AWAY], *numbers)
     Console().print(table)
+    if source:
+        Console().print(str(source["note"]), highlight=False, soft_wrap=True)
     if upcoming.empty:
         hint = (
             "run `scoreline fixtures fetch` for the coming round, or pass --as-of YYYY-MM-DD for a past date"
@@ -115,3 +141,65 @@ def upcoming_command(
             else "ingest that season first: `scoreline ingest --leagues ... --seasons ...`"
         )
         Console(stderr=True).print(f"No fixtures: {hint}.", highlight=False, soft_wrap=True)
+
+
+def _with_past_forecasts(
+    upcoming: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """The fixtures with honest probabilities for ``as_of`` and where they come from (``source``, ``model``,
+    ``train_cutoff``, ``path``, ``note``)."""
+    from scoreline.pipelines.backtest_index import index_path
+    from scoreline.pipelines.upcoming import choose_past_forecasts, recorded_backtests
+    from scoreline.settings import get_settings
+
+    settings = get_settings()
+    backtests = recorded_backtests(index_path(settings.home_dir), set(upcoming[c.LEAGUE].astype(str)))
+    champion = _champion(settings)
+    served = champion[0] if champion is not None else None
+    chosen = choose_past_forecasts(upcoming, as_of, backtests, served)
+    probabilities = chosen.probabilities
+    if chosen.source == "served" and champion is not None:
+        probabilities = champion[1](upcoming)
+    source = {
+        "source": chosen.source,
+        "model": chosen.model,
+        "train_cutoff": None if chosen.train_cutoff is None else f"{chosen.train_cutoff:%Y-%m-%d}",
+        "path": chosen.path,
+        "note": chosen.note,
+    }
+    described = {f"forecast_{key}": value for key, value in source.items() if key != "note"}
+    return upcoming.join(probabilities).assign(**described), source
+
+
+def _champion(settings: Settings) -> tuple[ServedModel, Callable[[pd.DataFrame], pd.DataFrame]] | None:
+    """The registry's champion (name, version, training cutoff) and its 1X2 probabilities of fixtures;
+    None without a reachable registry, a champion, or when it needs opening prices (a market model)."""
+    import pandas as pd
+
+    from scoreline.pipelines.upcoming import ServedModel
+    from scoreline.serving.provider import ModelNotFoundError, RegistryModelProvider, RegistryUnavailableError
+    from scoreline.serving.service import Fixture, PredictionService
+
+    uri = settings.resolved_mlflow_uri
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
+        return None  # no registry written yet: nothing to load, and none to create by reading
+    try:
+        handle = RegistryModelProvider(settings).load("champion")
+    except (ModelNotFoundError, RegistryUnavailableError):
+        return None
+    service = PredictionService(handle)
+    if service.needs_opening_prices:
+        return None
+    cutoff = None if handle.train_cutoff is None else pd.Timestamp(handle.train_cutoff)
+
+    def predict(fixtures: pd.DataFrame) -> pd.DataFrame:
+        found = service.predict(
+            [
+                Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
+                for r in fixtures.to_dict("records")
+            ]
+        )
+        rows = [(p.home, p.draw, p.away) for p in found]
+        return pd.DataFrame(rows, index=fixtures.index, columns=list(c.PROBABILITY_COLUMNS))
+
+    return ServedModel(handle.name, handle.version, cutoff), predict

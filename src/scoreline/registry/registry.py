@@ -173,7 +173,8 @@ def load_model(ref: str | int = CHAMPION, tracking: Tracking | None = None) -> L
 
 
 def list_versions(tracking: Tracking | None = None) -> list[dict[str, Any]]:
-    """Every registered version, newest first: version, aliases, the run's metrics, run id, creation time."""
+    """Every registered version, newest first: version, aliases, the run's metrics and training cutoff
+    (``until``), run id, creation time."""
     mlflow_client = client(tracking)
     _ensure_registered_model(mlflow_client)
     found = mlflow_client.search_model_versions(f"name = '{MODEL_NAME}'")
@@ -189,6 +190,7 @@ def list_versions(tracking: Tracking | None = None) -> list[dict[str, Any]]:
                 "aliases": sorted(aliases.get(int(mv.version), [])),
                 "model": mv.tags.get(MODEL_TAG, "unknown"),
                 "metrics": dict(run.data.metrics) if run else {},
+                "until": run.data.params.get("until") if run else None,  # training cutoff (exclusive)
                 "run_id": mv.run_id,
                 "created": datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC).isoformat(),
             }

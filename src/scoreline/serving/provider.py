@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -132,6 +133,7 @@ class RegistryModelProvider:
             version=str(loaded.version),
             alias=alias,
             run_id=str(loaded.run_id),
+            train_cutoff=datetime.fromisoformat(str(record["until"])) if record.get("until") else None,
         )
 
     def versions(self) -> list[dict[str, Any]]:

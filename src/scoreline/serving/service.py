@@ -44,6 +44,7 @@ class ModelHandle:
     alias: str | None = None
     run_id: str | None = None
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    train_cutoff: datetime | None = None  # fitted on matches before it (the run's ``until``); None: unknown
 
 
 class Fixture(NamedTuple):

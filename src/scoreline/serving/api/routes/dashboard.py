@@ -1,13 +1,16 @@
 """The dashboard page: upcoming fixtures, leaderboard, calibration and staging monitor (server-rendered).
 
-``/?as_of=YYYY-MM-DD`` shows the fixtures of the week after a past date, as they stood that day, with what
-the served model says of them: a full page from the season files alone, without a fixtures feed. The
+``/?as_of=YYYY-MM-DD`` shows the fixtures of the week after a past date, as they stood that day: a full page
+from the season files alone, without a fixtures feed. Their probabilities come only from a model that saw
+matches before that date (:func:`scoreline.pipelines.upcoming.choose_past_forecasts`: a recorded backtest's
+walk-forward, else the served model if trained before it, else none and the command that fills them). The
 leaderboard shows the newest backtest recorded in the backtest index, wherever it was written, and lists the
 others. Every empty panel names the command that fills it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,28 +42,103 @@ FILL_BACKTEST = "`scoreline backtest --leagues E0 --test-seasons 2425 --models d
 FILL_MONITOR = "`scoreline stage --league E0 --season 2425` (a replay) or the scoreline_staging DAG (live)"
 
 
+@dataclass(frozen=True)
+class PastProbabilities:
+    """Home, draw and away probabilities of a past fixture (the template reads them like a prediction's)."""
+
+    home: float
+    draw: float
+    away: float
+
+
+@dataclass(frozen=True)
+class PastFixture:
+    """A fixture after a past ``as_of`` with the honest probabilities (None: no model saw only the past);
+    the goal markets of a prediction are absent."""
+
+    league: str
+    home: str
+    away: str
+    kickoff: datetime
+    probabilities: PastProbabilities | None
+    expected_goals: None = None
+    most_likely_scores: list[Any] = field(default_factory=list)
+    over_under: None = None
+    both_teams_to_score: None = None
+
+
+Shown = PredictionOut | PastFixture
+
+
 def _upcoming(
     state: ServingState, settings: Settings, as_of: pd.Timestamp | None
-) -> tuple[list[PredictionOut], str | None]:
-    """Predictions of the next fixtures (after ``as_of`` if given), or the reason there are none."""
+) -> tuple[list[Shown], str | None, str | None]:
+    """Predictions of the next fixtures (after ``as_of`` if given), the reason there are none, and (with
+    ``as_of``) where the probabilities come from."""
     service = state.service
-    if service is None:
+    if service is None and as_of is None:
         reason = state.last_error or "not loaded yet"
-        return [], f"no model loaded ({state.model_ref}): {reason}. Run {FILL_MODEL}."
+        return [], f"no model loaded ({state.model_ref}): {reason}. Run {FILL_MODEL}.", None
     try:
         rows = _fixture_rows(state, settings, as_of)
     except StoreUnavailableError as error:
-        return [], f"{error}. Run `scoreline ingest` first."
+        return [], f"{error}. Run `scoreline ingest` first.", None
     if rows.empty and as_of is not None:
-        return [], (
+        return (
+            [],
             f"no matches in the store in the {AS_OF_DAYS} days after {as_of:%Y-%m-%d}: "
-            "ingest that season with `scoreline ingest --leagues ... --seasons ...`"
+            "ingest that season with `scoreline ingest --leagues ... --seasons ...`",
+            None,
         )
     if rows.empty:
         return (
             [],
             f"no scheduled fixtures in the store (no kickoff ahead without a result). Run {FILL_FIXTURES}.",
+            None,
         )
+    if as_of is not None:
+        return _past(state, settings, rows, as_of)
+    shown, problem = _served_predictions(state, rows)
+    return shown, problem, None
+
+
+def _past(
+    state: ServingState, settings: Settings, rows: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[list[Shown], str | None, str | None]:
+    """The fixtures after a past ``as_of`` with probabilities only from a model that saw matches before it."""
+    from scoreline.pipelines.backtest_index import index_path
+    from scoreline.pipelines.upcoming import ServedModel, choose_past_forecasts, recorded_backtests
+
+    handle = state.service.handle if state.service is not None else None
+    served = None
+    if handle is not None:
+        cutoff = None if handle.train_cutoff is None else pd.Timestamp(handle.train_cutoff)
+        served = ServedModel(handle.name, handle.version, cutoff)
+    leagues = set(rows[c.LEAGUE].astype(str))
+    chosen = choose_past_forecasts(
+        rows, as_of, recorded_backtests(index_path(settings.home_dir), leagues), served
+    )
+    if chosen.source == "served":
+        shown, problem = _served_predictions(state, rows)
+        return shown, problem, chosen.note
+    past: list[Shown] = [
+        PastFixture(
+            str(r[c.LEAGUE]),
+            str(r[c.HOME]),
+            str(r[c.AWAY]),
+            r[c.KICKOFF].to_pydatetime(),
+            None if pd.isna(p[c.P_HOME]) else PastProbabilities(p[c.P_HOME], p[c.P_DRAW], p[c.P_AWAY]),
+        )
+        for r, p in zip(rows.to_dict("records"), chosen.probabilities.to_dict("records"), strict=True)
+    ]
+    return past, None, chosen.note
+
+
+def _served_predictions(state: ServingState, rows: pd.DataFrame) -> tuple[list[Shown], str | None]:
+    """The served model's predictions of ``rows``' fixtures, or the reason there are none."""
+    service = state.service
+    if service is None:
+        return [], f"no model loaded ({state.model_ref}): {state.last_error or 'not loaded yet'}"
     fixtures = [
         Fixture(str(r[c.LEAGUE]), str(r[c.HOME]), str(r[c.AWAY]), r[c.KICKOFF].to_pydatetime())
         for r in rows.to_dict("records")
@@ -135,7 +213,7 @@ def _monitor(settings: Settings) -> dashboard.Monitor:
 
 def _context(state: ServingState, request: Request, as_of: pd.Timestamp | None) -> dict[str, Any]:
     settings = request.app.state.settings
-    fixtures, fixtures_problem = _upcoming(state, settings, as_of)
+    fixtures, fixtures_problem, forecast_note = _upcoming(state, settings, as_of)
     service = state.service
     backtest, backtests = _backtest(request, settings)
     return {
@@ -144,6 +222,7 @@ def _context(state: ServingState, request: Request, as_of: pd.Timestamp | None) 
         "fixtures": fixtures,
         "fixtures_problem": fixtures_problem,
         "as_of": as_of,
+        "forecast_note": forecast_note,
         "leagues": sorted({f.league for f in fixtures}),
         "backtest": backtest,
         "backtests": backtests,
