@@ -43,7 +43,8 @@ MODEL = "dixon_coles"
 
 @dataclass(frozen=True)
 class LiveSeason:
-    """One league's season from ``start`` (a round's first match day) to ``end`` (exclusive), with history."""
+    """One league's matches from ``start`` (a round's first match day) to ``end`` (exclusive; its morning is
+    the last one run, to score the day before), with the ``history`` seasons ingested first."""
 
     league: str
     season: str
