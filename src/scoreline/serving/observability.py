@@ -12,10 +12,11 @@ import contextvars
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,10 +59,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """A stream handler writing to whatever ``sys.stderr`` is when a record is emitted, not the stream
+    current when it was made: a caller that swaps and closes stderr (a test runner) breaks nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
+
+
 def configure_json_logging(level: str | int = "WARNING") -> None:
     """Send log records to stderr as JSON lines (``serve`` calls this): ``level`` for everything, and the
     serving loggers (access lines, model loads) at INFO at least, so a server always logs its requests."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
