@@ -103,7 +103,7 @@ def test_a_challenger_that_lost_the_backtest_is_not_registered(registry: FakeReg
         {"model": "pi_rating", "league": "E0", "n": 380, "rps": 0.2056},
     ]
     registered = steps.register_step(TRAINED, backtests)
-    assert registry.registered == []
+    assert registry.registered == [("dc", "champion")]  # the champion's model refitted replaces it
     assert registered["challenger"] is None and "0.2017" in registered["reason"]
     decision = steps.promote_step(registered)
     assert decision["promote"] is False and decision["reason"].startswith("no challenger registered")
@@ -115,8 +115,14 @@ def test_a_challenger_that_won_the_backtest_is_registered(registry: FakeRegistry
         {"model": "pi_rating", "league": "E0", "n": 380, "rps": 0.2001},
     ]
     registered = steps.register_step(TRAINED, backtests)
-    assert registry.registered == [("pi", "challenger")]
-    assert registered["challenger_model"] == "pi_rating" and registered["champion"] is None
+    assert registry.registered == [("dc", "champion"), ("pi", "challenger")]
+    assert registered["challenger_model"] == "pi_rating" and registered["champion"] == 2
+
+
+def test_a_champion_whose_model_was_not_trained_stays(registry: FakeRegistry) -> None:
+    backtests = [{"model": "dixon_coles", "league": "E0", "n": 380, "rps": 0.2017}]
+    registered = steps.register_step([TRAINED[1]], backtests)
+    assert registry.registered == [] and registered["champion"] is None
 
 
 def test_without_a_champion_the_baseline_is_registered_first(registry: FakeRegistry) -> None:
@@ -125,3 +131,18 @@ def test_without_a_champion_the_baseline_is_registered_first(registry: FakeRegis
         TRAINED, [{"model": "dixon_coles", "league": "E0", "n": 380, "rps": 0.2}]
     )
     assert registry.registered == [("dc", "champion")] and registered["challenger"] is None
+
+
+def test_goal_models_train_on_the_divisions_their_backtest_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoreline.pipelines import train
+
+    seen: dict[str, list[str]] = {}
+
+    def fake_train(model: str, until: object, *, leagues: list[str]) -> Any:
+        seen[model] = leagues
+        return type("Result", (), {"run_id": model, "metrics": {"val_rps": 0.2}})()
+
+    monkeypatch.setattr(train, "train_from_store", fake_train)
+    steps.train_step("dixon_coles", ["E0"], until="2025-05-01")
+    steps.train_step("pi_rating", ["E0"], until="2025-05-01")
+    assert seen == {"dixon_coles": ["E0", "E1"], "pi_rating": ["E0"]}

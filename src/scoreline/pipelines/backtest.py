@@ -25,7 +25,7 @@ from scoreline.evaluation.walk_forward import (
     WalkForwardRun,
     walk_forward_runs,
 )
-from scoreline.leagues import training_divisions
+from scoreline.leagues import training_divisions, with_training_divisions
 from scoreline.models.base import GOAL_MODEL_WINDOW_DAYS, needs_opening_prices
 from scoreline.models.catalogue import make_model, model_names
 from scoreline.odds import OPENING_PRICE_COLUMNS, attach_opening_prices
@@ -70,6 +70,12 @@ class BacktestConfig:
 def _window(name: str) -> int | None:
     """Training window in days (``None``: all history)."""
     return GOAL_MODEL_WINDOW_DAYS if name in GOAL_MODELS else FEATURE_MODEL_WINDOW_DAYS
+
+
+def training_leagues(model: str, leagues: Sequence[str]) -> list[str]:
+    """The leagues ``model`` learns from when it predicts ``leagues``, as in the backtest: goal models also
+    learn from the neighbouring divisions (promoted teams' history), feature models from the leagues alone."""
+    return with_training_divisions(leagues) if model in GOAL_MODELS else list(leagues)
 
 
 def _cadence(name: str, default: str) -> str:

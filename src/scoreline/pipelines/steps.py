@@ -124,20 +124,29 @@ def backtest_step(model: str, league: str, test_seasons: Sequence[str]) -> dict[
 
 
 def train_step(model: str, leagues: Sequence[str], until: str | None = None) -> dict[str, Any]:
-    """Fit ``model`` on the store's matches before ``until`` (default: today) and log the MLflow run."""
+    """Fit ``model`` on the store's matches before ``until`` (default: today) and log the MLflow run.
+
+    The model learns from the leagues its backtest trained it on (goal models: with the neighbouring
+    divisions), so the registered model is the one the backtest measured.
+    """
+    from scoreline.pipelines.backtest import training_leagues
     from scoreline.pipelines.train import train_from_store
 
     cutoff = pd.Timestamp(until) if until else pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    result = train_from_store(model, cutoff, leagues=list(leagues))
+    result = train_from_store(model, cutoff, leagues=training_leagues(model, leagues))
     return {"model": model, "run_id": result.run_id, "val_rps": float(result.metrics["val_rps"])}
 
 
 def register_step(trained: Sequence[dict[str, Any]], backtests: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Register the baseline as champion if there is none, and a challenger whose backtest beats the champion.
+    """Register the baseline as champion if there is none, else the champion's model refitted; then a
+    challenger whose backtest beats the champion.
 
-    The challenger is the trained model with the lowest pooled backtest RPS below that of the champion's model
-    on the same leagues (:func:`scoreline.pipelines.rules.choose_challenger`); a model that lost the backtest
-    is not registered, so the promotion gate only ever weighs a challenger that already won once.
+    A refit of the champion's own model (same catalogue model, newer matches) replaces the champion at once:
+    the promotion gate weighs one model against another on the same walk-forward matches, where a refit
+    predicts exactly like the model it refreshes, and a champion never refitted falls behind (measured in
+    docs/staging.md). The challenger is the trained model with the lowest pooled backtest RPS below that of
+    the champion's model on the same leagues (:func:`scoreline.pipelines.rules.choose_challenger`); a model
+    that lost the backtest is not registered, so the gate only ever weighs a challenger that already won once.
     """
     from scoreline.registry.registry import CHALLENGER, CHAMPION, list_versions, register
 
@@ -145,6 +154,9 @@ def register_step(trained: Sequence[dict[str, Any]], backtests: Sequence[dict[st
     out: dict[str, Any] = {"champion": None, "challenger": None, "challenger_model": None}
     if champions:
         reference = str(champions[0]["model"])
+        refits = [run for run in trained if run["model"] == reference]
+        if refits:
+            out["champion"] = register(refits[0]["run_id"], CHAMPION)
     else:
         baseline = [run for run in trained if run["model"] == BASELINE_MODEL]
         if not baseline:
