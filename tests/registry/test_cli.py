@@ -39,12 +39,16 @@ def invoke(*args: str) -> dict | list:
 
 @pytest.mark.slow
 def test_train_register_promote_and_rollback_from_the_command_line(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+    db_url: str, monkeypatch: pytest.MonkeyPatch, isolated_home: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(pipeline, "catalogue_factory", make_model)
     base = ["--db", db_url, "--until", "2024-07-01", "--leagues", "E0"]
+    capfd.readouterr()
     first = invoke("train", "--model", "base_rates", *base, "--register", "champion")
     assert first["registered_version"] == 1
+    printed = capfd.readouterr().err  # train is quiet: no MLflow log line, warning or registry message
+    assert [line for line in printed.splitlines() if "mlflow" in line.lower()] == []
+    assert "Registered model" not in printed
     assert first["runs"][0]["metrics"]["market_n"] > 100  # closing odds were read from the store
     second = invoke(
         "train",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -69,12 +70,16 @@ def mlflow_output(verbose: bool) -> Iterator[None]:
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     from mlflow.utils.logging_utils import disable_logging, enable_logging
 
+    mlflow_logger = logging.getLogger("mlflow")
+    level = mlflow_logger.level
     disable_logging()
+    mlflow_logger.setLevel(logging.ERROR)  # its INFO lines and its warnings (the pickling notice)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module="mlflow")
             yield
     finally:
+        mlflow_logger.setLevel(level)
         enable_logging()
 
 

@@ -118,7 +118,6 @@ def register(run_id: str, alias: str | None = None, tracking: Tracking | None = 
     ``alias="champion"`` goes through :func:`set_champion` so the history stays complete. The version's
     model card (markdown and JSON) is logged to the run and set as the version's description.
     """
-    import mlflow
 
     from scoreline.registry.model_card import log_model_card
 
@@ -131,7 +130,9 @@ def register(run_id: str, alias: str | None = None, tracking: Tracking | None = 
         raise RegistryError(f"run {run_id} logged no scoreline model (tag {MODEL_URI_TAG} missing)")
     _ensure_registered_model(mlflow_client)
     tags = {MODEL_TAG: run.data.tags.get(MODEL_TAG, "unknown")}
-    created = mlflow.register_model(model_uri, MODEL_NAME, tags=tags)
+    # The client's call, not ``mlflow.register_model``: that one prints "Registered model ... already exists"
+    # for every version after it has made sure the model exists, as _ensure_registered_model does above.
+    created = mlflow_client.create_model_version(MODEL_NAME, model_uri, run_id=run_id, tags=tags)
     version = int(created.version)
     card = log_model_card(mlflow_client, run_id, version)
     mlflow_client.update_model_version(MODEL_NAME, str(version), description=card)
