@@ -120,6 +120,7 @@ def test_invalid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "http_retries" in result.stderr
 
 
+@pytest.mark.slow
 def test_no_champion_to_roll_back_to() -> None:
     result = invoke(["rollback"])
     assert_short_failure(result, 1, "no previous champion", "scoreline run")

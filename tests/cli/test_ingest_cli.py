@@ -155,6 +155,7 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 def test_killed_ingestion_resumes_to_the_same_store(mirror: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(SRC), "SCORELINE_HOME": str(tmp_path / "home")}
     killed_db = f"duckdb:///{tmp_path / 'killed.duckdb'}"

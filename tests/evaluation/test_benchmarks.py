@@ -129,6 +129,7 @@ def test_real_market_and_base_rates_match_the_reference_table(shared_data: Path)
             assert value == pytest.approx(expected, abs=tolerance), (league, season, model)
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_real_pooled_top_five_matches_the_reference(shared_data: Path) -> None:
     leagues, seasons = ["E0", "SP1", "D1", "I1", "F1"], ["2122", "2223", "2324", "2425"]

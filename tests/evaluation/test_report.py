@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from scoreline import columns as c
 from scoreline.evaluation import betting, report, scoring
@@ -14,6 +15,7 @@ from scoreline.evaluation.predictions import prediction_frame
 from tests.evaluation.conftest import TruthModel, simulated_odds
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_html(two_leagues: pd.DataFrame, tmp_path: Path) -> None:
     test = two_leagues[two_leagues[c.SEASON].isin(["2223", "2324"])].reset_index(drop=True)
     odds = simulated_odds(two_leagues)

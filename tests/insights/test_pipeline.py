@@ -65,6 +65,7 @@ def check_outputs(out: Path, sim: StyledLeagues, sources: set[str]) -> dict:
     return document
 
 
+@pytest.mark.slow
 def test_run_cluster_insights_writes_the_three_files(sim: StyledLeagues, tmp_path: Path) -> None:
     before = sim.matches.copy()
     outputs = run_cluster_insights(

@@ -20,6 +20,7 @@ def test_every_public_name_resolves_to_its_module() -> None:
         scoreline.models.Nope  # noqa: B018
 
 
+@pytest.mark.slow
 def test_importing_the_package_and_the_catalogue_loads_no_lightgbm_nor_tensorflow() -> None:
     code = (
         "import sys, scoreline.models as m; m.make_model('ensemble_market'); m.model_names(); m.MatchModel;"

@@ -23,6 +23,7 @@ def league_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_simulated_mirror(tmp_path_factory.mktemp("football-data"), SEASONS, n_teams=10, seed=4)
 
 
+@pytest.mark.slow
 def test_backtest_writes_metrics_predictions_and_report(league_dir: Path, tmp_path: Path) -> None:
     data = load_from_dir(league_dir, ["E0"])
     config = BacktestConfig(
@@ -47,6 +48,7 @@ def test_backtest_writes_metrics_predictions_and_report(league_dir: Path, tmp_pa
     assert "<table" in (tmp_path / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_rerun_uses_the_cache_and_gives_identical_metrics(league_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["backtest", "--leagues", "E0", "--test-seasons", "2223", "--models", "dixon_coles",

@@ -67,6 +67,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_a_hanging_registry_does_not_hold_start_up(settings: Settings, provider: ModelsInMemory) -> None:
     blocking = BlockingProvider(provider)
     try:

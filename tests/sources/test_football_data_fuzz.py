@@ -83,6 +83,7 @@ def _blank(line: bytes) -> bool:
     ),
     unknown_column=st.booleans(),
 )
+@pytest.mark.slow
 def test_damaged_lines_are_quarantined_and_good_lines_kept(
     damage: dict[int, object], unknown_column: bool
 ) -> None:
@@ -145,6 +146,7 @@ def test_any_bytes_give_a_parsed_file_never_an_exception(content: bytes) -> None
         max_size=8,
     )
 )  # fmt: skip
+@pytest.mark.slow
 def test_random_cells_under_a_real_header_never_raise(rows: list[list[str]]) -> None:
     header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,B365H,B365D,B365A,AHh,B365AHH"
     content = "\n".join([header, *(",".join(row) for row in rows)]).encode()

@@ -54,6 +54,7 @@ def test_bad_rows_are_quarantined_with_row_field_and_reason(tmp_path: Path) -> N
     assert len(load_spc2023(path, strict=False)) == 4
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_real_database_loads_whole(shared_data: Path) -> None:
     matches, quarantine = parse_spc2023(shared_data / "soccer-prediction-challenge-2023")

@@ -37,6 +37,7 @@ def league() -> pd.DataFrame:
     return simulate_league(n_teams=8, seasons=("2122", "2223"), seed=5).matches
 
 
+@pytest.mark.slow
 def test_replay_predicts_every_match_before_kickoff_with_the_backtests_rps(
     league: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -55,6 +56,7 @@ def test_replay_predicts_every_match_before_kickoff_with_the_backtests_rps(
     assert 0.15 < result.market_closing_rps < 0.25
 
 
+@pytest.mark.slow
 def test_a_second_replay_adds_nothing(league: pd.DataFrame, tmp_path: Path) -> None:
     ledger = Ledger(sa.create_engine(f"duckdb:///{tmp_path / 'store.duckdb'}"))
     config = ReplayConfig(league="E0", season="2223", model="poisson")
