@@ -134,16 +134,20 @@ def test_the_next_step_is_the_first_failure_then_the_first_warning() -> None:
     assert next_step([Check("a", "ok", ""), Check("d", "absent", "", "install")]) is None
 
 
-def test_fixtures_upcoming_as_of_a_past_date_lists_that_weeks_matches(mirror: Path, tmp_path: Path) -> None:
+def stored_with_a_past_week(mirror: Path, tmp_path: Path) -> tuple[str, pd.Timestamp, pd.DataFrame]:
+    """A store of the mirror's E0, a past date and the matches of the three days after it."""
     db = f"duckdb:///{tmp_path / 'asof.duckdb'}"
-    assert (
-        runner.invoke(app, ["ingest", "--from-dir", str(mirror), "--leagues", "E0", "--db", db]).exit_code
-        == 0
-    )
+    ingested = runner.invoke(app, ["ingest", "--from-dir", str(mirror), "--leagues", "E0", "--db", db])
+    assert ingested.exit_code == 0, ingested.output
     with Store.from_url(db) as store:
         matches = store.read_matches()
     as_of = matches[c.KICKOFF].iloc[100].normalize() - pd.Timedelta(days=1)
     window = matches[(matches[c.KICKOFF] > as_of) & (matches[c.KICKOFF] <= as_of + pd.Timedelta(days=3))]
+    return db, as_of, window
+
+
+def test_fixtures_upcoming_as_of_a_past_date_lists_that_weeks_matches(mirror: Path, tmp_path: Path) -> None:
+    db, as_of, window = stored_with_a_past_week(mirror, tmp_path)
     assert len(window) > 0 and window[c.RESULT].notna().all()
     argv = ["fixtures", "upcoming", "--as-of", f"{as_of:%Y-%m-%d}", "--days", "3", "--db", db, "--json"]
     listed = runner.invoke(app, argv)
@@ -161,15 +165,7 @@ def test_fixtures_upcoming_as_of_says_where_its_numbers_come_from(
 ) -> None:
     from scoreline.pipelines.backtest_index import index_path, record_backtest
 
-    db = f"duckdb:///{tmp_path / 'asof.duckdb'}"
-    assert (
-        runner.invoke(app, ["ingest", "--from-dir", str(mirror), "--leagues", "E0", "--db", db]).exit_code
-        == 0
-    )
-    with Store.from_url(db) as store:
-        matches = store.read_matches()
-    as_of = matches[c.KICKOFF].iloc[100].normalize() - pd.Timedelta(days=1)
-    window = matches[(matches[c.KICKOFF] > as_of) & (matches[c.KICKOFF] <= as_of + pd.Timedelta(days=3))]
+    db, as_of, window = stored_with_a_past_week(mirror, tmp_path)
     argv = ["fixtures", "upcoming", "--as-of", f"{as_of:%Y-%m-%d}", "--days", "3", "--db", db]
     bare = runner.invoke(app, argv)
     assert bare.exit_code == 0, bare.output
