@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoreline.simulate import simulate_league, write_football_data_csv
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.sources.football_data_parser import parse_football_data
 
 
@@ -26,7 +26,7 @@ def mirror() -> tuple[str, list[tuple[str, str, bytes]]]:
     root = Path(os.environ.get("SCORELINE_SHARED_DATA", default)) / "football-data"
     if root.is_dir():
         return f"real mirror {root}", [
-            (s.source_file, s.season, s.read_bytes()) for s in discover_local(root)
+            (s.source_file, s.season, s.read_bytes()) for s in discover_folder(root)
         ]
     files = []
     with tempfile.TemporaryDirectory() as tmp:

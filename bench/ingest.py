@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from scoreline.pipelines.ingest import FileStatus, ingest
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="store URL (default: fresh DuckDB file in a temp folder)")
     args = parser.parse_args()
 
-    files = discover_local(args.data / "football-data")
+    files = discover_folder(args.data / "football-data")
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"duckdb:///{Path(folder) / 'bench.duckdb'}"
         with Store.from_url(url) as store:

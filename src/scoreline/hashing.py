@@ -1,10 +1,16 @@
-"""Content hashes of frames: the one definition the registry's provenance and the models' memo keys share."""
+"""Content hashes, one definition each: of files (the store's change detector, ETag records) and of frames
+(the registry's provenance, the models' memo keys)."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pandas as pd
+
+
+def content_sha256(content: bytes) -> str:
+    """Hex SHA-256 of a file's bytes, the store's change detector."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def frame_hash(frame: pd.DataFrame, *, index: bool) -> str:

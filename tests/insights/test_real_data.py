@@ -17,7 +17,7 @@ from scoreline.pipelines.insights import (
     closing_market_probabilities,
     run_cluster_insights,
 )
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.sources.football_data_parser import parse_football_data
 from scoreline.sources.seasons import parse_season_range
 
@@ -28,7 +28,7 @@ SEASONS = parse_season_range("1516-2425")
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_report_for_the_top_five_leagues(shared_data: Path, tmp_path: Path) -> None:
-    files = discover_local(shared_data / "football-data", TOP5, SEASONS)
+    files = discover_folder(shared_data / "football-data", TOP5, SEASONS)
     assert len(files) == 50
     parsed = [parse_football_data(f.read_bytes(), f.source_file, f.season, f.league) for f in files]
     matches = pd.concat([p.matches for p in parsed], ignore_index=True)

@@ -13,7 +13,7 @@ import pytest
 from scoreline import columns as c
 from scoreline.pipelines.ingest import INTERNAL_ERROR, FileOutcome, FileStatus, ingest
 from scoreline.simulate import SimulatedLeague, simulate_league, write_football_data_csv
-from scoreline.sources.football_data import SourceFile, discover_local
+from scoreline.sources.football_data import SourceFile, discover_folder
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.store import Store
 
@@ -60,7 +60,7 @@ def test_ingest_stores_every_match_with_its_result(
     mirror: Path, store: Store, league: SimulatedLeague
 ) -> None:
     seen: list[FileOutcome] = []
-    report = ingest(store, discover_local(mirror), progress=seen.append)
+    report = ingest(store, discover_folder(mirror), progress=seen.append)
     assert report.ok and report.count(FileStatus.STORED) == 4
     assert [o.source_file for o in seen] == ["E0/2223.csv", "E0/2324.csv", "SP1/2223.csv", "SP1/2324.csv"]
     stored = store.read_matches(leagues=["E0"])
@@ -81,19 +81,19 @@ def test_ingest_stores_every_match_with_its_result(
 
 
 def test_second_ingestion_adds_nothing(mirror: Path, store: Store) -> None:
-    ingest(store, discover_local(mirror))
+    ingest(store, discover_folder(mirror))
     before = store.summary()
     files_before = store.read_ingested_files()
-    report = ingest(store, discover_local(mirror))
+    report = ingest(store, discover_folder(mirror))
     assert report.count(FileStatus.UNCHANGED) == 4 and report.totals()["matches"] == 0
     pd.testing.assert_frame_equal(store.summary(), before)
     pd.testing.assert_frame_equal(store.read_ingested_files(), files_before)
 
 
 def test_changed_file_replaces_its_rows_and_bad_line_is_quarantined(mirror: Path, store: Store) -> None:
-    ingest(store, discover_local(mirror))
+    ingest(store, discover_folder(mirror))
     add_bad_line(mirror / "E0" / "2324.csv")
-    report = ingest(store, discover_local(mirror))
+    report = ingest(store, discover_folder(mirror))
     assert [o.status for o in report.files] == [
         FileStatus.UNCHANGED, FileStatus.REPLACED, FileStatus.UNCHANGED, FileStatus.UNCHANGED
     ]  # fmt: skip
@@ -120,9 +120,12 @@ class VanishedFile:
     def read_bytes(self) -> bytes:
         raise FileNotFoundError(f"{self.source_file} is gone")
 
+    def known_sha256(self) -> str | None:
+        return None
+
 
 def test_unreadable_file_fails_alone(mirror: Path, store: Store) -> None:
-    files: list[SourceFile | VanishedFile] = list(discover_local(mirror))
+    files: list[SourceFile | VanishedFile] = list(discover_folder(mirror))
     files.insert(1, VanishedFile("E1", "2324", "E1/2324.csv"))
     report = ingest(store, files)
     assert [o.source_file for o in report.failed] == ["E1/2324.csv"]
@@ -137,7 +140,7 @@ def test_unusable_file_is_quarantined_and_counts_as_failed_until_it_changes(
 ) -> None:
     (mirror / "E1").mkdir()
     (mirror / "E1" / "2324.csv").write_bytes(b"no,header,here\n1,2,3\n")
-    report = ingest(store, discover_local(mirror))
+    report = ingest(store, discover_folder(mirror))
     assert not report.ok and report.count(FileStatus.STORED) == 4
     assert [(o.source_file, o.status) for o in report.failed] == [("E1/2324.csv", FileStatus.QUARANTINED)]
     assert (
@@ -148,14 +151,14 @@ def test_unusable_file_is_quarantined_and_counts_as_failed_until_it_changes(
     assert len(quarantined) == 1 and quarantined[c.SOURCE_LINE].iloc[0] == 1
     row = store.summary().set_index(["league", "season"]).loc[("E1", "2324")]
     assert (row["matches"], row["odds_rows"], row["quarantined"]) == (0, 0, 1)
-    again = ingest(store, discover_local(mirror))
+    again = ingest(store, discover_folder(mirror))
     assert again.count(FileStatus.UNCHANGED) == 4 and [o.status for o in again.failed] == [
         FileStatus.QUARANTINED
     ]
     assert (again.failed[0].error or "").startswith("unchanged since quarantined: line 1, header:")
     season = league.matches[league.matches[c.SEASON] == "2324"]
     write_football_data_csv(season.assign(**{c.LEAGUE: "E1"}), mirror / "E1" / "2324.csv")
-    fixed = ingest(store, discover_local(mirror))
+    fixed = ingest(store, discover_folder(mirror))
     assert fixed.ok and fixed.count(FileStatus.REPLACED) == 1
 
 
@@ -173,7 +176,7 @@ def test_values_too_large_for_the_database_are_quarantined_not_fatal(mirror: Pat
     """Reproduction: ``1e39`` in a handicap line (REAL) or ``1e300`` as a price aborted the whole run."""
     _set_cell(mirror / "E0" / "2223.csv", 5, "AHh", "1e39")
     _set_cell(mirror / "E0" / "2324.csv", 7, "B365CH", "1e300")
-    report = ingest(store, discover_local(mirror))
+    report = ingest(store, discover_folder(mirror))
     assert report.ok and report.count(FileStatus.STORED) == 4
     assert int(store.summary()["matches"].sum()) == 4 * 56
     quarantined = store.read_quarantine(leagues=["E0"])
@@ -196,7 +199,7 @@ def _unchecked_line(
 
 
 def test_value_the_database_refuses_fails_its_file_alone(mirror: Path, store: Store) -> None:
-    report = ingest(store, discover_local(mirror), parse=_unchecked_line)
+    report = ingest(store, discover_folder(mirror), parse=_unchecked_line)
     assert [(o.source_file, o.status) for o in report.failed] == [("E0/2324.csv", FileStatus.FAILED)]
     assert "Conversion Error" in (report.failed[0].error or "")
     assert report.count(FileStatus.STORED) == 3
@@ -213,7 +216,7 @@ def _broken_on_sp1(
 
 
 def test_parser_bug_on_one_file_fails_that_file_alone(mirror: Path, store: Store) -> None:
-    report = ingest(store, discover_local(mirror), parse=_broken_on_sp1)
+    report = ingest(store, discover_folder(mirror), parse=_broken_on_sp1)
     assert [(o.source_file, o.error) for o in report.failed] == [
         ("SP1/2223.csv", f"{INTERNAL_ERROR}: IndexError: simulated parser bug")
     ]
@@ -234,7 +237,7 @@ def test_header_with_a_bare_carriage_return_or_gzip_content_is_quarantined(
     path = mirror / "SP1" / "2223.csv"
     damaged = content(path.read_bytes().decode("utf-8-sig"))
     path.write_bytes(damaged if isinstance(damaged, bytes) else damaged.encode())
-    report = ingest(store, discover_local(mirror))
+    report = ingest(store, discover_folder(mirror))
     assert [(o.source_file, o.status) for o in report.failed] == [("SP1/2223.csv", FileStatus.QUARANTINED)]
     assert reason in (report.failed[0].error or "")
     assert report.count(FileStatus.STORED) == 3 and int(store.summary()["matches"].sum()) == 3 * 56

@@ -14,7 +14,7 @@ from scoreline.pipelines import train as pipeline
 from scoreline.pipelines.ingest import ingest
 from scoreline.settings import get_settings
 from scoreline.simulate import simulate_league, write_football_data_csv
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.store import Store
 from tests.registry.conftest import make_model
 
@@ -27,7 +27,7 @@ def db_url(tmp_path: Path) -> str:
         write_football_data_csv(matches, tmp_path / "mirror" / "E0" / f"{season}.csv")
     url = f"duckdb:///{tmp_path / 'store.duckdb'}"
     with Store.from_url(url) as store:
-        ingest(store, discover_local(tmp_path / "mirror"))
+        ingest(store, discover_folder(tmp_path / "mirror"))
     return url
 
 

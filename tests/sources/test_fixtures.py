@@ -15,7 +15,7 @@ from scoreline import columns as c
 from scoreline.settings import get_settings
 from scoreline.simulate import simulate_league
 from scoreline.sources.fixtures import FIXTURE_COLUMNS, parse_fixtures
-from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, local_fixtures
+from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, folder_fixtures
 from scoreline.sources.seasons import season_of_date
 from tests.sources.fixtures_csv import fixtures_table, write_fixtures_csv
 
@@ -155,6 +155,6 @@ def test_fixtures_unavailable_without_cache_is_one_clear_error(tmp_path: Path) -
     with pytest.raises(SourceUnavailableError, match="answered HTTP 404"):
         fetch_fixtures(client=client_for(lambda r: httpx.Response(404)), sleep=lambda _: None)
     with pytest.raises(SourceUnavailableError, match=r"no fixtures\.csv in"):
-        local_fixtures(tmp_path)
+        folder_fixtures(tmp_path)
     (tmp_path / "fixtures.csv").write_bytes(BODY)
-    assert local_fixtures(tmp_path).read_bytes() == BODY
+    assert folder_fixtures(tmp_path).read_bytes() == BODY

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scoreline import columns as c
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data
 from scoreline.sources.validation import validate_matches
 
@@ -66,7 +66,7 @@ def closing_prices(parsed: ParsedFile) -> dict[str, dict[int, float]]:
 @pytest.mark.slow
 def test_every_real_file_parses_with_every_row_accounted_for(shared_data: Path) -> None:
     root = shared_data / "football-data"
-    sources = discover_local(root)
+    sources = discover_folder(root)
     manifest = pd.read_csv(root / "manifest.csv", dtype={"season": str}).set_index(["league", "season"])
     assert len(sources) >= 280  # 286 files up to 2024/25 (2025/26 is held back)
     matches, total_rows = [], 0

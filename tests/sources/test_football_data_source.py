@@ -15,7 +15,7 @@ from scoreline.settings import get_settings
 from scoreline.sources.football_data import (
     SourceFile,
     SourceUnavailableError,
-    discover_local,
+    discover_folder,
     fetch_football_data,
     parse_source,
 )
@@ -28,24 +28,24 @@ BODY = (
 URL = "https://www.football-data.co.uk/mmz4281/2324/E0.csv"
 
 
-def test_discover_local_finds_any_season_and_ignores_other_files(tmp_path: Path) -> None:
+def test_discover_folder_finds_any_season_and_ignores_other_files(tmp_path: Path) -> None:
     for name in ("E0/2324.csv", "E0/9394.csv", "SP1/2425.csv", "E0/notes.csv", "E0/2324.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(BODY)
     (tmp_path / "manifest.csv").write_text("league,season\n")
-    found = discover_local(tmp_path)
+    found = discover_folder(tmp_path)
     assert [source.source_file for source in found] == ["E0/2324.csv", "E0/9394.csv", "SP1/2425.csv"]
     assert found[0] == SourceFile("E0", "2324", "E0/2324.csv", tmp_path / "E0" / "2324.csv")
     assert found[0].read_bytes() == BODY
     parsed = parse_source(found[0])
     assert parsed.source_file == "E0/2324.csv" and parsed.matches[c.HOME].tolist() == ["Arsenal"]
-    assert [s.source_file for s in discover_local(tmp_path, leagues=["SP1"])] == ["SP1/2425.csv"]
-    assert [s.source_file for s in discover_local(tmp_path, seasons=["9394", "2425"])] == [
+    assert [s.source_file for s in discover_folder(tmp_path, leagues=["SP1"])] == ["SP1/2425.csv"]
+    assert [s.source_file for s in discover_folder(tmp_path, seasons=["9394", "2425"])] == [
         "E0/9394.csv",
         "SP1/2425.csv",
     ]
     with pytest.raises(SourceUnavailableError, match="no football-data folder"):
-        discover_local(tmp_path / "missing")
+        discover_folder(tmp_path / "missing")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_a_downloaded_file_of_a_seasons_first_days_is_read_day_first(tmp_path: P
     assert [str(day.date()) for day in parsed.matches[c.DATE]] == ["2023-08-11", "2023-08-12"]
     (tmp_path / "E0").mkdir()
     (tmp_path / "E0" / "2324.csv").write_bytes(EARLY_SEASON)
-    local = parse_source(discover_local(tmp_path)[0])  # a folder of unknown origin: not guessed
+    local = parse_source(discover_folder(tmp_path)[0])  # a folder of unknown origin: not guessed
     assert local.matches.empty and "order" in str(local.rejection)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from scoreline import columns as c
 from scoreline.pipelines.ingest import ingest
-from scoreline.sources.football_data import discover_local
+from scoreline.sources.football_data import discover_folder
 from scoreline.sources.football_data_parser import VALUE_DROPPED
 from scoreline.store import Store
 
@@ -45,13 +45,13 @@ def mirror_root(shared_data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def raw(mirror_root: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
-    return {source.source_file: list(raw_data_rows(source.path)) for source in discover_local(mirror_root)}
+    return {source.source_file: list(raw_data_rows(source.path)) for source in discover_folder(mirror_root)}
 
 
 @pytest.fixture(scope="module")
 def duckdb_store(mirror_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     with Store.from_url(f"duckdb:///{tmp_path_factory.mktemp('real') / 'store.duckdb'}") as store:
-        report = ingest(store, discover_local(mirror_root))
+        report = ingest(store, discover_folder(mirror_root))
         assert report.ok, report.failed
         yield store
 
@@ -119,7 +119,7 @@ def test_closing_odds_present_wherever_the_raw_row_has_them(duckdb_store: Store,
 @pytest.mark.postgres
 def test_postgresql_store_gets_the_same_summary(duckdb_store: Store, mirror_root: Path, pg_url: str) -> None:
     with Store.from_url(pg_url) as store:
-        report = ingest(store, discover_local(mirror_root))
+        report = ingest(store, discover_folder(mirror_root))
         assert report.ok, report.failed
         pd.testing.assert_frame_equal(store.summary(), duckdb_store.summary())
         seasons = ["2324"]

@@ -38,12 +38,12 @@ def fetch_command(
 
     from scoreline.errors import FROM_DIR_HINT, ConfigurationError
     from scoreline.pipelines.ingest import FileStatus, ingest_fixtures
-    from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, local_fixtures
+    from scoreline.sources.football_data import SourceUnavailableError, fetch_fixtures, folder_fixtures
     from scoreline.store import Store
 
     console = Console(stderr=True)
     try:
-        source = local_fixtures(from_dir) if from_dir is not None else fetch_fixtures()
+        source = folder_fixtures(from_dir) if from_dir is not None else fetch_fixtures()
     except SourceUnavailableError as exc:
         if from_dir is None:
             raise  # offline or the site is down: the error boundary says so, with what to do

@@ -27,11 +27,11 @@ def _split(values: str | None) -> list[str] | None:
 
 
 def _sources(from_dir: Path | None, leagues: list[str] | None, seasons: str | None) -> list[SourceFile]:
-    from scoreline.sources.football_data import DEFAULT_LEAGUES, discover_local, fetch_football_data
+    from scoreline.sources.football_data import DEFAULT_LEAGUES, discover_folder, fetch_football_data
     from scoreline.sources.seasons import parse_season_range
 
     if from_dir is not None:
-        return discover_local(from_dir, leagues, parse_season_range(seasons) if seasons else None)
+        return discover_folder(from_dir, leagues, parse_season_range(seasons) if seasons else None)
     return fetch_football_data(leagues or DEFAULT_LEAGUES, parse_season_range(seasons or DEFAULT_SEASONS))
 
 

@@ -30,10 +30,10 @@ class MatchData:
 
 def load_from_dir(root: Path, leagues: Sequence[str] | None = None) -> MatchData:
     """Parse every season file of ``leagues`` under ``root`` (``<DIV>/<SEASON>.csv``)."""
-    from scoreline.sources.football_data import discover_local
+    from scoreline.sources.football_data import discover_folder
     from scoreline.sources.football_data_parser import parse_football_data
 
-    files = discover_local(root, leagues)
+    files = discover_folder(root, leagues)
     if not files:
         raise FileNotFoundError(f"no football-data files for {list(leagues or [])} under {root}")
     parsed = [parse_football_data(f.read_bytes(), f.source_file, f.season, f.league) for f in files]

@@ -1,8 +1,9 @@
 """Ingestion: source files -> parser -> store, one transaction per file.
 
 For every file: read its bytes, hash them, skip the file when the store already holds that exact content,
-otherwise parse it and write it (replacing the file's previous rows). Files are isolated: whatever one file
-holds, the others are stored.
+otherwise parse it and write it (replacing the file's previous rows). An object (``s3://``) whose ETag is
+unchanged since its content was last read, content the store holds, is skipped without reading it. Files
+are isolated: whatever one file holds, the others are stored.
 
 * A file whose content is refused as a whole (not a football-data CSV, dates of both orders, a ``Div`` other
   than its folder's, no valid row) is *quarantined*: its quarantine rows (file, line, field, reason) replace
@@ -19,7 +20,6 @@ scheduled fixtures of the leagues it lists (``Store.write_fixtures``), an unchan
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -32,6 +32,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from scoreline.hashing import content_sha256
 from scoreline.sources.fixtures import parse_fixtures
 from scoreline.sources.football_data import SourceUnavailableError
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data, rejection_reason
@@ -53,6 +54,7 @@ class SourceFileLike(Protocol):
     @property
     def day_first(self) -> bool: ...
     def read_bytes(self) -> bytes: ...
+    def known_sha256(self) -> str | None: ...
 
 
 Parser = Callable[..., ParsedFile]
@@ -113,11 +115,6 @@ class IngestReport:
             "odds_rows": sum(o.odds_rows for o in self.files),
             "quarantined": sum(o.quarantined for o in self.files),
         }
-
-
-def content_sha256(content: bytes) -> str:
-    """Hex SHA-256 of a file's bytes, the store's change detector."""
-    return hashlib.sha256(content).hexdigest()
 
 
 def ingest(
@@ -181,6 +178,8 @@ class _Read:
 def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read:
     name = source.source_file
     try:
+        if known_sha is not None and source.known_sha256() == known_sha:
+            return _Read(name, known_sha)  # an object whose ETag is unchanged: not even read
         content = source.read_bytes()
         sha = content_sha256(content)
         if sha == known_sha:

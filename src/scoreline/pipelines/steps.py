@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -50,12 +49,12 @@ def ingest_step(
     """
     from scoreline.leagues import with_training_divisions
     from scoreline.pipelines.ingest import ingest
-    from scoreline.sources.football_data import discover_local, fetch_football_data
+    from scoreline.sources.football_data import discover_folder, fetch_football_data
 
     divisions = with_training_divisions(leagues)
     season_list = _season_list(seasons)
     if from_dir:
-        files = discover_local(Path(from_dir), divisions, season_list)
+        files = discover_folder(from_dir, divisions, season_list)
     else:
         if season_list is None:
             raise ValueError("downloading needs explicit seasons, e.g. 2122-2425")
@@ -209,14 +208,15 @@ def fixtures_step(from_dir: str | None = None) -> dict[str, Any]:
     Its fixtures replace the scheduled fixtures of the leagues it lists; an unchanged file writes nothing.
     Returns the outcome, or ``{"status": "absent"}`` when ``from_dir`` has no ``fixtures.csv``.
     """
+    from scoreline import storage
     from scoreline.pipelines.ingest import ingest_fixtures
     from scoreline.sources.fixtures import FIXTURES_FILE
-    from scoreline.sources.football_data import fetch_fixtures, local_fixtures
+    from scoreline.sources.football_data import fetch_fixtures, folder_fixtures
 
-    if from_dir and not (Path(from_dir) / FIXTURES_FILE).is_file():
+    if from_dir and not storage.exists(storage.join(from_dir, FIXTURES_FILE)):
         log.info("no %s in %s: no scheduled fixtures read", FIXTURES_FILE, from_dir)
         return {"source_file": FIXTURES_FILE, "status": "absent"}
-    source = local_fixtures(Path(from_dir)) if from_dir else fetch_fixtures()
+    source = folder_fixtures(from_dir) if from_dir else fetch_fixtures()
     store = _store()
     try:
         return ingest_fixtures(store, source).to_dict()

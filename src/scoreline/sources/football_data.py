@@ -9,9 +9,14 @@ file on ``304 Not Modified``. Timeouts and 5xx answers are retried with exponent
 the season does not exist (skipped with a log line); when the site cannot be reached a cached copy is used
 with a warning, and without one :class:`SourceUnavailableError` says so in one line.
 
+A folder may be an object store's (``s3://bucket/prefix``, through :mod:`scoreline.storage`): each object's
+ETag is listed with it, and the SHA-256 of the content read under that ETag is recorded in
+``settings.cache_dir/objects/s3/<bucket>/<key>.json``, so an object whose ETag has not changed need not be
+read again (:meth:`SourceFile.known_sha256`) when the store already holds that content.
+
 ``fixtures.csv`` (the coming rounds of all main leagues, replaced weekly) is fetched the same way by
 :func:`fetch_fixtures` into ``settings.cache_dir/fixtures.csv``, or read from a folder by
-:func:`local_fixtures`.
+:func:`folder_fixtures`.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 import httpx
 
+from scoreline import storage
+from scoreline.hashing import content_sha256
 from scoreline.io import write_atomic
 from scoreline.settings import Settings, get_settings
 from scoreline.sources.fixtures import FIXTURES_FILE
@@ -55,14 +63,30 @@ class SourceFile:
     league: str
     season: str
     source_file: str  # "E0/2324.csv": the name recorded with every parsed row
-    path: Path  # the file in the local mirror or the download cache
+    path: Path | str  # the file in a local mirror or the download cache, or an object's URL (s3://...)
     # Downloaded straight from football-data.co.uk, which writes dates day first: a file whose dates all
     # fit both orders (a season's first days, before the 13th) is read day first instead of refused.
     day_first: bool = False
+    etag: str | None = None  # an object's ETag when it was listed (object stores only)
+    etag_record: Path | None = None  # where the SHA-256 of the content read under an ETag is recorded
 
     def read_bytes(self) -> bytes:
-        """The file's content."""
-        return self.path.read_bytes()
+        """The file's content (an object's: its ETag and content hash are recorded for the next run)."""
+        content = storage.read_bytes(self.path)
+        if self.etag is not None and self.etag_record is not None:
+            record = {"url": storage.shown(self.path), "etag": self.etag, "sha256": content_sha256(content)}
+            write_atomic(self.etag_record, json.dumps(record, indent=2))
+        return content
+
+    def known_sha256(self) -> str | None:
+        """The content's SHA-256 without reading it: the one recorded when this ETag was read, else None."""
+        if self.etag is None or self.etag_record is None or not self.etag_record.is_file():
+            return None
+        try:
+            record = json.loads(self.etag_record.read_text())
+        except (OSError, ValueError):
+            return None
+        return str(record["sha256"]) if record.get("etag") == self.etag and record.get("sha256") else None
 
 
 def parse_source(source: SourceFile) -> ParsedFile:
@@ -84,27 +108,53 @@ def source_file_name(league: str, season: str) -> str:
 # --- local mirror ----------------------------------------------------------------------------------------
 
 
-def discover_local(
-    root: Path, leagues: Sequence[str] | None = None, seasons: Sequence[str] | None = None
+def discover_folder(
+    root: Path | str,
+    leagues: Sequence[str] | None = None,
+    seasons: Sequence[str] | None = None,
+    settings: Settings | None = None,
 ) -> list[SourceFile]:
-    """Season files under ``root`` laid out as ``<DIV>/<SEASON>.csv`` (any season found; other files ignored).
+    """Season files under ``root`` (a folder or ``s3://bucket/prefix``) laid out as ``<DIV>/<SEASON>.csv``.
 
-    ``leagues``/``seasons`` restrict the result when given. Sorted by league, then season.
+    Any season found; other files are ignored. ``leagues``/``seasons`` restrict the result when given. Sorted
+    by league, then season. Objects carry their ETag and where its content hash is recorded.
     """
-    if not root.is_dir():
-        raise SourceUnavailableError(f"no football-data folder at {root}")
+    try:
+        listed = storage.list_files(root, "*/*.csv")
+    except FileNotFoundError as error:
+        raise SourceUnavailableError(f"no football-data folder at {storage.shown(root)}") from error
     wanted_leagues = set(leagues) if leagues else None
     wanted_seasons = set(seasons) if seasons else None
+    records = (settings or get_settings()).cache_dir / "objects"
     found = []
-    for path in root.glob("*/*.csv"):
-        league, season = path.parent.name, path.stem
-        if not is_season_code(season) or not path.is_file():
+    for file in listed:
+        league, name = file.relative.split("/")
+        season = name.removesuffix(".csv")
+        if not is_season_code(season):
             continue
         if (wanted_leagues is None or league in wanted_leagues) and (
             wanted_seasons is None or season in wanted_seasons
         ):
-            found.append(SourceFile(league, season, source_file_name(league, season), path))
+            record = _etag_record(records, file.path) if file.etag is not None else None
+            found.append(
+                SourceFile(
+                    league,
+                    season,
+                    source_file_name(league, season),
+                    file.path,
+                    etag=file.etag,
+                    etag_record=record,
+                )
+            )
     return sorted(found, key=lambda source: (source.league, source.season))
+
+
+def _etag_record(records: Path, url: Path | str) -> Path:
+    """``records/<scheme>/<bucket>/<key>.json``: where the object at ``url`` has its ETag recorded."""
+    parts = urlsplit(str(url))
+    return records.joinpath(parts.scheme, parts.netloc, *parts.path.strip("/").split("/")).with_suffix(
+        ".json"
+    )
 
 
 # --- HTTP with cache -------------------------------------------------------------------------------------
@@ -258,18 +308,19 @@ class FixturesFile:
     """football-data.co.uk's ``fixtures.csv`` (all main leagues' coming rounds), wherever it lives."""
 
     source_file: str  # "fixtures.csv": the name recorded with every parsed row
-    path: Path
+    path: Path | str  # a local file or an object's URL
 
     def read_bytes(self) -> bytes:
         """The file's content."""
-        return self.path.read_bytes()
+        return storage.read_bytes(self.path)
 
 
-def local_fixtures(root: Path) -> FixturesFile:
-    """``root/fixtures.csv``; :class:`SourceUnavailableError` when it is not there."""
-    path = root / FIXTURES_FILE
-    if not path.is_file():
-        raise SourceUnavailableError(f"no {FIXTURES_FILE} in {root}")
+def folder_fixtures(root: Path | str) -> FixturesFile:
+    """``root/fixtures.csv`` (``root`` a folder or ``s3://bucket/prefix``); :class:`SourceUnavailableError`
+    when it is not there."""
+    path = storage.join(root, FIXTURES_FILE)
+    if not storage.exists(path):
+        raise SourceUnavailableError(f"no {FIXTURES_FILE} in {storage.shown(root)}")
     return FixturesFile(FIXTURES_FILE, path)
 
 
