@@ -19,6 +19,7 @@ only when such a URL is used). Local paths go through the same calls (fsspec's l
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -244,39 +245,52 @@ def staged_file(target: str | Path) -> Iterator[Path]:
 
 @contextmanager
 def staged_folder(
-    target: str | Path,
-    staging: Path | None = None,
-    *,
-    last: Sequence[str] = (),
-    local_only: Sequence[str] = (),
+    target: str | Path, *, last: Sequence[str] = (), local_only: Sequence[str] = ()
 ) -> Iterator[Path]:
     """Yield a local folder to write into; when the block ends without error its files are at ``target``.
 
     A local target is the folder itself (its writers replace files atomically). For an object store the
-    block writes into ``staging`` (a temporary folder when None), whose files are then uploaded one PUT
-    each, the names in ``last`` after all others (a reader that looks for them finds the rest complete);
-    subfolders named in ``local_only`` (a resume cache) stay local. A failed block uploads nothing.
+    block writes into a staging folder under ``settings.cache_dir/staging`` (one per URL), whose files are
+    then uploaded one PUT each, the names in ``last`` after all others (a reader that looks for them finds
+    the rest complete). Subfolders named in ``local_only`` (a resume cache) stay in the staging folder for
+    the next run; everything else is removed once uploaded. A failed block uploads nothing.
     """
     if not is_object_url(target):
         folder = Path(target)
         folder.mkdir(parents=True, exist_ok=True)
         yield folder
         return
-    own = staging is None
-    folder = Path(tempfile.mkdtemp(prefix="scoreline-upload-")) if staging is None else staging
+    from scoreline.settings import get_settings
+
+    digest = hashlib.sha256(str(target).rstrip("/").encode()).hexdigest()[:16]
+    folder = get_settings().cache_dir / "staging" / digest
+    _clear(folder, keep=local_only)  # what an earlier failed run left is not this run's output
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        yield folder
-        files = [
-            path
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.relative_to(folder).parts[0] not in local_only
-        ]
-        for path in sorted(files, key=lambda path: path.name in last):
-            _upload(path, join(target, *path.relative_to(folder).parts))
-    finally:
-        if own:
-            shutil.rmtree(folder, ignore_errors=True)
+    yield folder
+    outputs = [
+        path for path in sorted(folder.rglob("*")) if path.is_file() and not _kept(folder, path, local_only)
+    ]
+    for path in sorted(outputs, key=lambda path: path.name in last):
+        _upload(path, join(target, *path.relative_to(folder).parts))
+    _clear(folder, keep=local_only)
+
+
+def _kept(folder: Path, path: Path, local_only: Sequence[str]) -> bool:
+    """True when ``path`` lies in one of ``folder``'s subfolders named in ``local_only``."""
+    return path.relative_to(folder).parts[0] in local_only
+
+
+def _clear(folder: Path, keep: Sequence[str]) -> None:
+    """Remove what ``folder`` holds but its subfolders named in ``keep``."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _upload(local: Path, target: str | Path) -> None:

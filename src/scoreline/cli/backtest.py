@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 
 from scoreline.models.catalogue import model_names
 
 ALL_MODELS = ",".join(model_names())
+OUTPUT_FILES = ("metrics.json", "predictions.parquet", "report.html")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -22,12 +22,15 @@ def backtest_command(
     models: str = typer.Option(
         ALL_MODELS, "--models", help="Catalogue models, comma-separated (see scoreline models --catalogue)."
     ),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None,
         "--out",
-        help="Output folder (default: backtests/latest under SCORELINE_HOME, shown by the dashboard).",
+        help="Output folder or s3://bucket/prefix (default: backtests/latest under SCORELINE_HOME, shown by "
+        "the dashboard).",
     ),
-    from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
+    from_dir: str | None = typer.Option(
+        None, "--from-dir", help="Read football-data files from DIR (a folder or s3://bucket/prefix)."
+    ),
     db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
     cadence: str = typer.Option("week", "--cadence", help="Refit cadence: week, day or season."),
     n_jobs: int = typer.Option(2, "--n-jobs", help="League-seasons run in parallel processes."),
@@ -45,6 +48,7 @@ def backtest_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from scoreline import storage
     from scoreline.leagues import with_training_divisions
     from scoreline.pipelines.backtest import BacktestConfig, run_backtest
     from scoreline.pipelines.data import load_match_data
@@ -61,8 +65,7 @@ def backtest_command(
         n_jobs=n_jobs,
         dask_address=dask or get_settings().dask_address,
     )
-    if out is None:
-        out = get_settings().home_dir / "backtests" / "latest"
+    target = out or get_settings().home_dir / "backtests" / "latest"
     data = load_match_data(all_leagues, from_dir=from_dir, db_url=db)
     console = Console(stderr=True)
     with Progress(
@@ -73,7 +76,7 @@ def backtest_command(
         def advance(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label)
 
-        metrics = run_backtest(data, config, out, progress=advance)
+        metrics = run_backtest(data, config, target, progress=advance)
     if as_json:
         typer.echo(json.dumps({key: metrics[key] for key in ("pooled", "matches", "fits")}, indent=2))
         return
@@ -83,11 +86,12 @@ def backtest_command(
     for name, row in sorted(metrics["pooled"].items(), key=lambda item: item[1]["rps"]):
         table.add_row(name, *(f"{row[k]:.4f}" for k in ("rps", "logloss", "brier", "accuracy", "ece")))
     Console().print(table)
-    Console().print(f"wrote {out / 'metrics.json'}, {out / 'predictions.parquet'}, {out / 'report.html'}")
+    written = (storage.shown(storage.join(target, name)) for name in OUTPUT_FILES)
+    Console().print(f"wrote {', '.join(written)}", soft_wrap=True)
 
 
-def _folders(from_dir: Path | None) -> tuple[str, ...] | None:
+def _folders(from_dir: str | None) -> tuple[str, ...] | None:
     """Leagues available to train on: the folders under ``from_dir``, else None (every known division)."""
-    if from_dir is not None and from_dir.is_dir():
-        return tuple(p.name for p in from_dir.iterdir() if p.is_dir())
-    return None
+    from scoreline import storage
+
+    return tuple(storage.list_folders(from_dir)) or None if from_dir is not None else None

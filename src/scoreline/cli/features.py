@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,7 +31,8 @@ def build_command(
     groups: Annotated[str, typer.Option("--groups", help="Comma-separated feature groups.")] = DEFAULT_GROUPS,
     db: Annotated[str | None, typer.Option("--db", help="Store URL (default: the configured store).")] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Parquet file to write (default: under SCORELINE_HOME).")
+        str | None,
+        typer.Option("--out", help="Parquet file or s3:// URL to write (default: under SCORELINE_HOME)."),
     ] = None,
     cutoff: Annotated[
         str | None,

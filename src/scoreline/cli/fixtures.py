@@ -27,8 +27,8 @@ fixtures_app = typer.Typer(
 @fixtures_app.command("fetch")
 def fetch_command(
     from_dir: Annotated[
-        Path | None,
-        typer.Option("--from-dir", help="Read DIR/fixtures.csv instead of downloading it.", file_okay=False),
+        str | None,
+        typer.Option("--from-dir", help="Read DIR/fixtures.csv (a folder or s3://bucket/prefix) instead."),
     ] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,7 +25,7 @@ def _split(values: str | None) -> list[str] | None:
     return parts or None
 
 
-def _sources(from_dir: Path | None, leagues: list[str] | None, seasons: str | None) -> list[SourceFile]:
+def _sources(from_dir: str | None, leagues: list[str] | None, seasons: str | None) -> list[SourceFile]:
     from scoreline.sources.football_data import DEFAULT_LEAGUES, discover_folder, fetch_football_data
     from scoreline.sources.seasons import parse_season_range
 
@@ -63,11 +62,11 @@ def _print_report(console: Console, report: IngestReport, store: Store) -> None:
 
 def ingest_command(
     from_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--from-dir",
-            help="Read <DIR>/<DIV>/<SEASON>.csv files instead of downloading from football-data.co.uk.",
-            file_okay=False,
+            help="Read <DIR>/<DIV>/<SEASON>.csv files instead of downloading from football-data.co.uk; DIR "
+            "is a folder or s3://bucket/prefix (objects whose ETag is unchanged are not read again).",
         ),
     ] = None,
     leagues: Annotated[

@@ -15,13 +15,13 @@ if TYPE_CHECKING:  # the clustering imports scikit-learn: loaded by the command,
 insights_app = typer.Typer(help="Insights beside the models: playing-style clusters.", no_args_is_help=True)
 
 
-_OUT_HELP = "Folder for report.html, clusters.parquet and insights.json."
+_OUT_HELP = "Folder (or s3://bucket/prefix) for report.html, clusters.parquet and insights.json."
 _PREDICTIONS_HELP = "Model predictions (parquet/CSV: league, date, home, away, p_home, p_draw, p_away)."
 
 
 @insights_app.command("clusters")
 def clusters_command(
-    out: Annotated[Path, typer.Option("--out", help=_OUT_HELP)],
+    out: Annotated[str, typer.Option("--out", help=_OUT_HELP)],
     leagues: Annotated[str | None, typer.Option(help="Comma-separated league codes (default: all).")] = None,
     seasons: Annotated[str | None, typer.Option(help="Season codes, e.g. 1516-2425 (default: all).")] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,

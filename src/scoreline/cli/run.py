@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -38,7 +37,9 @@ def run_command(
     seasons: str = typer.Option("1920-2425", "--seasons", help="Seasons to ingest, e.g. 1920-2425."),
     test_seasons: str = typer.Option("2425", "--test-seasons", help="Seasons the backtest predicts."),
     models: str = typer.Option(DEFAULT_MODELS, "--models", help="Catalogue models to backtest and train."),
-    from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
+    from_dir: str | None = typer.Option(
+        None, "--from-dir", help="Read football-data files from DIR (a folder or s3://bucket/prefix)."
+    ),
     until: str | None = typer.Option(
         None, "--until", help="Train on matches before this date (default today)."
     ),
@@ -58,7 +59,7 @@ def run_command(
         "seasons": seasons,
         "test_seasons": parse_season_range(test_seasons),
         "models": _split(models),
-        "from_dir": str(from_dir) if from_dir else None,
+        "from_dir": from_dir or None,
         "until": until,
     }
     use_store(db)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 
@@ -17,7 +16,9 @@ def stage_command(
         None, "--run", help="Replay run the predictions are recorded under (default: stage-LEAGUE-SEASON)."
     ),
     horizon: int = typer.Option(3, "--horizon", min=1, help="Predict fixtures this many days ahead."),
-    from_dir: Path | None = typer.Option(None, "--from-dir", help="Read football-data files from DIR."),
+    from_dir: str | None = typer.Option(
+        None, "--from-dir", help="Read football-data files from DIR (a folder or s3://bucket/prefix)."
+    ),
     db: str | None = typer.Option(None, "--db", help="Store URL (default: SCORELINE_DB_URL or DuckDB)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:

@@ -2,7 +2,9 @@
 
 Writes ``metrics.json`` (layout in docs/backtest.md), ``predictions.parquet`` (one row per match and model or
 benchmark, with the training cutoff) and ``report.html`` to the output folder; fitted predictions are cached
-in ``<out>/cache`` so an interrupted run resumes.
+in ``<out>/cache`` so an interrupted run resumes. The output folder may be ``s3://bucket/prefix``: the files
+are written to a local staging folder (which keeps the cache) and uploaded once the run has succeeded,
+metrics.json last (:func:`scoreline.storage.staged_folder`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline import storage
 from scoreline.evaluation import benchmarks, scoring
 from scoreline.evaluation.betting import value_bets
 from scoreline.evaluation.report import write_report
@@ -49,6 +52,9 @@ FEATURE_MODEL_WINDOW_DAYS = None
 SLOW_MODEL_CADENCE = {"keras_mlp": "month", "ensemble": "month", "ensemble_market": "month"}
 BASELINE = "dixon_coles"
 MARKET_BENCHMARKS = ("market_closing_shin", "market_opening_shin")
+METRICS_FILE = "metrics.json"
+# fitted predictions, so that an interrupted run resumes (kept in the local staging folder for s3:// outputs)
+CACHE_FOLDER = "cache"
 
 
 @dataclass(frozen=True)
@@ -133,19 +139,28 @@ def comparison_pairs(models: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def run_backtest(
-    data: MatchData, config: BacktestConfig, out_dir: Path, progress: ProgressCallback | None = None
+    data: MatchData, config: BacktestConfig, out: Path | str, progress: ProgressCallback | None = None
 ) -> dict[str, Any]:
-    """Run, score and write the backtest; return the metrics (also written to ``metrics.json``).
+    """Run, score and write the backtest to ``out`` (a folder or ``s3://`` URL); return the metrics (also
+    written to ``metrics.json``).
 
     The run is recorded in the backtest index under ``SCORELINE_HOME`` (:mod:`.backtest_index`), which the
     dashboard reads to show the newest backtest wherever it was written.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with storage.staged_folder(out, last=(METRICS_FILE,), local_only=(CACHE_FOLDER,)) as out_dir:
+        metrics = _run_backtest(data, config, out_dir, progress)
+    record_backtest(index_path(get_settings().home_dir), out, metrics)
+    return metrics
+
+
+def _run_backtest(
+    data: MatchData, config: BacktestConfig, out_dir: Path, progress: ProgressCallback | None
+) -> dict[str, Any]:
     available = tuple(data.matches[c.LEAGUE].unique())
     missing = [league for league in config.leagues if league not in available]
     if missing:
         raise LookupError(f"no matches for league(s) {missing} in the data")
-    trained, failures, fits = model_predictions(data, config, out_dir / "cache", progress)
+    trained, failures, fits = model_predictions(data, config, out_dir / CACHE_FOLDER, progress)
     market = benchmarks.market_benchmarks(data.matches, data.odds, config.leagues, config.test_seasons)
     rates = benchmarks.base_rates(data.matches, config.leagues, config.test_seasons)
     predictions = pd.concat([trained, market, rates], ignore_index=True)
@@ -169,7 +184,6 @@ def run_backtest(
     metrics["failures"] = failures.astype(str).to_dict("records")
     bets = value_bets(predictions[predictions["model"].isin(config.models)], data.odds)
     predictions.to_parquet(out_dir / "predictions.parquet", index=False)
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+    (out_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2, default=str) + "\n")
     write_report(out_dir / "report.html", metrics, predictions, bets=bets)
-    record_backtest(index_path(get_settings().home_dir), out_dir, metrics)
     return metrics

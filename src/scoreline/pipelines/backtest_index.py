@@ -1,8 +1,9 @@
 """The backtest index: every backtest written, wherever its folder, so the dashboard can show the newest.
 
 ``<home>/backtests/index.json`` holds ``{"schema_version": 1, "backtests": [entry, ...]}``, one entry per
-output folder (a rerun into the same folder replaces its entry): ``path`` (absolute), ``written_at`` (UTC,
-ISO 8601), ``leagues``, ``test_seasons``, ``models`` and ``matches`` (scored). The backtest pipeline
+output folder (a rerun into the same folder replaces its entry): ``path`` (absolute; or an ``s3://`` URL,
+listed but not read by the dashboard and ``doctor``, which show local folders), ``written_at`` (UTC,
+ISO 8601), ``leagues, ``test_seasons``, ``models`` and ``matches`` (scored). The backtest pipeline
 records each run (:func:`record_backtest`); updates are serialised by a lock file and written atomically
 (:func:`scoreline.io.write_atomic`), so parallel backtests (Airflow tasks, ``scoreline run``) lose no entry.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scoreline.io import write_atomic
+from scoreline.storage import is_object_url
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +94,13 @@ def latest_backtest(index: Path) -> BacktestRecord | None:
 
 
 def record_backtest(
-    index: Path, folder: Path, metrics: Mapping[str, Any], written_at: datetime | None = None
+    index: Path, folder: Path | str, metrics: Mapping[str, Any], written_at: datetime | None = None
 ) -> BacktestRecord:
     """Add (or replace) the entry of the backtest written to ``folder``, whose metrics.json is ``metrics``."""
     config = metrics.get("config", {})
     matches = metrics.get("matches", {}).get("n_scored")
     record = BacktestRecord(
-        path=str(folder.resolve()),
+        path=str(folder) if is_object_url(folder) else str(Path(folder).resolve()),
         written_at=(written_at or datetime.now(tz=UTC)).isoformat(timespec="seconds"),
         leagues=tuple(config.get("leagues", ())),
         test_seasons=tuple(config.get("test_seasons", ())),

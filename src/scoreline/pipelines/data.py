@@ -15,7 +15,7 @@ import pandas as pd
 
 from scoreline import columns as c
 from scoreline.errors import EmptyStoreError
-from scoreline.redaction import redact_url
+from scoreline.redaction import redact, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +28,19 @@ class MatchData:
     odds: pd.DataFrame
 
 
-def load_from_dir(root: Path, leagues: Sequence[str] | None = None) -> MatchData:
-    """Parse every season file of ``leagues`` under ``root`` (``<DIV>/<SEASON>.csv``)."""
+def load_from_dir(root: Path | str, leagues: Sequence[str] | None = None) -> MatchData:
+    """Parse every season file of ``leagues`` under ``root`` (``<DIV>/<SEASON>.csv``, a folder or ``s3://``)."""
     from scoreline.sources.football_data import discover_folder
     from scoreline.sources.football_data_parser import parse_football_data
 
     files = discover_folder(root, leagues)
     if not files:
-        raise FileNotFoundError(f"no football-data files for {list(leagues or [])} under {root}")
+        raise FileNotFoundError(f"no football-data files for {list(leagues or [])} under {redact(str(root))}")
     parsed = [parse_football_data(f.read_bytes(), f.source_file, f.season, f.league) for f in files]
     matches = pd.concat([p.matches for p in parsed], ignore_index=True)
     odds = pd.concat([p.odds for p in parsed], ignore_index=True)
     odds = odds[odds[c.MARKET] == c.MARKET_1X2]
-    log.info("read %d matches from %d files under %s", len(matches), len(files), root)
+    log.info("read %d matches from %d files under %s", len(matches), len(files), redact(str(root)))
     return MatchData(_sorted(matches), odds.reset_index(drop=True))
 
 
@@ -64,7 +64,7 @@ def load_from_store(db_url: str, leagues: Sequence[str] | None = None) -> MatchD
 
 
 def load_match_data(
-    leagues: Sequence[str] | None, from_dir: Path | None = None, db_url: str | None = None
+    leagues: Sequence[str] | None, from_dir: Path | str | None = None, db_url: str | None = None
 ) -> MatchData:
     """From ``from_dir`` when given, else from the store (``db_url`` or the configured one)."""
     if from_dir is not None:

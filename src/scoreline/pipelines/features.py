@@ -2,7 +2,8 @@
 
 Tables go to ``settings.home_dir / "features" / "<feature_set_version>.parquet"`` unless a path is given; the
 file carries the frame's ``attrs`` (version, groups, cutoff) in its parquet metadata. Writes are atomic (a
-temporary file in the same folder, then a rename), so a crash never leaves half a table behind.
+temporary file in the same folder, then a rename; an ``s3://`` URL gets one upload of the finished file), so a
+crash never leaves half a table behind.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline import storage
 from scoreline.errors import EmptyStoreError
 from scoreline.features import GROUPS, FeatureFrame, FeatureParams, OpeningOdds, build_features
 from scoreline.features.build import VERSION_ATTR
-from scoreline.io import atomic_path
 from scoreline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -94,10 +95,11 @@ def build_feature_table(
     return build_features(matches, odds=odds, groups=chosen, cutoff=cutoff, params=params)
 
 
-def save_feature_table(frame: FeatureFrame, path: Path | None = None) -> Path:
-    """Write ``frame`` as parquet (default path from its version), atomically; returns the path."""
-    target = Path(path) if path is not None else feature_table_path(frame.attrs[VERSION_ATTR])
-    with atomic_path(target) as temporary:
+def save_feature_table(frame: FeatureFrame, path: Path | str | None = None) -> Path | str:
+    """Write ``frame`` as parquet (default path from its version; ``s3://`` URLs too), atomically; returns
+    the path."""
+    target = path if path is not None else feature_table_path(frame.attrs[VERSION_ATTR])
+    with storage.staged_file(target) as temporary:
         frame.reset_index(drop=True).to_parquet(temporary, index=False)
     return target
 
@@ -106,7 +108,7 @@ def run_feature_build(
     db_url: str | None = None,
     leagues: Sequence[str] | None = None,
     groups: Iterable[str] = GROUPS,
-    out: Path | None = None,
+    out: Path | str | None = None,
     cutoff: pd.Timestamp | str | None = None,
     store: MatchStore | None = None,
 ) -> FeatureBuildSummary:

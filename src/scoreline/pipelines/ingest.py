@@ -11,8 +11,9 @@ are isolated: whatever one file holds, the others are stored.
   while it is unchanged.
 * A file that cannot be read, parsed or written (an I/O error, a value the database refuses, a bug in the
   parser) *fails*: nothing of it is written and the error is reported.
-* Database errors other than a refused value (server gone, disk full) stop the run: the files written so far
-  stay, the current one is rolled back.
+* Database errors other than a refused value (server gone, disk full) and an object store's failure
+  (:class:`scoreline.storage.StorageError`) stop the run: the files written so far stay, the current one is
+  rolled back.
 
 :func:`ingest_fixtures` does the same for football-data's ``fixtures.csv``: its fixtures replace the
 scheduled fixtures of the leagues it lists (``Store.write_fixtures``), an unchanged file is skipped.
@@ -36,6 +37,7 @@ from scoreline.hashing import content_sha256
 from scoreline.sources.fixtures import parse_fixtures
 from scoreline.sources.football_data import SourceUnavailableError
 from scoreline.sources.football_data_parser import ParsedFile, parse_football_data, rejection_reason
+from scoreline.storage import StorageError
 from scoreline.store import PreparedFile, Store, prepare
 from scoreline.store.bulk import is_data_error
 
@@ -192,6 +194,8 @@ def _read(source: SourceFileLike, known_sha: str | None, parse: Parser) -> _Read
             day_first_when_ambiguous=source.day_first,
         )
         return _Read(name, sha, parsed, prepare(parsed))
+    except StorageError:
+        raise  # the object store itself failed (credentials, throttled, unreachable): stop, stored files stay
     except (OSError, ValueError, SourceUnavailableError) as exc:
         return _Read(name, error=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a parser bug on one file must not stop the others: reported, traceback logged

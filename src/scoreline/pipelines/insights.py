@@ -1,8 +1,8 @@
 """Clustering insights pipeline: matches and closing odds from the store -> analysis -> report files.
 
 Writes ``report.html`` (self-contained), ``clusters.parquet`` and ``insights.json`` into the output folder,
-each through a temporary file and an atomic rename, so a crash never leaves a half-written file and a rerun
-replaces the previous outputs.
+each through a temporary file and an atomic rename (or, for an ``s3://`` folder, one upload each of a
+finished file), so a crash never leaves a half-written file and a rerun replaces the previous outputs.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from scoreline import columns as c
+from scoreline import storage
 from scoreline.insights.analysis import ClusterAnalysis, analyse_clusters, cluster_table, insights_document
 from scoreline.insights.clustering import Method
 from scoreline.insights.report import render_report
-from scoreline.io import atomic_path, write_atomic
 from scoreline.odds import market_probabilities
 from scoreline.store import Store
 
@@ -38,9 +38,9 @@ MARKET_BOOKMAKERS = ("pinnacle", "market_avg")
 class InsightsOutputs:
     """Where the pipeline wrote its files, and the analysis behind them."""
 
-    report: Path
-    clusters: Path
-    insights: Path
+    report: Path | str
+    clusters: Path | str
+    insights: Path | str
     analysis: ClusterAnalysis
 
 
@@ -63,25 +63,28 @@ def read_predictions(path: Path) -> pd.DataFrame:
 
 
 def write_outputs(
-    analysis: ClusterAnalysis, out_dir: Path, leagues: Sequence[str], seasons: Sequence[str]
+    analysis: ClusterAnalysis, out_dir: Path | str, leagues: Sequence[str], seasons: Sequence[str]
 ) -> InsightsOutputs:
-    """Write ``report.html``, ``clusters.parquet`` and ``insights.json`` into ``out_dir`` (created)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``report.html``, ``clusters.parquet`` and ``insights.json`` into ``out_dir`` (a folder, created,
+    or ``s3://bucket/prefix``)."""
     document = insights_document(analysis, leagues, seasons)
     html = render_report(analysis, document)
     paths = InsightsOutputs(
-        out_dir / REPORT_FILE, out_dir / CLUSTERS_FILE, out_dir / INSIGHTS_FILE, analysis=analysis
+        storage.join(out_dir, REPORT_FILE),
+        storage.join(out_dir, CLUSTERS_FILE),
+        storage.join(out_dir, INSIGHTS_FILE),
+        analysis=analysis,
     )
-    with atomic_path(paths.clusters) as temporary:
+    with storage.staged_file(paths.clusters) as temporary:
         cluster_table(analysis).to_parquet(temporary, index=False)
-    write_atomic(paths.insights, json.dumps(document, indent=1))
-    write_atomic(paths.report, html)
+    storage.write_bytes(paths.insights, json.dumps(document, indent=1))
+    storage.write_bytes(paths.report, html)
     return paths
 
 
 def run_cluster_insights(
     matches: pd.DataFrame,
-    out_dir: Path,
+    out_dir: Path | str,
     probabilities: Mapping[str, pd.DataFrame] | None = None,
     method: Method = "gmm",
     k_range: tuple[int, int] = (2, 8),
@@ -107,7 +110,7 @@ def run_cluster_insights(
 
 def cluster_insights_from_store(
     db_url: str,
-    out_dir: Path,
+    out_dir: Path | str,
     leagues: Sequence[str] | None = None,
     seasons: Sequence[str] | None = None,
     predictions: Path | None = None,

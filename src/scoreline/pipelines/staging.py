@@ -24,7 +24,7 @@ from scoreline.staging.summary import Summary
 
 def run_replay(
     config: ReplayConfig,
-    from_dir: Path | None = None,
+    from_dir: Path | str | None = None,
     db_url: str | None = None,
     on_day: DayCallback | None = None,
 ) -> ReplayResult:
