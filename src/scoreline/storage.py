@@ -53,6 +53,9 @@ _CREDENTIAL_CODES = frozenset(
 )
 
 
+_S3_FILE_SYSTEMS: dict[tuple[tuple[str, str], ...], AbstractFileSystem] = {}
+
+
 class StorageError(UserError):
     """An object store could not be used: no such bucket, credentials refused, throttled, unreachable.
 
@@ -102,14 +105,25 @@ def _filesystem(location: str | Path) -> tuple[AbstractFileSystem, str]:
             f"unsupported URL scheme {scheme}:// in {shown(location)}",
             f"use a local path or one of {', '.join(s + '://' for s in OBJECT_STORE_SCHEMES)}",
         )
-    try:
-        import s3fs
-    except ImportError as error:
-        raise ConfigurationError(f"{shown(location)}: s3:// URLs need s3fs", AWS_EXTRA_HINT) from error
-    # Fresh listings on every call (ETags must be current); botocore alone retries, within its bounds.
-    fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False)
-    fs.retries = 1  # one attempt at s3fs's level: botocore's retry policy is the only one
-    return fs, str(location).split("://", 1)[1].rstrip("/")
+    return _s3(location), str(location).split("://", 1)[1].rstrip("/")
+
+
+def _s3(location: str | Path) -> AbstractFileSystem:
+    """The s3fs file system of the AWS configuration in the environment now: one per configuration and
+    process, as making an S3 client costs about half a second."""
+    configuration = tuple(
+        sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_"))
+    )
+    if configuration not in _S3_FILE_SYSTEMS:
+        try:
+            import s3fs
+        except ImportError as error:
+            raise ConfigurationError(f"{shown(location)}: s3:// URLs need s3fs", AWS_EXTRA_HINT) from error
+        # Fresh listings on every call (ETags must be current); botocore alone retries, within its bounds.
+        fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False)
+        fs.retries = 1  # one attempt at s3fs's level: botocore's retry policy is the only one
+        _S3_FILE_SYSTEMS[configuration] = fs
+    return _S3_FILE_SYSTEMS[configuration]
 
 
 @contextmanager
