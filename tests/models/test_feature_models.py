@@ -156,9 +156,9 @@ def test_feature_tables_are_shared_only_through_a_memo(
     builds: list[int] = []
     build_all = feature_model._all_features
 
-    def counted(matches: pd.DataFrame) -> pd.DataFrame:
+    def counted(matches: pd.DataFrame, memory: FitMemo | None = None) -> pd.DataFrame:
         builds.append(len(matches))
-        return build_all(matches)
+        return build_all(matches, memory)
 
     monkeypatch.setattr(feature_model, "_all_features", counted)
     alone = RatingModel(rating="elo").fit(train).predict_proba(test)
@@ -172,5 +172,31 @@ def test_feature_tables_are_shared_only_through_a_memo(
     after_another = (
         RatingModel(rating="elo", memory=memo).fit(train).predict_proba(test)
     )  # the LightGBM's tables
-    assert len(builds) == len(memo) == 2  # one fit table and one prediction table, shared
+    assert len(builds) == 2  # one fit table and one prediction table, shared
+    assert len(memo) == 3  # those two and the de-vigged price triples they share
     assert np.array_equal(alone, after_another)
+
+
+def test_market_columns_from_the_fixtures_prices_equal_the_long_odds_path(league: pd.DataFrame) -> None:
+    """The feature models de-vig each row's own opening triple (each distinct triple once per memo); that
+    must equal ``build_features`` from a long odds frame to the last bit, damaged prices included."""
+    from scoreline.features import GROUP_COLUMNS, OpeningOdds, build_features
+    from scoreline.models.feature_model import _all_features
+    from scoreline.models.memo import FitMemo
+    from scoreline.odds import opening_odds_long
+
+    matches = league.reset_index(drop=True).copy()
+    matches.loc[3, OPENING_PRICE_COLUMNS[0]] = np.nan  # a missing price
+    matches.loc[4, OPENING_PRICE_COLUMNS[1]] = 0.9  # an impossible price
+    matches.loc[5, list(OPENING_PRICE_COLUMNS)] = [1.2, 3.0, 4.0]  # an overround above the limit
+    odds = OpeningOdds.from_long(opening_odds_long(matches))
+    expected = build_features(matches, odds=odds, params={"market": {"bookmakers": ("market",)}})
+    market = list(GROUP_COLUMNS["market"])
+    memo = FitMemo()
+    early = _all_features(matches.iloc[: len(matches) // 2], memo)  # fills the memo with half the triples
+    for got in (_all_features(matches), _all_features(matches, memo)):
+        assert list(got.columns) == list(expected.columns)
+        np.testing.assert_array_equal(got[market].to_numpy(), expected[market].to_numpy())
+    np.testing.assert_array_equal(early[market].to_numpy(), expected[market].to_numpy()[: len(early)])
+    assert expected.loc[[3, 4, 5], market].isna().all().all()
+    assert expected.loc[[0, 1, 2], market].notna().all().all()

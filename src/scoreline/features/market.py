@@ -84,13 +84,23 @@ def market_features(matches: pd.DataFrame, odds: OpeningOdds, params: MarketPara
     )
     triples = triples.astype({c.LEAGUE: str, c.HOME: str, c.AWAY: str})
     prices = wanted.merge(triples, on=key, how="left", validate="many_to_one")[list(PRICE_COLUMNS_1X2)]
-    prices_array = prices.to_numpy(dtype=float)
+    return market_columns(prices.to_numpy(dtype=float), matches.index)
+
+
+def market_columns(prices: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """The market group's columns (``MARKET_COLUMNS``) from one 1X2 price triple per row: the de-vigged
+    probabilities by each method and the margin; NaN for a row whose triple is not valid.
+
+    Row by row: each row's values depend on its own prices only, so any subset of rows gives the same values
+    as the whole (which lets callers compute each distinct triple once).
+    """
+    prices = np.asarray(prices, dtype=float)
     out: dict[str, np.ndarray] = {}
     for short, method in MARKET_METHODS.items():
-        fair = devig(prices_array, method)  # type: ignore[arg-type]
+        fair = devig(prices, method)  # type: ignore[arg-type]
         for j, outcome in enumerate(c.OUTCOMES):
             out[f"mkt_{short}_{outcome}"] = fair[:, j]
     with np.errstate(invalid="ignore", divide="ignore"):
-        margin = overround(prices_array) - 1.0
-        out["mkt_margin"] = np.where(valid_prices(prices_array), margin, np.nan)
-    return pd.DataFrame(out, index=matches.index)
+        margin = overround(prices) - 1.0
+        out["mkt_margin"] = np.where(valid_prices(prices), margin, np.nan)
+    return pd.DataFrame(out, index=index)

@@ -31,16 +31,16 @@ from scoreline.features import (
     GROUP_COLUMNS,
     GROUPS,
     KEY_COLUMNS,
-    OpeningOdds,
     build_features,
     feature_columns,
 )
+from scoreline.features.market import MARKET_COLUMNS, market_columns
 from scoreline.features.params import resolve_params
 from scoreline.features.version import feature_set_version
 from scoreline.hashing import frame_hash
 from scoreline.models.base import CLASSES, MatchModel
 from scoreline.models.memo import FitMemo
-from scoreline.odds import OPENING_PRICE_COLUMNS, opening_odds_long
+from scoreline.odds import OPENING_PRICE_COLUMNS
 
 _HISTORY_COLUMNS = (
     c.LEAGUE, c.SEASON, c.DATE, c.KICKOFF, c.HOME, c.AWAY, c.HOME_GOALS, c.AWAY_GOALS, c.RESULT,
@@ -54,19 +54,37 @@ def frame_digest(frame: pd.DataFrame) -> str:
     return frame_hash(frame, index=True)
 
 
-def _all_features(matches: pd.DataFrame) -> pd.DataFrame:
+def _market_table(matches: pd.DataFrame, memory: FitMemo | None) -> pd.DataFrame:
+    """The market group of ``matches`` from their own opening prices (one triple per row, so no long odds
+    frame is needed), as :func:`~scoreline.features.build_features` computes it from
+    ``OpeningOdds.from_long(opening_odds_long(matches))``. Market columns are row by row, so with ``memory``
+    each distinct triple is de-vigged once per memo: a walk-forward's weekly tables share almost every row."""
+    prices = matches.loc[:, list(OPENING_PRICE_COLUMNS)].to_numpy(dtype=float)
+    if memory is None:
+        return market_columns(prices, matches.index)
+    known: dict[bytes, np.ndarray] = memory.get_or_compute(("market rows",), dict)
+    keys = [row.tobytes() for row in prices]
+    new = list({key: i for i, key in enumerate(keys) if key not in known}.values())
+    if new:
+        fresh = market_columns(prices[new], pd.RangeIndex(len(new))).to_numpy()
+        known.update(zip((keys[i] for i in new), fresh, strict=True))
+    values = np.array([known[key] for key in keys]).reshape(len(keys), len(MARKET_COLUMNS))
+    return pd.DataFrame(values, columns=list(MARKET_COLUMNS), index=matches.index)
+
+
+def _all_features(matches: pd.DataFrame, memory: FitMemo | None = None) -> pd.DataFrame:
     """Every feature group ``matches`` allows (the market group where they have opening prices)."""
-    has_opening_prices = set(OPENING_PRICE_COLUMNS) <= set(matches.columns)
-    groups = tuple(g for g in GROUPS if g != "market" or has_opening_prices)
-    odds = OpeningOdds.from_long(opening_odds_long(matches)) if has_opening_prices else None
-    return build_features(matches, odds=odds, groups=groups, params=_MARKET_PARAMS)
+    table = build_features(matches, groups=tuple(g for g in GROUPS if g != "market"))
+    if not set(OPENING_PRICE_COLUMNS) <= set(matches.columns):
+        return table
+    return pd.concat([table, _market_table(matches, memory)], axis=1)
 
 
 def all_features(matches: pd.DataFrame, memory: FitMemo | None) -> pd.DataFrame:
     """:func:`_all_features`, through ``memory`` (keyed by content) when given; callers must not modify it."""
     if memory is None:
         return _all_features(matches)
-    return memory.get_or_compute(("features", frame_digest(matches)), lambda: _all_features(matches))
+    return memory.get_or_compute(("features", frame_digest(matches)), lambda: _all_features(matches, memory))
 
 
 def outcome_index(results: pd.Series) -> np.ndarray:
