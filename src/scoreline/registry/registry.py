@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 MODEL_NAME = "scoreline-match-outcome"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+LOGGED_MODEL_PREFIX = "models:/m-"  # MLflow 3 logged models: models:/m-<hex>
 PREVIOUS_CHAMPION = "previous_champion"
 ALIASES = (CHAMPION, CHALLENGER, PREVIOUS_CHAMPION)
 HISTORY_TAG = "champion_history"
@@ -132,7 +133,11 @@ def register(run_id: str, alias: str | None = None, tracking: Tracking | None = 
     tags = {MODEL_TAG: run.data.tags.get(MODEL_TAG, "unknown")}
     # The client's call, not ``mlflow.register_model``: that one prints "Registered model ... already exists"
     # for every version after it has made sure the model exists, as _ensure_registered_model does above.
-    created = mlflow_client.create_model_version(MODEL_NAME, model_uri, run_id=run_id, tags=tags)
+    # A tracking server accepts a logged model's ``models:/<model_id>`` source only with its model_id.
+    model_id = model_uri.removeprefix("models:/") if model_uri.startswith(LOGGED_MODEL_PREFIX) else None
+    created = mlflow_client.create_model_version(
+        MODEL_NAME, model_uri, run_id=run_id, tags=tags, model_id=model_id
+    )
     version = int(created.version)
     card = log_model_card(mlflow_client, run_id, version)
     mlflow_client.update_model_version(MODEL_NAME, str(version), description=card)
