@@ -14,7 +14,7 @@ COPY docker/constraints.txt ./docker/constraints.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install --no-cache-dir "pip==25.3" \
-    && pip install --no-cache-dir --constraint docker/constraints.txt ".[airflow,dask]"
+    && pip install --no-cache-dir --constraint docker/constraints.txt ".[airflow,dask,aws]"
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="scoreline" \
