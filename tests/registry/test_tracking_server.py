@@ -91,3 +91,33 @@ def test_a_trained_run_registers_as_champion_and_loads_back_through_a_tracking_s
         atol=1e-12,
     )
     assert [row["aliases"] for row in registry.list_versions(server)] == [["champion"]]
+
+
+@pytest.mark.slow  # about 3 s: migrates a fresh sqlite MLflow store
+def test_an_experiment_created_by_another_worker_meanwhile_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers' first ``train`` tasks both find no experiment; the second to create it must not fail."""
+    import mlflow
+
+    from scoreline.registry.tracking import EXPERIMENT, activate
+
+    tracking = Tracking(uri=f"sqlite:///{tmp_path / 'mlflow.db'}", artifact_location=tmp_path / "artifacts")
+    other_worker = activate(tracking)  # the other worker created it between our lookup and our create
+    monkeypatch.setattr(mlflow.MlflowClient, "get_experiment_by_name", _absent_once())
+    assert activate(tracking) == other_worker
+    assert [e.name for e in mlflow.MlflowClient(tracking.uri).search_experiments()].count(EXPERIMENT) == 1
+
+
+def _absent_once() -> object:
+    """``MlflowClient.get_experiment_by_name`` that finds nothing on its first call."""
+    import mlflow
+
+    original = mlflow.MlflowClient.get_experiment_by_name
+    calls: list[str] = []
+
+    def lookup(self: object, name: str) -> object:
+        calls.append(name)
+        return None if len(calls) == 1 else original(self, name)
+
+    return lookup

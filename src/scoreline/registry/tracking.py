@@ -97,7 +97,15 @@ def activate(tracking: Tracking | None = None, experiment: str = EXPERIMENT) -> 
         folder.mkdir(parents=True, exist_ok=True)
         location = folder.resolve().as_uri()
     logger.info("creating MLflow experiment %r at %s", experiment, tracking.uri)
-    return str(client.create_experiment(experiment, artifact_location=location))
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.create_experiment(experiment, artifact_location=location))
+    except MlflowException:  # another worker created it since the lookup (Airflow tasks in parallel)
+        found = client.get_experiment_by_name(experiment)
+        if found is None:
+            raise
+        return str(found.experiment_id)
 
 
 def client(tracking: Tracking | None = None) -> MlflowClient:
